@@ -1,0 +1,146 @@
+-- cprof trace database, schema version 1.
+-- Tables and column meanings are documented in schema/README.md.
+-- Times are int64 nanoseconds since the Unix epoch (ts) and nanoseconds (dur).
+-- Names follow Perfetto's trace processor where the concept is the same.
+
+CREATE TABLE metadata (
+  name TEXT PRIMARY KEY,
+  int_value INTEGER,
+  str_value TEXT
+);
+
+CREATE TABLE stats (
+  name TEXT NOT NULL,
+  idx INTEGER NOT NULL DEFAULT 0,
+  severity TEXT NOT NULL,          -- info | data_loss | error
+  source TEXT NOT NULL,            -- trace | converter | tracer
+  value INTEGER NOT NULL,
+  description TEXT
+);
+
+CREATE TABLE process (
+  upid INTEGER PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  name TEXT,
+  exe TEXT,
+  cmdline TEXT,
+  start_ts INTEGER,
+  end_ts INTEGER
+);
+
+CREATE TABLE thread (
+  utid INTEGER PRIMARY KEY,
+  tid INTEGER NOT NULL,
+  name TEXT,
+  upid INTEGER REFERENCES process(upid),
+  start_ts INTEGER,                 -- thread_start, or trace start for threads alive then
+  end_ts INTEGER,                   -- thread_end, NULL if alive at trace end
+  create_ts INTEGER,                -- creator's thread_create, NULL if unknown
+  creator_utid INTEGER REFERENCES thread(utid),
+  start_routine TEXT,               -- symbolized start routine
+  start_routine_addr INTEGER,
+  create_callsite_id INTEGER REFERENCES stack_profile_callsite(id),
+  is_main_thread INTEGER NOT NULL DEFAULT 0,
+  handle INTEGER                    -- pthread_t value
+);
+
+CREATE TABLE thread_name (
+  utid INTEGER NOT NULL REFERENCES thread(utid),
+  ts INTEGER NOT NULL,
+  name TEXT NOT NULL
+);
+
+-- Gap-free per-thread state timeline.
+CREATE TABLE thread_state (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  dur INTEGER NOT NULL,
+  utid INTEGER NOT NULL REFERENCES thread(utid),
+  state TEXT NOT NULL,              -- running | blocked | net | syscall | sleep | unknown
+  reason TEXT,                      -- mutex, cond, ... (NULL when running/unknown)
+  object_id INTEGER REFERENCES sync_object(id),
+  waker_utid INTEGER REFERENCES thread(utid),
+  waker_ts INTEGER,                 -- ts of the waker's wake event
+  callsite_id INTEGER REFERENCES stack_profile_callsite(id),
+  result INTEGER                    -- primitive's return value at block end
+);
+
+CREATE TABLE sync_object (
+  id INTEGER PRIMARY KEY,
+  address INTEGER NOT NULL,
+  kind TEXT NOT NULL,               -- first reason seen on it: mutex, cond, ...
+  name TEXT                         -- user-given name, else global symbol, else NULL
+);
+
+CREATE TABLE flow (
+  id INTEGER PRIMARY KEY,
+  ts_out INTEGER NOT NULL,          -- waker's wake event
+  utid_out INTEGER NOT NULL,
+  ts_in INTEGER NOT NULL,           -- wakee's block end
+  utid_in INTEGER NOT NULL,
+  thread_state_in INTEGER REFERENCES thread_state(id),
+  kind TEXT
+);
+
+CREATE TABLE track (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,               -- thread | counter | process | gc
+  utid INTEGER,
+  unit TEXT
+);
+
+CREATE TABLE counter (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  track_id INTEGER NOT NULL REFERENCES track(id),
+  value REAL NOT NULL
+);
+
+CREATE TABLE slice (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  dur INTEGER NOT NULL,             -- -1 when unfinished
+  track_id INTEGER NOT NULL REFERENCES track(id),
+  category TEXT,
+  name TEXT NOT NULL,
+  depth INTEGER NOT NULL DEFAULT 0,
+  parent_id INTEGER REFERENCES slice(id),
+  arg_set_id INTEGER
+);
+
+CREATE TABLE args (
+  arg_set_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  int_value INTEGER,
+  string_value TEXT,
+  real_value REAL
+);
+
+CREATE TABLE stack_profile_mapping (
+  id INTEGER PRIMARY KEY,
+  build_id TEXT,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  load_bias INTEGER NOT NULL,
+  name TEXT NOT NULL
+);
+
+CREATE TABLE stack_profile_frame (
+  id INTEGER PRIMARY KEY,
+  name TEXT,                        -- function, NULL when unknown
+  mapping INTEGER REFERENCES stack_profile_mapping(id),
+  rel_pc INTEGER NOT NULL,          -- address minus the mapping's load bias
+  address INTEGER NOT NULL,
+  offset INTEGER,                   -- address minus the function's start
+  file TEXT,
+  line INTEGER
+);
+
+-- Callsite tree: a stack is its leaf callsite; depth 0 is the outermost frame.
+CREATE TABLE stack_profile_callsite (
+  id INTEGER PRIMARY KEY,
+  depth INTEGER NOT NULL,
+  parent_id INTEGER REFERENCES stack_profile_callsite(id),
+  frame_id INTEGER NOT NULL REFERENCES stack_profile_frame(id)
+);

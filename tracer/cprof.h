@@ -1,0 +1,53 @@
+/* cprof.h: the public API of libcprof.
+ *
+ * Link with `pkg-config --cflags --libs cprof`.  Linking libcprof is enough
+ * for pthread blocking, thread and wake events to be recorded (libcprof
+ * interposes the pthread functions); unmodified programs get the same with
+ * LD_PRELOAD=libcprof-preload.so or cprof-run.
+ *
+ * Every function returns 0 or a negative errno.  When `err` is not NULL it
+ * receives a one-line message on failure.  All functions are thread-safe. */
+#ifndef CPROF_H
+#define CPROF_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CPROF_EXTERN __attribute__((visibility("default")))
+#else
+#define CPROF_EXTERN
+#endif
+
+struct cprof_error {
+	int code;           /* negative errno, same as the return value */
+	char message[256];  /* one line, no trailing newline */
+};
+
+/* Readable text for a negative errno returned by cprof (never NULL). */
+CPROF_EXTERN const char *cprof_strerror(int err);
+
+/* Starts the /debug/pprof HTTP endpoint on addr ("127.0.0.1:6060",
+ * "localhost:0", "[::1]:6060", ":6060" binds loopback).  Environment:
+ * CPROF_MAX_SECONDS (default 60) bounds ?seconds=.  -EALREADY if running. */
+CPROF_EXTERN int cprof_http_start(const char *addr, struct cprof_error *err);
+/* Port the endpoint listens on (useful with port 0), or a negative errno. */
+CPROF_EXTERN int cprof_http_port(void);
+/* Stops the endpoint, waiting for running requests to end.  No-op if not running. */
+CPROF_EXTERN int cprof_http_stop(void);
+
+/* Starts tracing this whole process into `path` (trace.out) until
+ * cprof_trace_stop().  -EBUSY if a trace is already running. */
+CPROF_EXTERN int cprof_trace_start(const char *path, struct cprof_error *err);
+/* Stops the trace started by cprof_trace_start and writes the file. */
+CPROF_EXTERN int cprof_trace_stop(struct cprof_error *err);
+
+/* Names the calling thread in traces (and with pthread_setname_np, truncated
+ * to 15 bytes). */
+CPROF_EXTERN int cprof_thread_set_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

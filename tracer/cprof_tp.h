@@ -1,0 +1,141 @@
+/* cprof_tp.h: the LTTng-UST event catalog of cprof (provider "cprof").
+ *
+ * This header is the contract between the tracer and the converter: field
+ * names and types here are what babeltrace2 shows.  Semantics of every event
+ * are documented in schema/EVENTS.md.  The provider is compiled exactly once,
+ * in tracer/tp.c, into libcprof.so.  Every event gets the `vtid` context from
+ * the session (tracer/session.c), nothing else per event. */
+#undef LTTNG_UST_TRACEPOINT_PROVIDER
+#define LTTNG_UST_TRACEPOINT_PROVIDER cprof
+
+#undef LTTNG_UST_TRACEPOINT_INCLUDE
+#define LTTNG_UST_TRACEPOINT_INCLUDE "cprof_tp.h"
+
+#if !defined(CPROF_TP_H) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
+#define CPROF_TP_H
+
+#include <lttng/tracepoint.h>
+#include <stdint.h>
+
+/* ---- process and modules (emitted once at trace start) ---------------- */
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, process,
+	LTTNG_UST_TP_ARGS(int32_t, pid, const char *, exe, const char *, hostname,
+		const char *, version, const uint8_t *, cmdline, uint32_t, cmdline_len,
+		uint32_t, format),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, pid, pid)
+		lttng_ust_field_string(exe, exe)
+		lttng_ust_field_string(hostname, hostname)
+		lttng_ust_field_string(version, version)
+		lttng_ust_field_integer(uint32_t, format, format)
+		/* argv joined with NUL separators, like /proc/PID/cmdline */
+		lttng_ust_field_sequence(uint8_t, cmdline, cmdline, uint32_t, cmdline_len)))
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, module,
+	LTTNG_UST_TP_ARGS(const char *, path, uint64_t, base, uint64_t, size,
+		const uint8_t *, build_id, uint8_t, build_id_len),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(path, path)
+		lttng_ust_field_integer_hex(uint64_t, base, base)
+		lttng_ust_field_integer(uint64_t, size, size)
+		lttng_ust_field_sequence_hex(uint8_t, build_id, build_id, uint8_t, build_id_len)))
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* One per live thread at trace start.  wait_kind is an enum cprof_wait_kind
+ * (0 = running); wait_age_ns is how long the thread has been in that wait. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, thread_status,
+	LTTNG_UST_TP_ARGS(int32_t, tid, uint64_t, handle, const char *, name,
+		uint64_t, start_routine, uint8_t, wait_kind, uint64_t, wait_obj,
+		uint64_t, wait_age_ns, int32_t, creator_tid),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, tid, tid)
+		lttng_ust_field_integer_hex(uint64_t, handle, handle)
+		lttng_ust_field_string(name, name)
+		lttng_ust_field_integer_hex(uint64_t, start_routine, start_routine)
+		lttng_ust_field_integer(uint8_t, wait_kind, wait_kind)
+		lttng_ust_field_integer_hex(uint64_t, wait_obj, wait_obj)
+		lttng_ust_field_integer(uint64_t, wait_age_ns, wait_age_ns)
+		lttng_ust_field_integer(int32_t, creator_tid, creator_tid)))
+
+/* In the creator, right after pthread_create succeeded. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, thread_create,
+	LTTNG_UST_TP_ARGS(uint64_t, create_id, uint64_t, handle, uint64_t, start_routine,
+		const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, create_id, create_id)
+		lttng_ust_field_integer_hex(uint64_t, handle, handle)
+		lttng_ust_field_integer_hex(uint64_t, start_routine, start_routine)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* First event of a new thread; create_id matches the creator's thread_create. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, thread_start,
+	LTTNG_UST_TP_ARGS(uint64_t, create_id, int32_t, creator_tid, uint64_t, handle,
+		uint64_t, start_routine, const char *, name),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, create_id, create_id)
+		lttng_ust_field_integer(int32_t, creator_tid, creator_tid)
+		lttng_ust_field_integer_hex(uint64_t, handle, handle)
+		lttng_ust_field_integer_hex(uint64_t, start_routine, start_routine)
+		lttng_ust_field_string(name, name)))
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, thread_end,
+	LTTNG_UST_TP_ARGS(uint64_t, handle),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint64_t, handle, handle)))
+
+/* Thread tid (not necessarily the caller) was named. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, thread_name,
+	LTTNG_UST_TP_ARGS(int32_t, tid, const char *, name),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, tid, tid)
+		lttng_ust_field_string(name, name)))
+
+/* ---- blocking ------------------------------------------------------------ */
+
+/* The calling thread is about to block on obj (a wait kind, see
+ * common/cprof_events.h).  The stack is the caller's, innermost first. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, block_begin,
+	LTTNG_UST_TP_ARGS(uint8_t, kind, uint64_t, obj, const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer_hex(uint64_t, obj, obj)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* The wait ended; result is the primitive's return value (0, or an errno
+ * such as ETIMEDOUT for timed waits). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, block_end,
+	LTTNG_UST_TP_ARGS(uint8_t, kind, uint64_t, obj, int32_t, result),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer_hex(uint64_t, obj, obj)
+		lttng_ust_field_integer(int32_t, result, result)))
+
+/* The calling thread released obj while others were blocked on it (unlock of
+ * a contended mutex, cond signal/broadcast, sem_post...).  target_tid is the
+ * woken thread when the tracer knows it (channels), else 0. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, wake,
+	LTTNG_UST_TP_ARGS(uint8_t, kind, uint64_t, obj, int32_t, target_tid),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer_hex(uint64_t, obj, obj)
+		lttng_ust_field_integer(int32_t, target_tid, target_tid)))
+
+/* A human name for an address (cprof_name_object, global symbols). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, object_name,
+	LTTNG_UST_TP_ARGS(uint64_t, obj, const char *, name),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint64_t, obj, obj)
+		lttng_ust_field_string(name, name)))
+
+/* Last event of a capture: what the tracer itself dropped or skipped. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, trace_end,
+	LTTNG_UST_TP_ARGS(uint64_t, threads, uint64_t, internal_errors),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, threads, threads)
+		lttng_ust_field_integer(uint64_t, internal_errors, internal_errors)))
+
+#endif /* CPROF_TP_H */
+
+#include <lttng/tracepoint-event.h>

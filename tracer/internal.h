@@ -1,0 +1,182 @@
+/* internal.h: declarations shared by the files of libcprof.so (not installed).
+ *
+ * Files and owners:
+ *   tp.c        the tracepoint provider (cprof_tp.h), compiled once
+ *   core.c      init, thread registry, status dump, interposer plumbing
+ *   wrap_*.c    the interposed pthread/libc functions
+ *   stack.c     libunwind stack capture
+ *   session.c   liblttng-ctl session control and sessiond spawn
+ *   archive.c   trace.out writer (tar + gzip, cprof/ metadata)
+ *   modules.c   loaded modules, build-ids, ELF symbol tables
+ *   http.c      the /debug/pprof endpoint
+ *   api.c       the public functions of cprof.h
+ */
+#ifndef CPROF_INTERNAL_H
+#define CPROF_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cprof.h"
+#include "cprof_events.h"
+
+#define CPROF_TLS __attribute__((tls_model("initial-exec"))) __thread
+#define CPROF_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- core.c ----------------------------------------------------------- */
+
+/* Per-thread record, kept for the thread's life in a global registry so the
+ * status dump at trace start can say what every thread is doing. */
+struct cprof_thread {
+	struct cprof_thread *next;      /* registry list, under the registry lock */
+	pid_t tid;
+	uint64_t handle;                /* pthread_self() */
+	uint64_t start_routine;
+	pid_t creator_tid;
+	char name[64];
+	/* current wait, written by the owning thread only */
+	volatile uint8_t wait_kind;     /* enum cprof_wait_kind, 0 = not waiting */
+	volatile uint64_t wait_obj;
+	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC */
+};
+
+/* Per-thread state of the interposers. */
+extern CPROF_TLS int cprof_tls_guard;    /* >0: inside cprof, do not record */
+extern CPROF_TLS int cprof_tls_ignored;  /* this thread is cprof's or lttng-ust's own */
+extern CPROF_TLS struct cprof_thread *cprof_tls_self;
+
+/* 1 while a capture is running (events are worth building). */
+extern volatile int cprof_tracing;
+
+void cprof_core_init(void) CPROF_HIDDEN;
+uint64_t cprof_now_ns(void) CPROF_HIDDEN;           /* CLOCK_MONOTONIC */
+pid_t cprof_gettid(void) CPROF_HIDDEN;
+
+struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator) CPROF_HIDDEN;
+void cprof_thread_unregister(void) CPROF_HIDDEN;
+void cprof_thread_renamed(uint64_t handle, const char *name) CPROF_HIDDEN;
+void cprof_atfork_child_core(void) CPROF_HIDDEN;
+void cprof_process_emit(void) CPROF_HIDDEN;
+void cprof_wrap_init(void) CPROF_HIDDEN;       /* wrap_pthread.c: resolve real functions */
+
+/* Called by the capture code (session.c) once lttng_start_tracing returned:
+ * waits until this process's cprof tracepoints are live, then emits the
+ * process, module and thread_status events. */
+void cprof_core_on_trace_start(void) CPROF_HIDDEN;
+/* Called just before the session is stopped: emits cprof:trace_end. */
+void cprof_core_on_trace_stop(void) CPROF_HIDDEN;
+
+/* Threads created while the current thread is in an "internal" section
+ * (cprof's HTTP server, the session daemon spawner) are cprof's own and never
+ * traced; the calling thread too. */
+void cprof_internal_begin(void) CPROF_HIDDEN;
+void cprof_internal_end(void) CPROF_HIDDEN;
+
+/* Internal failures: switch tracing off for the failing feature, say so once
+ * on stderr, count them (reported in trace_end / info.txt). */
+void cprof_internal_error(const char *what, int err) CPROF_HIDDEN;
+extern volatile uint64_t cprof_internal_errors;
+
+/* ---- stack.c ---------------------------------------------------------- */
+#define CPROF_STACK_MAX 64
+void cprof_stack_init(void) CPROF_HIDDEN;
+/* Fills pcs[] with return addresses, innermost first, skipping `skip`
+ * cprof frames; returns the depth (bounded by CPROF_STACK_DEPTH, default 32). */
+int cprof_stack_capture(uint64_t *pcs, int skip) CPROF_HIDDEN;
+
+/* ---- logging ---------------------------------------------------------- */
+/* One line on stderr, prefixed "cprof: ", without allocating. */
+void cprof_log(const char *fmt, ...) CPROF_HIDDEN __attribute__((format(printf, 1, 2)));
+
+/* ---- session.c -------------------------------------------------------- */
+struct cprof_session_opts {
+	size_t subbuf_size;    /* bytes, power of two; 0 = CPROF_SUBBUF_SIZE env or 1 MiB */
+	unsigned num_subbuf;   /* power of two; 0 = CPROF_NUM_SUBBUF env or 8 */
+};
+struct cprof_session;      /* one LTTng session tracing this process */
+struct cprof_session_result {
+	uint64_t discarded_events;
+	uint64_t lost_packets;
+	int64_t start_ns, end_ns;   /* CLOCK_REALTIME */
+};
+/* Ensures a session daemon (spawning lttng-sessiond --daemonize if none is
+ * alive), creates a per-PID session tracking getpid() into a fresh temporary
+ * directory, starts it and calls cprof_core_on_trace_start().
+ * Returns 0 or a negative errno (-EBUSY if a capture is already running,
+ * -EHOSTDOWN if no session daemon can be reached or started), with a message
+ * in err. */
+int cprof_session_start(const struct cprof_session_opts *opts,
+		struct cprof_session **out, struct cprof_error *err) CPROF_HIDDEN;
+/* Stops, destroys the LTTng session and writes trace.out to fd (archive.c);
+ * removes the temporary directory.  Always frees s. */
+int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
+		struct cprof_session_result *res, struct cprof_error *err) CPROF_HIDDEN;
+/* Abandons a capture (client went away): destroys the session, deletes the
+ * data, frees s. */
+void cprof_session_abort(struct cprof_session *s) CPROF_HIDDEN;
+
+/* ---- api.c ------------------------------------------------------------ */
+/* Called once at the end of library init (core.c constructor): honours
+ * CPROF_HTTP=addr (start the endpoint) and CPROF_TRACE=path (trace the whole
+ * run: start now, write the file at exit or on SIGINT/SIGTERM), then removes
+ * both variables from the environment so exec'd children do not inherit them. */
+void cprof_api_env_init(void) CPROF_HIDDEN;
+/* Called in the child after fork(): the child owns no session and no server. */
+void cprof_api_atfork_child(void) CPROF_HIDDEN;
+
+/* ---- modules.c -------------------------------------------------------- */
+/* Emits one cprof:module event per loaded module. */
+void cprof_modules_emit(void) CPROF_HIDDEN;
+
+/* ---- capture helpers (session.c, archive.c, modules.c, http.c, api.c) -- */
+
+/* Fills err (when not NULL) with code and a one-line message; returns code. */
+int cprof_error_set(struct cprof_error *err, int code, const char *fmt, ...)
+	CPROF_HIDDEN __attribute__((format(printf, 3, 4)));
+
+/* session.c: in a fork child, forget the parent's capture (it is not ours). */
+void cprof_session_atfork_child(void) CPROF_HIDDEN;
+
+/* archive.c: what cprof/info.txt says about a capture. */
+struct cprof_archive_info {
+	double seconds;                 /* requested duration, 0 for whole-run */
+	int64_t start_ns, end_ns;       /* CLOCK_REALTIME */
+	uint64_t discarded_events;
+	uint64_t lost_packets;
+	size_t subbuf_size;
+	unsigned num_subbuf;
+};
+/* Writes trace.out (TRACE_FORMAT.md) to fd: cprof/ metadata, then every
+ * regular file under ctf_dir as ctf/<relative path>.  fd stays open. */
+int cprof_archive_write(int fd, const char *ctf_dir,
+		const struct cprof_archive_info *info, struct cprof_error *err) CPROF_HIDDEN;
+/* Removes dir and everything below it (no symlink is followed). */
+int cprof_archive_rmtree(const char *dir) CPROF_HIDDEN;
+
+/* modules.c: one loaded object (main program, shared library, vdso). */
+struct cprof_module {
+	char *path;                     /* owned; "[vdso]" for the vdso */
+	uint64_t start, end;            /* runtime range covered by PT_LOAD */
+	uint64_t bias;                  /* runtime address = bias + ELF vaddr */
+	uint8_t build_id[64];
+	uint8_t build_id_len;           /* 0: none */
+	uint8_t is_vdso;
+};
+/* Snapshot of the loaded modules, main program first.  Free with
+ * cprof_modules_free. */
+int cprof_modules_list(struct cprof_module **out, size_t *n) CPROF_HIDDEN;
+void cprof_modules_free(struct cprof_module *mods, size_t n) CPROF_HIDDEN;
+/* Function symbols of m as "value<TAB>size<TAB>name\n" lines sorted by value
+ * (value relative to the bias, hex).  *text is malloc'd (owned by the caller).
+ * -ENOENT/-ENOEXEC when the module's file cannot be read or is not ELF64. */
+int cprof_modules_symbols(const struct cprof_module *m, char **text, size_t *len) CPROF_HIDDEN;
+
+/* http.c: the /debug/pprof endpoint behind cprof_http_start/port/stop. */
+int cprof_httpd_start(const char *addr, struct cprof_error *err) CPROF_HIDDEN;
+int cprof_httpd_port(void) CPROF_HIDDEN;
+int cprof_httpd_stop(void) CPROF_HIDDEN;
+void cprof_httpd_atfork_child(void) CPROF_HIDDEN;
+
+#endif

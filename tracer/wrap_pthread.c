@@ -1,0 +1,565 @@
+/* wrap_pthread.c: the interposed pthread functions.
+ *
+ * Rules (DESIGN.md §2): the uncontended path records nothing - every lock
+ * first tries the non-blocking variant and only on failure records a block;
+ * a per-thread guard (initial-exec TLS) keeps cprof's own calls and
+ * lttng-ust's from being recorded; real functions are looked up lazily with
+ * dlsym(RTLD_NEXT) so the wrappers work before the library constructor ran;
+ * nothing here may abort or change what the host program sees (return values
+ * and errno are the real function's).
+ *
+ * Wakers: glibc's lock words say whether anyone waits, so the unlock /
+ * signal / post side emits cprof:wake only when it actually wakes someone. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lttng/ust-fork.h>
+
+#include "internal.h"
+#include "cprof_tp.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- real functions ----------------------------------------------------- */
+
+#define REAL_FNS(X) \
+	X(pthread_create, int, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
+	X(pthread_join, int, (pthread_t, void **)) \
+	X(pthread_tryjoin_np, int, (pthread_t, void **)) \
+	X(pthread_timedjoin_np, int, (pthread_t, void **, const struct timespec *)) \
+	X(pthread_setname_np, int, (pthread_t, const char *)) \
+	X(pthread_mutex_lock, int, (pthread_mutex_t *)) \
+	X(pthread_mutex_trylock, int, (pthread_mutex_t *)) \
+	X(pthread_mutex_timedlock, int, (pthread_mutex_t *, const struct timespec *)) \
+	X(pthread_mutex_clocklock, int, (pthread_mutex_t *, clockid_t, const struct timespec *)) \
+	X(pthread_mutex_unlock, int, (pthread_mutex_t *)) \
+	X(pthread_rwlock_rdlock, int, (pthread_rwlock_t *)) \
+	X(pthread_rwlock_tryrdlock, int, (pthread_rwlock_t *)) \
+	X(pthread_rwlock_timedrdlock, int, (pthread_rwlock_t *, const struct timespec *)) \
+	X(pthread_rwlock_clockrdlock, int, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(pthread_rwlock_wrlock, int, (pthread_rwlock_t *)) \
+	X(pthread_rwlock_trywrlock, int, (pthread_rwlock_t *)) \
+	X(pthread_rwlock_timedwrlock, int, (pthread_rwlock_t *, const struct timespec *)) \
+	X(pthread_rwlock_clockwrlock, int, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(pthread_rwlock_unlock, int, (pthread_rwlock_t *)) \
+	X(pthread_spin_lock, int, (pthread_spinlock_t *)) \
+	X(pthread_spin_trylock, int, (pthread_spinlock_t *)) \
+	X(pthread_barrier_wait, int, (pthread_barrier_t *)) \
+	X(sem_wait, int, (sem_t *)) \
+	X(sem_trywait, int, (sem_t *)) \
+	X(sem_timedwait, int, (sem_t *, const struct timespec *)) \
+	X(sem_clockwait, int, (sem_t *, clockid_t, const struct timespec *)) \
+	X(sem_post, int, (sem_t *)) \
+	X(fork, pid_t, (void))
+
+/* condvars have two symbol versions; the wrappers are the current ABI. */
+#define REAL_COND_FNS(X) \
+	X(pthread_cond_wait, int, (pthread_cond_t *, pthread_mutex_t *)) \
+	X(pthread_cond_timedwait, int, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
+	X(pthread_cond_signal, int, (pthread_cond_t *)) \
+	X(pthread_cond_broadcast, int, (pthread_cond_t *))
+
+#define DECL(name, ret, args) static ret (*real_##name) args;
+REAL_FNS(DECL)
+REAL_COND_FNS(DECL)
+static int (*real_pthread_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t,
+	const struct timespec *);
+
+static void *resolve(const char *name, const char *version)
+{
+	void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+	if (!p)
+		p = dlsym(RTLD_NEXT, name);
+	if (!p) {
+		cprof_log("cannot find the real %s; calls to it fail with ENOSYS", name);
+		cprof_internal_errors++;
+	}
+	return p;
+}
+
+#define REAL(name) (likely(real_##name != NULL) ? real_##name : \
+	(real_##name = (__typeof__(real_##name))resolve(#name, NULL)))
+#define REAL_COND(name) (likely(real_##name != NULL) ? real_##name : \
+	(real_##name = (__typeof__(real_##name))resolve(#name, "GLIBC_2.3.2")))
+/* Missing real function (never on glibc): fail the call, do not crash. */
+#define CALL(name, ...) (REAL(name) ? real_##name(__VA_ARGS__) : ENOSYS)
+#define CALL_COND(name, ...) (REAL_COND(name) ? real_##name(__VA_ARGS__) : ENOSYS)
+
+static uintptr_t ust_base;   /* liblttng-ust's load address: its threads are not ours */
+
+void cprof_wrap_init(void)
+{
+#define RES(name, ret, args) REAL(name);
+	REAL_FNS(RES)
+#define RESC(name, ret, args) REAL_COND(name);
+	REAL_COND_FNS(RESC)
+	REAL_COND(pthread_cond_clockwait);
+	Dl_info info;
+	if (dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
+		ust_base = (uintptr_t)info.dli_fbase;
+}
+
+/* ---- recording helpers --------------------------------------------------- */
+
+static inline int recording(void)
+{
+	return !cprof_tls_guard && !cprof_tls_ignored;
+}
+
+/* Slow path only: the call is about to block. */
+static void __attribute__((noinline)) wait_begin(uint8_t kind, const void *obj)
+{
+	struct cprof_thread *t = cprof_tls_self;
+	if (unlikely(!t)) {
+		cprof_tls_guard++;
+		t = cprof_thread_register(0, 0);
+		cprof_tls_guard--;
+	}
+	if (t) {
+		t->wait_obj = (uint64_t)(uintptr_t)obj;
+		t->wait_since_ns = cprof_now_ns();
+		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+	}
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
+		uint64_t pcs[CPROF_STACK_MAX];
+		cprof_tls_guard++;
+		int n = cprof_stack_capture(pcs, 0);
+		lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, pcs,
+			(uint8_t)n);
+		cprof_tls_guard--;
+	}
+}
+
+static void __attribute__((noinline)) wait_end(uint8_t kind, const void *obj, int result)
+{
+	int saved = errno;
+	struct cprof_thread *t = cprof_tls_self;
+	if (t)
+		__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_end)) {
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, block_end, kind, (uint64_t)(uintptr_t)obj, result);
+		cprof_tls_guard--;
+	}
+	errno = saved;
+}
+
+static void __attribute__((noinline)) emit_wake(uint8_t kind, const void *obj)
+{
+	if (lttng_ust_tracepoint_enabled(cprof, wake)) {
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, wake, kind, (uint64_t)(uintptr_t)obj, 0);
+		cprof_tls_guard--;
+	}
+}
+
+/* glibc lock words (nptl, 2.34+): does releasing this wake someone? */
+static inline int mutex_has_waiters(const pthread_mutex_t *m)
+{
+	int kind = m->__data.__kind;
+	unsigned lock = (unsigned)m->__data.__lock;
+	if (kind & 64)                  /* priority-protect: encoding differs, assume yes */
+		return 1;
+	if (kind & (16 | 32))           /* robust / priority-inherit: FUTEX_WAITERS bit */
+		return (lock & 0x80000000u) != 0;
+	return lock > 1;                /* 2 = locked with waiters */
+}
+
+static inline int cond_has_waiters(const pthread_cond_t *c)
+{
+	return (c->__data.__wrefs >> 3) != 0;
+}
+
+static inline int sem_has_waiters(const sem_t *s)
+{
+	uint64_t data = __atomic_load_n((const uint64_t *)(const void *)s, __ATOMIC_RELAXED);
+	return (data >> 32) != 0;
+}
+
+static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
+{
+	return (rw->__data.__readers & 2) || (rw->__data.__writers_futex & 2) ||
+		(rw->__data.__wrphase_futex & 2);
+}
+
+#define WAKE_IF(kind, obj, cond) \
+	do { \
+		if (unlikely(cprof_tracing) && recording() && (cond)) \
+			emit_wake(kind, obj); \
+	} while (0)
+
+/* ---- threads ------------------------------------------------------------- */
+
+struct start_ctx {
+	void *(*fn)(void *);
+	void *arg;
+	uint64_t create_id;
+	pid_t creator;
+	int ignored;
+};
+
+static uint64_t next_create_id = 1;
+static CPROF_TLS int thread_exiting;
+
+static void thread_done(void *unused)
+{
+	struct cprof_thread *t = cprof_tls_self;
+	if (t && cprof_tracing && !cprof_tls_ignored &&
+			lttng_ust_tracepoint_enabled(cprof, thread_end)) {
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, thread_end, t->handle);
+		cprof_tls_guard--;
+	}
+	cprof_tls_guard++;
+	cprof_thread_unregister();
+	cprof_tls_guard--;
+	/* TLS destructors run after this and may lock: record nothing more. */
+	thread_exiting = 1;
+	cprof_tls_ignored++;
+}
+
+static void *thread_trampoline(void *p)
+{
+	struct start_ctx ctx = *(struct start_ctx *)p;
+	cprof_tls_guard++;
+	free(p);
+	cprof_tls_guard--;
+	if (ctx.ignored) {
+		cprof_tls_ignored = 1;
+		return ctx.fn(ctx.arg);
+	}
+	cprof_tls_guard++;
+	struct cprof_thread *t = cprof_thread_register((uint64_t)(uintptr_t)ctx.fn, ctx.creator);
+	if (t && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_start))
+		lttng_ust_do_tracepoint(cprof, thread_start, ctx.create_id, ctx.creator, t->handle,
+			(uint64_t)(uintptr_t)ctx.fn, t->name);
+	cprof_tls_guard--;
+	void *ret;
+	pthread_cleanup_push(thread_done, NULL);
+	ret = ctx.fn(ctx.arg);
+	pthread_cleanup_pop(1);
+	return ret;
+}
+
+static int created_by_lttng_ust(const void *caller)
+{
+	Dl_info info;
+	return ust_base && dladdr(caller, &info) && (uintptr_t)info.dli_fbase == ust_base;
+}
+
+EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+		void *arg)
+{
+	if (!REAL(pthread_create))
+		return EAGAIN;
+	if (cprof_tls_guard)
+		return real_pthread_create(th, attr, fn, arg);
+	int saved = errno;
+	cprof_tls_guard++;
+	struct start_ctx *ctx = malloc(sizeof *ctx);
+	cprof_tls_guard--;
+	if (!ctx) {
+		errno = saved;
+		return real_pthread_create(th, attr, fn, arg);
+	}
+	ctx->fn = fn;
+	ctx->arg = arg;
+	ctx->create_id = __atomic_fetch_add(&next_create_id, 1, __ATOMIC_RELAXED);
+	ctx->creator = cprof_tls_self ? cprof_tls_self->tid : cprof_gettid();
+	ctx->ignored = cprof_tls_ignored || created_by_lttng_ust(__builtin_return_address(0));
+	uint64_t id = ctx->create_id;
+	if (!ctx->ignored && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_create)) {
+		uint64_t pcs[CPROF_STACK_MAX];
+		cprof_tls_guard++;
+		int n = cprof_stack_capture(pcs, 0);
+		lttng_ust_do_tracepoint(cprof, thread_create, id, 0, (uint64_t)(uintptr_t)fn, pcs,
+			(uint8_t)n);
+		cprof_tls_guard--;
+	}
+	errno = saved;
+	int r = real_pthread_create(th, attr, thread_trampoline, ctx);
+	if (r != 0) {
+		cprof_tls_guard++;
+		free(ctx);
+		cprof_tls_guard--;
+	}
+	return r;
+}
+
+EXPORT int pthread_join(pthread_t th, void **ret)
+{
+	if (!recording())
+		return CALL(pthread_join, th, ret);
+	int r = CALL(pthread_tryjoin_np, th, ret);
+	if (r != EBUSY)
+		return r;
+	wait_begin(CPROF_WAIT_JOIN, (void *)th);
+	r = CALL(pthread_join, th, ret);
+	wait_end(CPROF_WAIT_JOIN, (void *)th, r);
+	return r;
+}
+
+EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
+{
+	if (!recording())
+		return CALL(pthread_timedjoin_np, th, ret, abstime);
+	int r = CALL(pthread_tryjoin_np, th, ret);
+	if (r != EBUSY)
+		return r;
+	wait_begin(CPROF_WAIT_JOIN, (void *)th);
+	r = CALL(pthread_timedjoin_np, th, ret, abstime);
+	wait_end(CPROF_WAIT_JOIN, (void *)th, r);
+	return r;
+}
+
+EXPORT int pthread_setname_np(pthread_t th, const char *name)
+{
+	int r = CALL(pthread_setname_np, th, name);
+	if (r == 0 && !cprof_tls_guard)
+		cprof_thread_renamed((uint64_t)th, name);
+	return r;
+}
+
+EXPORT int cprof_thread_set_name(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	char short_name[16];
+	strncpy(short_name, name, sizeof short_name - 1);
+	short_name[sizeof short_name - 1] = 0;
+	cprof_tls_guard++;
+	int r = CALL(pthread_setname_np, pthread_self(), short_name);
+	cprof_tls_guard--;
+	cprof_thread_renamed((uint64_t)pthread_self(), name);
+	return -r;
+}
+
+/* ---- mutexes ------------------------------------------------------------- */
+
+/* Trylock first: uncontended locks cost one extra call, record nothing. */
+#define TRY_THEN_BLOCK(kind, obj, trycall, blockcall) \
+	do { \
+		if (!recording()) \
+			return blockcall; \
+		int r_ = trycall; \
+		if (r_ != EBUSY) \
+			return r_; \
+		wait_begin(kind, obj); \
+		r_ = blockcall; \
+		wait_end(kind, obj, r_); \
+		return r_; \
+	} while (0)
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_MUTEX, m, CALL(pthread_mutex_trylock, m),
+		CALL(pthread_mutex_lock, m));
+}
+
+EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_MUTEX, m, CALL(pthread_mutex_trylock, m),
+		CALL(pthread_mutex_timedlock, m, abstime));
+}
+
+EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_MUTEX, m, CALL(pthread_mutex_trylock, m),
+		CALL(pthread_mutex_clocklock, m, clk, abstime));
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m));
+	return CALL(pthread_mutex_unlock, m);
+}
+
+/* ---- rwlocks --------------------------------------------------------------- */
+
+EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_READ, rw, CALL(pthread_rwlock_tryrdlock, rw),
+		CALL(pthread_rwlock_rdlock, rw));
+}
+
+EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *rw, const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_READ, rw, CALL(pthread_rwlock_tryrdlock, rw),
+		CALL(pthread_rwlock_timedrdlock, rw, abstime));
+}
+
+EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *rw, clockid_t clk,
+		const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_READ, rw, CALL(pthread_rwlock_tryrdlock, rw),
+		CALL(pthread_rwlock_clockrdlock, rw, clk, abstime));
+}
+
+EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_WRITE, rw, CALL(pthread_rwlock_trywrlock, rw),
+		CALL(pthread_rwlock_wrlock, rw));
+}
+
+EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *rw, const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_WRITE, rw, CALL(pthread_rwlock_trywrlock, rw),
+		CALL(pthread_rwlock_timedwrlock, rw, abstime));
+}
+
+EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clk,
+		const struct timespec *abstime)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_RWLOCK_WRITE, rw, CALL(pthread_rwlock_trywrlock, rw),
+		CALL(pthread_rwlock_clockwrlock, rw, clk, abstime));
+}
+
+EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
+{
+	/* Which kind was held is not known here; the converter matches wakes by
+	 * object, so the read kind is a stand-in for "rwlock". */
+	WAKE_IF(CPROF_WAIT_RWLOCK_WRITE, rw, rwlock_has_waiters(rw));
+	return CALL(pthread_rwlock_unlock, rw);
+}
+
+/* ---- spinlocks, barriers ------------------------------------------------- */
+
+EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
+{
+	TRY_THEN_BLOCK(CPROF_WAIT_SPIN, (const void *)s, CALL(pthread_spin_trylock, s),
+		CALL(pthread_spin_lock, s));
+}
+
+EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
+{
+	if (!recording())
+		return CALL(pthread_barrier_wait, b);
+	wait_begin(CPROF_WAIT_BARRIER, b);
+	int r = CALL(pthread_barrier_wait, b);
+	wait_end(CPROF_WAIT_BARRIER, b, r == PTHREAD_BARRIER_SERIAL_THREAD ? 0 : r);
+	return r;
+}
+
+/* ---- condition variables --------------------------------------------------- */
+
+/* Waiting releases the mutex inside libc: if that wakes a thread blocked on
+ * the mutex, we are its waker. */
+#define COND_WAIT(c, m, call) \
+	do { \
+		if (!recording()) \
+			return call; \
+		WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m)); \
+		wait_begin(CPROF_WAIT_COND, c); \
+		int r_ = call; \
+		wait_end(CPROF_WAIT_COND, c, r_); \
+		return r_; \
+	} while (0)
+
+EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	COND_WAIT(c, m, CALL_COND(pthread_cond_wait, c, m));
+}
+
+EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+		const struct timespec *abstime)
+{
+	COND_WAIT(c, m, CALL_COND(pthread_cond_timedwait, c, m, abstime));
+}
+
+EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+		const struct timespec *abstime)
+{
+	COND_WAIT(c, m, CALL_COND(pthread_cond_clockwait, c, m, clk, abstime));
+}
+
+EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c));
+	return CALL_COND(pthread_cond_signal, c);
+}
+
+EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c));
+	return CALL_COND(pthread_cond_broadcast, c);
+}
+
+/* ---- semaphores (-1/errno convention) ------------------------------------- */
+
+#define SEM_TRY_THEN_BLOCK(s, blockcall) \
+	do { \
+		if (!REAL(sem_trywait)) { errno = ENOSYS; return -1; } \
+		if (!recording()) \
+			return blockcall; \
+		int saved_ = errno; \
+		if (real_sem_trywait(s) == 0) \
+			return 0; \
+		if (errno != EAGAIN) \
+			return -1; \
+		errno = saved_; \
+		wait_begin(CPROF_WAIT_SEM, s); \
+		int r_ = blockcall; \
+		wait_end(CPROF_WAIT_SEM, s, r_ == 0 ? 0 : errno); \
+		return r_; \
+	} while (0)
+
+EXPORT int sem_wait(sem_t *s)
+{
+	if (!REAL(sem_wait)) { errno = ENOSYS; return -1; }
+	SEM_TRY_THEN_BLOCK(s, real_sem_wait(s));
+}
+
+EXPORT int sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+	if (!REAL(sem_timedwait)) { errno = ENOSYS; return -1; }
+	SEM_TRY_THEN_BLOCK(s, real_sem_timedwait(s, abstime));
+}
+
+EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
+{
+	if (!REAL(sem_clockwait)) { errno = ENOSYS; return -1; }
+	SEM_TRY_THEN_BLOCK(s, real_sem_clockwait(s, clk, abstime));
+}
+
+EXPORT int sem_post(sem_t *s)
+{
+	WAKE_IF(CPROF_WAIT_SEM, s, sem_has_waiters(s));
+	if (!REAL(sem_post)) { errno = ENOSYS; return -1; }
+	return real_sem_post(s);
+}
+
+/* ---- fork ------------------------------------------------------------------- */
+
+/* lttng-ust needs its fork hooks around fork() (what liblttng-ust-fork.so
+ * does); the child owns no capture and only the forking thread survives. */
+EXPORT pid_t fork(void)
+{
+	if (!REAL(fork)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	sigset_t set;
+	int saved = errno;
+	lttng_ust_before_fork(&set);
+	errno = saved;
+	pid_t pid = real_fork();
+	saved = errno;
+	if (pid == 0) {
+		lttng_ust_after_fork_child(&set);
+		cprof_atfork_child_core();
+		cprof_api_atfork_child();
+	} else {
+		lttng_ust_after_fork_parent(&set);
+	}
+	errno = saved;
+	return pid;
+}
