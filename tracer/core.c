@@ -7,7 +7,6 @@
  * of Go's GoStatus events. */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -24,21 +23,9 @@ CPROF_TLS struct cprof_thread *cprof_tls_self;
 volatile int cprof_tracing;
 volatile uint64_t cprof_internal_errors;
 
-static struct cprof_thread *registry;     /* owned; guarded by registry_lock */
-static volatile int registry_lock;
-static volatile uint64_t registry_count;
+static struct cprof_thread *registry;     /* owned; push-only list */
+static volatile uint64_t registry_count;   /* records in use */
 static int core_ready;
-
-static void reg_lock(void)
-{
-	while (__atomic_exchange_n(&registry_lock, 1, __ATOMIC_ACQUIRE))
-		sched_yield();
-}
-
-static void reg_unlock(void)
-{
-	__atomic_store_n(&registry_lock, 0, __ATOMIC_RELEASE);
-}
 
 pid_t cprof_gettid(void)
 {
@@ -58,11 +45,28 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 {
 	if (cprof_tls_self)
 		return cprof_tls_self;
-	struct cprof_thread *t = calloc(1, sizeof *t);
+	struct cprof_thread *t = NULL;
+	for (struct cprof_thread *p = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (!p->in_use && !__atomic_exchange_n(&p->in_use, 1, __ATOMIC_ACQ_REL)) {
+			t = p;
+			break;
+		}
 	if (!t) {
-		cprof_internal_error("thread registry allocation", ENOMEM);
-		return NULL;
+		void *mem = NULL;
+		if (posix_memalign(&mem, 64, sizeof *t) != 0) {
+			cprof_internal_error("thread registry allocation", ENOMEM);
+			return NULL;
+		}
+		t = mem;
+		memset(t, 0, sizeof *t);
+		t->in_use = 1;
+		t->next = __atomic_load_n(&registry, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&registry, &t->next, t, 1, __ATOMIC_RELEASE,
+				__ATOMIC_RELAXED))
+			;
 	}
+	t->wait_kind = 0;
+	t->wake_claimed = 0;
 	t->tid = cprof_gettid();
 	t->handle = (uint64_t)pthread_self();
 	t->start_routine = start_routine;
@@ -70,11 +74,7 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	/* PR_GET_NAME is one syscall; pthread_getname_np opens /proc. */
 	if (prctl(PR_GET_NAME, t->name, 0, 0, 0) != 0)
 		t->name[0] = 0;
-	reg_lock();
-	t->next = registry;
-	registry = t;
-	registry_count++;
-	reg_unlock();
+	__atomic_fetch_add(&registry_count, 1, __ATOMIC_RELAXED);
 	cprof_tls_self = t;
 	return t;
 }
@@ -84,31 +84,49 @@ void cprof_thread_unregister(void)
 	struct cprof_thread *t = cprof_tls_self;
 	if (!t)
 		return;
-	reg_lock();
-	for (struct cprof_thread **p = &registry; *p; p = &(*p)->next)
-		if (*p == t) {
-			*p = t->next;
-			registry_count--;
-			break;
-		}
-	reg_unlock();
 	cprof_tls_self = NULL;
-	free(t);
+	t->wait_kind = 0;
+	__atomic_fetch_sub(&registry_count, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
+}
+
+int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
+{
+	int n = 0;
+	for (;;) {
+		struct cprof_thread *best = NULL;
+		uint64_t best_since = UINT64_MAX;
+		for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
+			if (t->wait_obj != obj || !__atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE) ||
+					t->wake_claimed || t == cprof_tls_self)
+				continue;
+			if (t->wait_since_ns < best_since) {
+				best = t;
+				best_since = t->wait_since_ns;
+			}
+		}
+		if (!best)
+			return n;
+		if (__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
+			continue;   /* another waker got it first */
+		lttng_ust_tracepoint(cprof, wake, kind, obj, best->tid);
+		n++;
+		if (!all)
+			return n;
+	}
 }
 
 /* Copies the registered name of thread `tid` (or handle) after a rename. */
 void cprof_thread_renamed(uint64_t handle, const char *name)
 {
 	pid_t tid = 0;
-	reg_lock();
-	for (struct cprof_thread *t = registry; t; t = t->next)
-		if (t->handle == handle) {
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next)
+		if (t->in_use && t->handle == handle) {
 			strncpy(t->name, name, sizeof t->name - 1);
 			t->name[sizeof t->name - 1] = 0;
 			tid = t->tid;
 			break;
 		}
-	reg_unlock();
 	if (tid && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_name)) {
 		cprof_tls_guard++;
 		lttng_ust_do_tracepoint(cprof, thread_name, tid, name);
@@ -118,19 +136,18 @@ void cprof_thread_renamed(uint64_t handle, const char *name)
 
 void cprof_atfork_child_core(void)
 {
-	/* Only the forking thread survives; other records stay allocated (their
-	 * owners are gone, freeing could race with nothing but is pointless). */
-	registry_lock = 0;
-	registry = NULL;
-	registry_count = 0;
+	/* Only the forking thread survives: free every other record. */
 	cprof_tracing = 0;
-	struct cprof_thread *self = cprof_tls_self;
-	if (self) {
-		self->next = NULL;
-		self->tid = cprof_gettid();
-		self->handle = (uint64_t)pthread_self();
-		registry = self;
-		registry_count = 1;
+	uint64_t n = 0;
+	for (struct cprof_thread *t = registry; t; t = t->next)
+		if (t != cprof_tls_self)
+			t->in_use = 0;
+		else
+			n = 1;
+	registry_count = n;
+	if (cprof_tls_self) {
+		cprof_tls_self->tid = cprof_gettid();
+		cprof_tls_self->wait_kind = 0;
 	}
 }
 
@@ -171,15 +188,15 @@ void cprof_core_on_trace_start(void)
 	cprof_modules_emit();
 
 	uint64_t now = cprof_now_ns();
-	reg_lock();
-	for (struct cprof_thread *t = registry; t; t = t->next) {
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
+		if (!__atomic_load_n(&t->in_use, __ATOMIC_ACQUIRE))
+			continue;
 		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
 		uint64_t obj = kind ? t->wait_obj : 0;
 		uint64_t since = kind ? t->wait_since_ns : now;
 		lttng_ust_tracepoint(cprof, thread_status, t->tid, t->handle, t->name,
 			t->start_routine, kind, obj, now > since ? now - since : 0, t->creator_tid);
 	}
-	reg_unlock();
 	cprof_tls_guard--;
 }
 

@@ -113,8 +113,10 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, block_end,
 		lttng_ust_field_integer(int32_t, result, result)))
 
 /* The calling thread released obj while others were blocked on it (unlock of
- * a contended mutex, cond signal/broadcast, sem_post...).  target_tid is the
- * woken thread when the tracer knows it (channels), else 0. */
+ * a contended mutex, cond signal, sem_post, the mutex released by a cond
+ * wait...).  One event per woken thread (a broadcast emits several):
+ * target_tid is the woken thread, the longest waiter cprof saw block on obj
+ * that no earlier wake claimed; 0 if unknown. */
 LTTNG_UST_TRACEPOINT_EVENT(cprof, wake,
 	LTTNG_UST_TP_ARGS(uint8_t, kind, uint64_t, obj, int32_t, target_tid),
 	LTTNG_UST_TP_FIELDS(

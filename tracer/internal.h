@@ -27,20 +27,24 @@
 
 /* ---- core.c ----------------------------------------------------------- */
 
-/* Per-thread record, kept for the thread's life in a global registry so the
- * status dump at trace start can say what every thread is doing. */
+/* Per-thread record in a global registry, so the status dump at trace start
+ * can say what every thread is doing and a waker can find whom it wakes.
+ * Records are never freed, only recycled (in_use), and are only ever pushed
+ * at the head of the list: walking it needs no lock. */
 struct cprof_thread {
-	struct cprof_thread *next;      /* registry list, under the registry lock */
+	struct cprof_thread *next;      /* immutable once published */
+	volatile int in_use;            /* 0: free for the next thread to claim */
 	pid_t tid;
 	uint64_t handle;                /* pthread_self() */
 	uint64_t start_routine;
 	pid_t creator_tid;
 	char name[64];
-	/* current wait, written by the owning thread only */
+	/* current wait, written by the owning thread only (but wake_claimed) */
 	volatile uint8_t wait_kind;     /* enum cprof_wait_kind, 0 = not waiting */
+	volatile uint8_t wake_claimed;  /* a waker already emitted a wake for this wait */
 	volatile uint64_t wait_obj;
 	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC */
-};
+} __attribute__((aligned(64)));
 
 /* Per-thread state of the interposers. */
 extern CPROF_TLS int cprof_tls_guard;    /* >0: inside cprof, do not record */
@@ -58,6 +62,10 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 void cprof_thread_unregister(void) CPROF_HIDDEN;
 void cprof_thread_renamed(uint64_t handle, const char *name) CPROF_HIDDEN;
 void cprof_atfork_child_core(void) CPROF_HIDDEN;
+/* Waker side: claims the longest-waiting unclaimed thread blocked on obj
+ * (all of them when `all`), emitting one cprof:wake per claimed thread.
+ * Returns how many were claimed. */
+int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
 void cprof_process_emit(void) CPROF_HIDDEN;
 void cprof_wrap_init(void) CPROF_HIDDEN;       /* wrap_pthread.c: resolve real functions */
 

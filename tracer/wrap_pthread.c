@@ -127,6 +127,7 @@ static void __attribute__((noinline)) wait_begin(uint8_t kind, const void *obj)
 	if (t) {
 		t->wait_obj = (uint64_t)(uintptr_t)obj;
 		t->wait_since_ns = cprof_now_ns();
+		t->wake_claimed = 0;
 		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
 	}
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
@@ -153,12 +154,14 @@ static void __attribute__((noinline)) wait_end(uint8_t kind, const void *obj, in
 	errno = saved;
 }
 
-static void __attribute__((noinline)) emit_wake(uint8_t kind, const void *obj)
+static void __attribute__((noinline)) emit_wake(uint8_t kind, const void *obj, int all)
 {
 	if (lttng_ust_tracepoint_enabled(cprof, wake)) {
+		int saved = errno;
 		cprof_tls_guard++;
-		lttng_ust_do_tracepoint(cprof, wake, kind, (uint64_t)(uintptr_t)obj, 0);
+		cprof_wake_waiters(kind, (uint64_t)(uintptr_t)obj, all);
 		cprof_tls_guard--;
+		errno = saved;
 	}
 }
 
@@ -191,10 +194,11 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
 		(rw->__data.__wrphase_futex & 2);
 }
 
-#define WAKE_IF(kind, obj, cond) \
+/* glibc says someone waits: find whom, among the threads cprof saw block. */
+#define WAKE_IF(kind, obj, cond, all) \
 	do { \
 		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			emit_wake(kind, obj); \
+			emit_wake(kind, obj, all); \
 	} while (0)
 
 /* ---- threads ------------------------------------------------------------- */
@@ -379,7 +383,7 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const stru
 
 EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m));
+	WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), 0);
 	return CALL(pthread_mutex_unlock, m);
 }
 
@@ -425,9 +429,9 @@ EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clk,
 
 EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 {
-	/* Which kind was held is not known here; the converter matches wakes by
-	 * object, so the read kind is a stand-in for "rwlock". */
-	WAKE_IF(CPROF_WAIT_RWLOCK_WRITE, rw, rwlock_has_waiters(rw));
+	/* Which side waits is not known here: the wake names the longest
+	 * waiter, whose own block says read or write. */
+	WAKE_IF(CPROF_WAIT_RWLOCK_WRITE, rw, rwlock_has_waiters(rw), 0);
 	return CALL(pthread_rwlock_unlock, rw);
 }
 
@@ -457,7 +461,7 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	do { \
 		if (!recording()) \
 			return call; \
-		WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m)); \
+		WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), 0); \
 		wait_begin(CPROF_WAIT_COND, c); \
 		int r_ = call; \
 		wait_end(CPROF_WAIT_COND, c, r_); \
@@ -483,13 +487,13 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 
 EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
-	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c));
+	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c), 0);
 	return CALL_COND(pthread_cond_signal, c);
 }
 
 EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
-	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c));
+	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c), 1);
 	return CALL_COND(pthread_cond_broadcast, c);
 }
 
@@ -532,7 +536,7 @@ EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime
 
 EXPORT int sem_post(sem_t *s)
 {
-	WAKE_IF(CPROF_WAIT_SEM, s, sem_has_waiters(s));
+	WAKE_IF(CPROF_WAIT_SEM, s, sem_has_waiters(s), 0);
 	if (!REAL(sem_post)) { errno = ENOSYS; return -1; }
 	return real_sem_post(s);
 }

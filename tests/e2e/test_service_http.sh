@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End to end: the demo service, a trace fetched over HTTP with curl, read
+# back with babeltrace2: the expected threads, block events with reasons and
+# stacks, wakers, and the status of a thread blocked since before the trace.
+source "$(dirname "$0")/../lib/harness.sh"
+
+run_app "$B/examples/cprof-example-service" --http 127.0.0.1:0 --port-file "$T/out/port" \
+	>"$T/service.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for_file "$T/out/port" 20 || { cat "$T/service.log" >&2; fail "service did not start"; }
+port=$(cat "$T/out/port")
+sleep 0.3   # let the stuck thread block before the trace starts
+
+code=$(curl -sS -o "$T/trace.out" -D "$T/headers" -w '%{http_code}' \
+	"http://127.0.0.1:$port/debug/pprof/trace?seconds=1") || fail "curl failed"
+[ "$code" = 200 ] || { cat "$T/trace.out" >&2; fail "status $code"; }
+grep -qi '^content-disposition: attachment; filename="trace.out"' "$T/headers" || fail "no attachment header"
+grep -qi '^x-cprof-discarded-events: [0-9]' "$T/headers" || fail "no discarded-events header"
+
+# the service keeps working during and after the trace
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/debug/pprof/") || fail "index after trace"
+[ "$code" = 200 ] || fail "index status $code after trace"
+
+mkdir -p "$T/x" && tar xzf "$T/trace.out" -C "$T/x" || fail "trace.out does not unpack"
+grep -q '^cprof-trace 1$' "$T/x/cprof/FORMAT" || fail "no format marker"
+babeltrace2 "$T/x/ctf" >"$T/events.txt" 2>"$T/bt.err" || { cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the CTF"; }
+ev() { grep -c "cprof:$1:" "$T/events.txt"; }
+note "events: $(wc -l <"$T/events.txt") total, block_begin $(ev block_begin), wake $(ev wake), thread_status $(ev thread_status)"
+
+grep -q 'cprof:process:.*cprof-example-service' "$T/events.txt" || fail "no process event"
+grep -q 'cprof:module:' "$T/events.txt" || fail "no module events"
+# status dump: the stuck thread waits on a condvar (kind 4) since before the trace
+grep -E 'cprof:thread_status:.*name = "stuck-waiter".*wait_kind = 4,' "$T/events.txt" >/dev/null \
+	|| fail "stuck-waiter not reported blocked on a condvar at trace start"
+for w in worker-0 worker-1 producer-0 janitor; do
+	grep -q "cprof:thread_status:.*name = \"$w\"" "$T/events.txt" || fail "thread $w missing from the status dump"
+done
+# contended mutex (kind 1) and condvar (kind 4) blocks with stacks, and their wakers
+grep -E 'cprof:block_begin:.*kind = 1, .*_stack_length = [1-9]' "$T/events.txt" >/dev/null || fail "no mutex block with a stack"
+grep -E 'cprof:block_begin:.*kind = 4, ' "$T/events.txt" >/dev/null || fail "no condvar block"
+grep -E 'cprof:block_end:.*kind = 1, ' "$T/events.txt" >/dev/null || fail "no mutex block end"
+grep -E "cprof:wake:.*kind = 1, .*target_tid = [1-9]" "$T/events.txt" >/dev/null || fail "no mutex waker naming its wakee"
+grep -E 'cprof:wake:.*kind = 4, ' "$T/events.txt" >/dev/null || fail "no condvar waker"
+# symbols travel with the trace
+[ -s "$T/x/cprof/modules.tsv" ] || fail "no modules.tsv"
+grep -rq 'worker_main' "$T/x/cprof/symbols/" || fail "the example's worker_main is not in the shipped symbols"
+pass
