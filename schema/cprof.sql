@@ -2,6 +2,7 @@
 -- Tables and column meanings are documented in schema/README.md.
 -- Times are int64 nanoseconds since the Unix epoch (ts) and nanoseconds (dur).
 -- Names follow Perfetto's trace processor where the concept is the same.
+-- Ids are 1-based.  Indexes are in cprof_index.sql (created after the load).
 
 CREATE TABLE metadata (
   name TEXT PRIMARY KEY,
@@ -69,7 +70,8 @@ CREATE TABLE sync_object (
   id INTEGER PRIMARY KEY,
   address INTEGER NOT NULL,
   kind TEXT NOT NULL,               -- first reason seen on it: mutex, cond, ...
-  name TEXT                         -- user-given name, else global symbol, else NULL
+  name TEXT,                        -- user-given name, else global symbol, else NULL
+  name_source TEXT                  -- user | symbol | thread (joins) | NULL
 );
 
 CREATE TABLE flow (
@@ -144,3 +146,52 @@ CREATE TABLE stack_profile_callsite (
   parent_id INTEGER REFERENCES stack_profile_callsite(id),
   frame_id INTEGER NOT NULL REFERENCES stack_profile_frame(id)
 );
+
+-- ---- views for the analyses ------------------------------------------------
+
+-- Per-thread time breakdown, like go tool trace's goroutine analysis.
+CREATE VIEW thread_breakdown AS
+SELECT t.utid, t.tid, t.name,
+  COALESCE(SUM(s.dur), 0) AS total_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'running' THEN s.dur END), 0) AS running_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'blocked' THEN s.dur END), 0) AS sync_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'net' THEN s.dur END), 0) AS net_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'syscall' THEN s.dur END), 0) AS syscall_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'sleep' THEN s.dur END), 0) AS sleep_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'unknown' THEN s.dur END), 0) AS unknown_dur,
+  COALESCE(SUM(CASE WHEN s.reason = 'mutex' THEN s.dur END), 0) AS mutex_dur,
+  COALESCE(SUM(CASE WHEN s.reason IN ('rwlock_read', 'rwlock_write') THEN s.dur END), 0) AS rwlock_dur,
+  COALESCE(SUM(CASE WHEN s.reason = 'cond' THEN s.dur END), 0) AS cond_dur,
+  COALESCE(SUM(CASE WHEN s.reason = 'sem' THEN s.dur END), 0) AS sem_dur,
+  COALESCE(SUM(CASE WHEN s.reason = 'join' THEN s.dur END), 0) AS join_dur,
+  COALESCE(SUM(CASE WHEN s.reason IN ('chan_send', 'chan_recv', 'select') THEN s.dur END), 0) AS chan_dur,
+  COALESCE(SUM(CASE WHEN s.state = 'blocked' AND s.reason NOT IN ('mutex', 'rwlock_read',
+    'rwlock_write', 'cond', 'sem', 'join', 'chan_send', 'chan_recv', 'select') THEN s.dur END), 0) AS other_sync_dur,
+  COUNT(CASE WHEN s.state NOT IN ('running', 'unknown') THEN 1 END) AS block_count
+FROM thread t LEFT JOIN thread_state s ON s.utid = t.utid
+GROUP BY t.utid;
+
+-- Time per (thread, state, reason).
+CREATE VIEW thread_state_summary AS
+SELECT utid, state, reason, COUNT(*) AS count, SUM(dur) AS total_dur, MAX(dur) AS max_dur
+FROM thread_state
+GROUP BY utid, state, reason;
+
+-- Contention by synchronization object.
+CREATE VIEW blocking_by_object AS
+SELECT o.id AS object_id, o.address, o.kind, o.name,
+  COUNT(*) AS count, SUM(s.dur) AS total_dur, MAX(s.dur) AS max_dur,
+  CAST(AVG(s.dur) AS INTEGER) AS avg_dur, COUNT(DISTINCT s.utid) AS threads,
+  COUNT(s.waker_utid) AS woken
+FROM thread_state s JOIN sync_object o ON o.id = s.object_id
+GROUP BY o.id;
+
+-- Blocking by stack (the leaf callsite) and reason.
+CREATE VIEW blocking_by_callsite AS
+SELECT s.callsite_id, s.state, s.reason, f.name AS leaf_function,
+  COUNT(*) AS count, SUM(s.dur) AS total_dur, MAX(s.dur) AS max_dur
+FROM thread_state s
+LEFT JOIN stack_profile_callsite c ON c.id = s.callsite_id
+LEFT JOIN stack_profile_frame f ON f.id = c.frame_id
+WHERE s.state NOT IN ('running', 'unknown')
+GROUP BY s.callsite_id, s.state, s.reason;

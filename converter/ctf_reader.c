@@ -1,0 +1,392 @@
+/* ctf_reader.c: the only user of libbabeltrace2 in cprof.
+ *
+ * One src.ctf.fs per sub-trace (per-PID traces have different UUIDs and a
+ * single component refuses them), all into flt.utils.muxer, into a simple
+ * sink that turns cprof events into struct conv_event by the catalog table
+ * below (field names of tracer/cprof_tp.h).  Member indices are resolved
+ * once per event class.  A sub-trace that does not open is skipped with a
+ * warning and a stats row; losses become model stats. */
+#include <babeltrace2/babeltrace.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "conv.h"
+
+volatile int conv_interrupted;
+
+struct spec {
+	const char *name;
+	enum conv_event_type type;
+	const char *ints[CONV_MAX_INTS];
+	const char *strs[CONV_MAX_STRS];
+	const char *seq;
+};
+
+static const struct spec catalog[] = {
+	{ "cprof:process", EV_PROCESS, { "pid", "format" }, { "exe", "hostname", "version" }, "cmdline" },
+	{ "cprof:module", EV_MODULE, { "base", "size" }, { "path" }, "build_id" },
+	{ "cprof:thread_status", EV_THREAD_STATUS, { "tid", "handle", "start_routine", "wait_kind",
+		"wait_obj", "wait_age_ns", "creator_tid" }, { "name" }, NULL },
+	{ "cprof:thread_create", EV_THREAD_CREATE, { "create_id", "handle", "start_routine" }, { 0 }, "stack" },
+	{ "cprof:thread_start", EV_THREAD_START, { "create_id", "creator_tid", "handle", "start_routine" },
+		{ "name" }, NULL },
+	{ "cprof:thread_end", EV_THREAD_END, { "handle" }, { 0 }, NULL },
+	{ "cprof:thread_name", EV_THREAD_NAME, { "tid" }, { "name" }, NULL },
+	{ "cprof:block_begin", EV_BLOCK_BEGIN, { "kind", "obj" }, { 0 }, "stack" },
+	{ "cprof:block_end", EV_BLOCK_END, { "kind", "obj", "result" }, { 0 }, NULL },
+	{ "cprof:wake", EV_WAKE, { "kind", "obj", "target_tid" }, { 0 }, NULL },
+	{ "cprof:object_name", EV_OBJECT_NAME, { "obj" }, { "name" }, NULL },
+	{ "cprof:trace_end", EV_TRACE_END, { "threads", "internal_errors" }, { 0 }, NULL },
+};
+
+#define CACHE_SLOTS 256     /* event classes: a dozen per sub-trace */
+
+struct ec_entry {
+	const bt_event_class *ec;     /* borrowed key; NULL = free slot */
+	const struct spec *spec;      /* NULL: not a cprof event */
+	int64_t ints[CONV_MAX_INTS], strs[CONV_MAX_STRS], seq, vtid;   /* member index or -1 */
+	unsigned char is_signed[CONV_MAX_INTS], vtid_signed;
+	int64_t pid;
+};
+
+struct reader {
+	struct conv_model *m;          /* borrowed */
+	const struct conv_info *info;  /* borrowed */
+	struct ec_entry cache[CACHE_SLOTS];
+	uint64_t events;
+	int model_err;
+	struct timespec last_progress;
+	uint64_t seq[CONV_MAX_SEQ];
+};
+
+static int64_t member_index(const bt_field_class *st, const char *name, unsigned char *is_signed)
+{
+	if (!st || !name)
+		return -1;
+	uint64_t n = bt_field_class_structure_get_member_count(st);
+	for (uint64_t i = 0; i < n; i++) {
+		const bt_field_class_structure_member *mb = bt_field_class_structure_borrow_member_by_index_const(st, i);
+		if (strcmp(bt_field_class_structure_member_get_name(mb), name))
+			continue;
+		if (is_signed)
+			*is_signed = bt_field_class_type_is(bt_field_class_get_type(
+				bt_field_class_structure_member_borrow_field_class_const(mb)),
+				BT_FIELD_CLASS_TYPE_SIGNED_INTEGER);
+		return (int64_t) i;
+	}
+	return -1;
+}
+
+static int64_t trace_pid(const bt_stream *stream, int64_t fallback)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(
+		bt_stream_borrow_trace_const(stream), "vpid");
+	if (v && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER)
+		return bt_value_integer_signed_get(v);
+	return fallback;
+}
+
+static struct ec_entry *entry_for(struct reader *r, const bt_event *ev)
+{
+	const bt_event_class *ec = bt_event_borrow_class_const(ev);
+	size_t h = (size_t) (conv_hash64((uint64_t) (uintptr_t) ec) & (CACHE_SLOTS - 1));
+	for (size_t k = 0; k < CACHE_SLOTS; k++, h = (h + 1) & (CACHE_SLOTS - 1)) {
+		struct ec_entry *e = &r->cache[h];
+		if (e->ec == ec)
+			return e;
+		if (e->ec)
+			continue;
+		e->ec = ec;
+		const char *name = bt_event_class_get_name(ec);
+		for (size_t i = 0; name && i < sizeof catalog / sizeof catalog[0]; i++)
+			if (!strcmp(catalog[i].name, name))
+				e->spec = &catalog[i];
+		const bt_field_class *pl = bt_event_class_borrow_payload_field_class_const(ec);
+		for (int i = 0; i < CONV_MAX_INTS; i++)
+			e->ints[i] = e->spec ? member_index(pl, e->spec->ints[i], &e->is_signed[i]) : -1;
+		for (int i = 0; i < CONV_MAX_STRS; i++)
+			e->strs[i] = e->spec ? member_index(pl, e->spec->strs[i], NULL) : -1;
+		e->seq = e->spec ? member_index(pl, e->spec->seq, NULL) : -1;
+		e->vtid = member_index(bt_stream_class_borrow_event_common_context_field_class_const(
+			bt_event_class_borrow_stream_class_const(ec)), "vtid", &e->vtid_signed);
+		e->pid = trace_pid(bt_event_borrow_stream_const(ev), r->info->pid);
+		return e;
+	}
+	return NULL;    /* more classes than slots: not a trace we wrote */
+}
+
+static int64_t int_value(const bt_field *f, int is_signed)
+{
+	return is_signed ? bt_field_integer_signed_get_value(f) : (int64_t) bt_field_integer_unsigned_get_value(f);
+}
+
+static int on_event(struct reader *r, const bt_message *msg)
+{
+	const bt_event *ev = bt_message_event_borrow_event_const(msg);
+	struct ec_entry *e = entry_for(r, ev);
+	struct conv_event ce = { .type = EV_UNKNOWN };
+	r->events++;
+	if (!e || !e->spec)
+		return 0;        /* not a cprof event (e.g. lttng_ust_statedump): ignored */
+	ce.type = e->spec->type;
+	ce.pid = e->pid;
+	bt_clock_snapshot_get_ns_from_origin(bt_message_event_borrow_default_clock_snapshot_const(msg), &ce.ts);
+	const bt_field *ctx = bt_event_borrow_common_context_field_const(ev);
+	if (ctx && e->vtid >= 0)
+		ce.tid = (int32_t) int_value(bt_field_structure_borrow_member_field_by_index_const(ctx,
+			(uint64_t) e->vtid), e->vtid_signed);
+	const bt_field *pl = bt_event_borrow_payload_field_const(ev);
+	for (int i = 0; i < CONV_MAX_INTS; i++)
+		if (e->ints[i] >= 0)
+			ce.i[i] = int_value(bt_field_structure_borrow_member_field_by_index_const(pl,
+				(uint64_t) e->ints[i]), e->is_signed[i]);
+	for (int i = 0; i < CONV_MAX_STRS; i++)
+		if (e->strs[i] >= 0)
+			ce.s[i] = bt_field_string_get_value(bt_field_structure_borrow_member_field_by_index_const(pl,
+				(uint64_t) e->strs[i]));
+	if (e->seq >= 0) {
+		const bt_field *sq = bt_field_structure_borrow_member_field_by_index_const(pl, (uint64_t) e->seq);
+		uint64_t n = bt_field_array_get_length(sq);
+		if (n > CONV_MAX_SEQ)
+			n = CONV_MAX_SEQ;
+		for (uint64_t k = 0; k < n; k++)
+			r->seq[k] = bt_field_integer_unsigned_get_value(
+				bt_field_array_borrow_element_field_by_index_const(sq, k));
+		ce.seq = r->seq;
+		ce.seq_len = (unsigned) n;
+	}
+	return conv_model_event(r->m, &ce);
+}
+
+static void on_discarded(struct reader *r, const bt_message *msg, int events)
+{
+	uint64_t count = 0;
+	int64_t b = CONV_NULL, e = CONV_NULL;
+	const bt_stream *st = events ? bt_message_discarded_events_borrow_stream_const(msg)
+		: bt_message_discarded_packets_borrow_stream_const(msg);
+	const bt_stream_class *sc = bt_stream_borrow_class_const(st);
+	bt_property_availability av = events ? bt_message_discarded_events_get_count(msg, &count)
+		: bt_message_discarded_packets_get_count(msg, &count);
+	if (av != BT_PROPERTY_AVAILABILITY_AVAILABLE)
+		count = 1;    /* a loss of unknown size is still a loss */
+	if (events ? bt_stream_class_discarded_events_have_default_clock_snapshots(sc)
+			: bt_stream_class_discarded_packets_have_default_clock_snapshots(sc)) {
+		bt_clock_snapshot_get_ns_from_origin(events ?
+			bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg) :
+			bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg), &b);
+		bt_clock_snapshot_get_ns_from_origin(events ?
+			bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg) :
+			bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(msg), &e);
+	}
+	conv_model_discarded(r->m, trace_pid(st, r->info->pid), events ? "events" : "packets", count, b, e);
+}
+
+static void progress(struct reader *r, int64_t ts)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (conv_quiet || now.tv_sec - r->last_progress.tv_sec < 1)
+		return;
+	r->last_progress = now;
+	int64_t end, t0 = conv_model_window(r->m, &end);
+	if (r->info->end_ns != CONV_NULL && r->info->end_ns > end)
+		end = r->info->end_ns;
+	double pct = end > t0 ? 100.0 * (double) (ts - t0) / (double) (end - t0) : 0;
+	fprintf(stderr, "cprof-convert: %.1fM events, %.0f%% of the trace\n", r->events / 1e6,
+		pct > 100 ? 100 : pct);
+}
+
+static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it, void *data)
+{
+	struct reader *r = data;
+	bt_message_array_const msgs;
+	uint64_t n;
+	switch (bt_message_iterator_next(it, &msgs, &n)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+	default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	int ret = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		const bt_message *msg = msgs[i];
+		switch (bt_message_get_type(msg)) {
+		case BT_MESSAGE_TYPE_EVENT:
+			if (!ret && (ret = on_event(r, msg)) < 0)
+				r->model_err = ret;
+			break;
+		case BT_MESSAGE_TYPE_DISCARDED_EVENTS: on_discarded(r, msg, 1); break;
+		case BT_MESSAGE_TYPE_DISCARDED_PACKETS: on_discarded(r, msg, 0); break;
+		default: break;
+		}
+		bt_message_put_ref(msg);
+	}
+	if ((r->events & 0xffff) < n) {
+		int64_t end;
+		conv_model_window(r->m, &end);
+		progress(r, end);
+	}
+	return ret < 0 || conv_interrupted ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR
+		: BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+/* The root cause of the current libbabeltrace2 error, then clears it. */
+static void take_bt_error(char *buf, size_t len)
+{
+	const bt_error *e = bt_current_thread_take_error();
+	buf[0] = 0;
+	if (!e)
+		return;
+	uint64_t n = bt_error_get_cause_count(e);
+	size_t off = 0;
+	/* causes run from the outermost to the root; the last two say the most */
+	for (uint64_t i = n > 2 ? n - 2 : 0; i < n && off + 4 < len; i++) {
+		const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
+		int k = snprintf(buf + off, len - off, "%s%s", off ? ": " : "", msg);
+		off += k > 0 ? (size_t) k : 0;
+	}
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	bt_error_release(e);
+}
+
+static bt_value *src_params(const char *dir)
+{
+	bt_value *params = bt_value_map_create(), *inputs = NULL;
+	if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+			bt_value_array_append_string_element(inputs, dir)) {
+		bt_value_put_ref(params);
+		return NULL;
+	}
+	return params;
+}
+
+/* Whether a sub-trace opens at all, in a scratch graph: a component that
+ * fails to initialize may leave its graph unusable. */
+static int probe(const bt_component_class_source *fs, const char *dir, char *why, size_t len)
+{
+	bt_graph *g = bt_graph_create(0);
+	bt_value *params = src_params(dir);
+	const bt_component_source *src = NULL;
+	int ok = 0;
+	if (g && params && bt_graph_add_source_component(g, fs, "probe", params, BT_LOGGING_LEVEL_NONE,
+			&src) == BT_GRAPH_ADD_COMPONENT_STATUS_OK)
+		ok = bt_component_source_get_output_port_count(src) > 0;
+	if (!ok) {
+		take_bt_error(why, len);
+		if (!why[0])
+			snprintf(why, len, "no event streams");
+	}
+	bt_value_put_ref(params);
+	bt_graph_put_ref(g);
+	return ok;
+}
+
+int conv_ctf_read(const struct conv_info *info, struct conv_model *m, uint64_t *events,
+	struct conv_error *err)
+{
+	static struct reader r;      /* large (seq buffer, cache): not on the stack */
+	const bt_plugin *ctf = NULL, *utils = NULL;
+	bt_graph *g = NULL;
+	const bt_component_filter *mux = NULL;
+	const bt_component_sink *sink = NULL;
+	char why[1024];
+	int ret = -EIO, opened = 0;
+	uint64_t connected = 0;
+
+	memset(&r, 0, sizeof r);
+	r.m = m;
+	r.info = info;
+	clock_gettime(CLOCK_MONOTONIC, &r.last_progress);
+	for (int i = 0; i < info->n_broken; i++) {
+		conv_warn("skipping sub-trace %s: %s", info->broken[i], info->broken_why[i]);
+		conv_model_stat(m, "subtrace_skipped", i, "error", "converter", 1, info->broken[i]);
+	}
+	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK ||
+			bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &utils) !=
+			BT_PLUGIN_FIND_STATUS_OK) {
+		take_bt_error(why, sizeof why);
+		conv_error_set(err, "libbabeltrace2's ctf and utils plugins are not installed %s", why);
+		goto end;
+	}
+	const bt_component_class_source *fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+	const bt_component_class_filter *mxc = bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
+	if (!fs || !mxc || !(g = bt_graph_create(0)) ||
+			bt_graph_add_filter_component(g, mxc, "mux", NULL, BT_LOGGING_LEVEL_NONE, &mux) ||
+			bt_graph_add_simple_sink_component(g, "cprof", NULL, consume, NULL, &r, &sink)) {
+		take_bt_error(why, sizeof why);
+		conv_error_set(err, "cannot build the babeltrace2 graph: %s", why);
+		goto end;
+	}
+	for (int i = 0; i < info->n_subtraces; i++) {
+		const char *dir = info->subtraces[i];
+		const bt_component_source *src = NULL;
+		char name[32];
+		if (!probe(fs, dir, why, sizeof why)) {
+			conv_warn("skipping sub-trace %s: %s", dir, why);
+			conv_model_stat(m, "subtrace_skipped", info->n_broken + i, "error", "converter", 1, dir);
+			continue;
+		}
+		bt_value *params = src_params(dir);
+		snprintf(name, sizeof name, "src%d", i);
+		if (!params || bt_graph_add_source_component(g, fs, name, params, BT_LOGGING_LEVEL_NONE, &src)) {
+			bt_value_put_ref(params);
+			take_bt_error(why, sizeof why);
+			conv_error_set(err, "cannot open %s: %s", dir, why);
+			goto end;
+		}
+		bt_value_put_ref(params);
+		for (uint64_t p = 0; p < bt_component_source_get_output_port_count(src); p++) {
+			if (bt_graph_connect_ports(g, bt_component_source_borrow_output_port_by_index_const(src, p),
+					bt_component_filter_borrow_input_port_by_index_const(mux, connected), NULL)) {
+				take_bt_error(why, sizeof why);
+				conv_error_set(err, "cannot connect %s: %s", dir, why);
+				goto end;
+			}
+			connected++;
+		}
+		opened++;
+	}
+	if (!opened) {
+		conv_error_set(err, "no readable CTF trace in the archive (%d sub-trace%s skipped)",
+			info->n_subtraces + info->n_broken, info->n_subtraces + info->n_broken == 1 ? "" : "s");
+		ret = -ENOENT;
+		goto end;
+	}
+	if (bt_graph_connect_ports(g, bt_component_filter_borrow_output_port_by_name_const(mux, "out"),
+			bt_component_sink_borrow_input_port_by_name_const(sink, "in"), NULL)) {
+		take_bt_error(why, sizeof why);
+		conv_error_set(err, "cannot connect the muxer: %s", why);
+		goto end;
+	}
+	bt_graph_run_status rs;
+	do
+		rs = bt_graph_run(g);
+	while (rs == BT_GRAPH_RUN_STATUS_AGAIN);
+	take_bt_error(why, sizeof why);
+	if (conv_interrupted) {
+		conv_error_set(err, "interrupted");
+		ret = -EINTR;
+	} else if (r.model_err) {
+		conv_error_set(err, "conversion failed after %llu events: %s", (unsigned long long) r.events,
+			strerror(-r.model_err));
+		ret = r.model_err;
+	} else if (rs != BT_GRAPH_RUN_STATUS_OK) {
+		conv_error_set(err, "cannot decode the CTF trace after %llu events: %s",
+			(unsigned long long) r.events, why[0] ? why : "babeltrace2 failed");
+		ret = -EIO;
+	} else {
+		ret = 0;
+	}
+end:
+	*events = r.events;
+	bt_graph_put_ref(g);
+	bt_plugin_put_ref(ctf);
+	bt_plugin_put_ref(utils);
+	return ret;
+}

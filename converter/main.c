@@ -1,0 +1,163 @@
+/* main.c: the cprof-convert command line, gluing the stages together:
+ * unpack → bundle → CTF reader → model → writer.  Every failure path drops
+ * the temporary directory and the temporary database. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conv.h"
+
+int conv_quiet;
+
+void conv_error_set(struct conv_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+void conv_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("cprof-convert: warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	(void) sig;
+	conv_interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cprof-convert [-q] [-o trace.db] trace.out\n"
+		"\n"
+		"Converts a cprof capture (trace.out) into a SQLite trace database whose\n"
+		"schema is documented in schema/README.md.  The database is written to a\n"
+		"temporary file and renamed when complete.\n"
+		"\n"
+		"  -o, --output FILE  database to write (default: trace.out with .db)\n"
+		"  -q, --quiet        no progress or warnings on stderr\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version\n");
+}
+
+static char *default_output(const char *in)
+{
+	size_t n = strlen(in);
+	char *out = malloc(n + 4);
+	if (!out)
+		return NULL;
+	memcpy(out, in, n + 1);
+	if (n > 4 && !strcmp(in + n - 4, ".out"))
+		strcpy(out + n - 4, ".db");
+	else
+		strcat(out, ".db");
+	return out;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { 0 } };
+	const char *out_arg = NULL;
+	char *out = NULL, tmpdir[4096] = "";
+	struct conv_error err = { "" };
+	struct conv_info info = { 0 };
+	struct conv_symbols *sym = NULL;
+	struct conv_stacks *stacks = NULL;
+	struct conv_writer *w = NULL;
+	struct conv_model *m = NULL;
+	uint64_t events = 0;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out_arg = optarg; break;
+		case 'q': conv_quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("cprof-convert %s\n", CPROF_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const char *in = argv[optind];
+	double t_start = now_s();
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!(out = out_arg ? strdup(out_arg) : default_output(in))) {
+		ret = -ENOMEM;
+		conv_error_set(&err, "out of memory");
+		goto end;
+	}
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/cprof-convert.XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		ret = -errno;
+		conv_error_set(&err, "cannot create a temporary directory %s: %s", tmpdir, strerror(errno));
+		tmpdir[0] = 0;
+		goto end;
+	}
+	if ((ret = conv_unpack(in, tmpdir, &err)) < 0 || (ret = conv_bundle_open(tmpdir, &info, &err)) < 0 ||
+			(ret = conv_symbols_create(tmpdir, &sym, &err)) < 0)
+		goto end;
+	if ((ret = conv_stacks_create(&stacks)) < 0) {
+		conv_error_set(&err, "out of memory");
+		goto end;
+	}
+	double t_unpacked = now_s();
+	if ((ret = conv_writer_create(out, &w, &err)) < 0)
+		goto end;
+	if ((ret = conv_model_create(w, sym, stacks, &info, &m)) < 0) {
+		conv_error_set(&err, "out of memory");
+		goto end;
+	}
+	if ((ret = conv_ctf_read(&info, m, &events, &err)) < 0 ||
+			(ret = conv_model_finish(m, events, &err)) < 0)
+		goto end;
+	double t_read = now_s();
+	uint64_t rows = conv_writer_rows(w);
+	if ((ret = conv_writer_finish(w, &err)) < 0)
+		goto end;
+	if (!conv_quiet)
+		fprintf(stderr, "cprof-convert: wrote %s: %llu events, %llu state/flow rows, %llu callsites "
+			"in %.2f s (unpack %.2f, decode+model %.2f, index %.2f)\n", out,
+			(unsigned long long) events, (unsigned long long) rows,
+			(unsigned long long) conv_stacks_count(stacks), now_s() - t_start,
+			t_unpacked - t_start, t_read - t_unpacked, now_s() - t_read);
+end:
+	conv_model_destroy(m);
+	conv_writer_destroy(w);       /* removes the temporary database if not renamed */
+	conv_stacks_destroy(stacks);
+	conv_symbols_destroy(sym);
+	conv_bundle_fini(&info);
+	if (tmpdir[0])
+		conv_rmtree(tmpdir);
+	if (ret < 0)
+		fprintf(stderr, "cprof-convert: error: %s\n", err.msg[0] ? err.msg : strerror(-ret));
+	free(out);
+	return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,430 @@
+/* model.c: events → the per-thread state timeline and the tables around it.
+ *
+ * Each thread is a small state machine (unknown → running ⇄ waiting) whose
+ * closed intervals become thread_state rows, so every thread's rows tile its
+ * life without gaps.  Wakers are found per object: the most recent
+ * cprof:wake on the object (or aimed at the thread) by another thread after
+ * the wait began; a joined thread's thread_end wakes its joiner.  Threads are
+ * keyed by utid because tids are reused.  Small tables (threads, objects,
+ * names, stacks) are kept here and written once at the end. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+#include "cprof_events.h"
+#include "model_priv.h"
+
+static const char *reason_of(unsigned kind)
+{
+	const char *r = cprof_wait_kind_name(kind);
+	return r ? r : "unknown_kind";
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 64;
+	while (nc < need)
+		nc *= 2;
+	void *np = realloc(*p, nc * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+static struct thread *T(struct conv_model *m, int64_t utid) { return &m->threads[utid - 1]; }
+
+void conv_model_stat(struct conv_model *m, const char *name, int idx, const char *severity,
+	const char *source, int64_t value, const char *description)
+{
+	for (size_t i = 0; i < m->n_stats; i++) {
+		struct stat_row *s = &m->stats[i];
+		if (!strcmp(s->name, name) && s->idx == idx && !description && !s->description) {
+			s->value += value;      /* counters aggregate */
+			return;
+		}
+	}
+	if (grow((void **) &m->stats, &m->cap_stats, m->n_stats + 1, sizeof *m->stats) < 0)
+		return;
+	m->stats[m->n_stats++] = (struct stat_row) { name, idx, severity, source, value,
+		description ? strdup(description) : NULL };
+}
+
+static int counter_sample(struct conv_model *m, int64_t ts, int delta)
+{
+	m->alive += delta;
+	if (grow((void **) &m->samples, &m->cap_samples, m->n_samples + 1, sizeof *m->samples) < 0)
+		return -ENOMEM;
+	m->samples[m->n_samples].ts = ts;
+	m->samples[m->n_samples++].value = m->alive;
+	return 0;
+}
+
+static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const char *name)
+{
+	if (!name || !*name || (t->name && !strcmp(t->name, name)))
+		return 0;
+	char *n = strdup(name);
+	if (!n || grow((void **) &m->names, &m->cap_names, m->n_names + 1, sizeof *m->names) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
+	m->names[m->n_names++] = (struct name_row) { t->utid, ts, n };
+	t->name = n;           /* borrowed from names[] */
+	return 0;
+}
+
+static struct thread *new_thread(struct conv_model *m, int32_t tid, int64_t pid)
+{
+	if (grow((void **) &m->threads, &m->cap_threads, m->n_threads + 1, sizeof *m->threads) < 0)
+		return NULL;
+	struct thread *t = &m->threads[m->n_threads++];
+	memset(t, 0, sizeof *t);
+	t->utid = (int64_t) m->n_threads;
+	t->tid = tid;
+	t->pid = pid;
+	t->start_ts = t->end_ts = t->create_ts = t->creator_utid = t->create_callsite = CONV_NULL;
+	t->st = S_NONE;
+	if (conv_map_put(&m->by_tid, (uint64_t) (uint32_t) tid, (uint64_t) t->utid) < 0)
+		return NULL;
+	return t;
+}
+
+/* The current incarnation of tid, created (with no timeline yet) if new. */
+static struct thread *thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
+{
+	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) tid);
+	return u ? T(m, (int64_t) *u) : new_thread(m, tid, pid);
+}
+
+/* Closes the open interval at `end` (a thread_state row), returns its id. */
+static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, int64_t waker_utid,
+	int64_t waker_ts, int64_t result)
+{
+	if (t->st == S_NONE)
+		return CONV_NULL;
+	int64_t dur = end - t->since;
+	if (dur < 0)
+		dur = 0;
+	if (dur == 0 && t->st != S_WAIT)
+		return CONV_NULL;       /* nothing to tile */
+	struct conv_state_row r = {
+		.id = ++m->state_id, .ts = t->since, .dur = dur, .utid = t->utid,
+		.state = t->st == S_RUNNING ? "running" : t->st == S_UNKNOWN ? "unknown"
+			: cprof_wait_kind_state(t->kind),
+		.reason = t->st == S_WAIT ? reason_of(t->kind) : NULL,
+		.object_id = t->st == S_WAIT ? t->obj_id : CONV_NULL,
+		.waker_utid = waker_utid, .waker_ts = waker_ts,
+		.callsite_id = t->st == S_WAIT ? t->callsite : CONV_NULL,
+		.result = result,
+	};
+	if (conv_writer_state(m->w, &r) < 0)
+		m->failed = 1;
+	return r.id;
+}
+
+void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts)
+{
+	close_state(m, t, ts, CONV_NULL, CONV_NULL, CONV_NULL);
+	t->st = S_NONE;
+}
+
+static void set_state(struct conv_model *m, struct thread *t, int64_t ts, int st)
+{
+	close_state(m, t, ts, CONV_NULL, CONV_NULL, CONV_NULL);
+	t->st = st;
+	t->since = ts;
+}
+
+/* The emitting thread of an event: a thread that emits is running, so an
+ * unknown stretch ends here. */
+static struct thread *self(struct conv_model *m, const struct conv_event *ev)
+{
+	struct thread *t = thread_ref(m, ev->tid, ev->pid);
+	if (!t)
+		return NULL;
+	if (t->st == S_NONE && !t->ended) {
+		t->st = S_UNKNOWN;      /* alive before its first event, since when is unknown */
+		t->since = m->t0;
+		counter_sample(m, ev->ts, +1);
+	}
+	if (t->st == S_UNKNOWN && ev->type != EV_BLOCK_END)
+		set_state(m, t, ev->ts, S_RUNNING);
+	t->own_events++;
+	t->last_ts = ev->ts;
+	return t;
+}
+
+static struct object *object_ref(struct conv_model *m, uint64_t addr)
+{
+	uint64_t *i = conv_map_get(&m->by_addr, addr);
+	if (i)
+		return &m->objs[*i];
+	if (grow((void **) &m->objs, &m->cap_objs, m->n_objs + 1, sizeof *m->objs) < 0 ||
+			conv_map_put(&m->by_addr, addr, m->n_objs) < 0)
+		return NULL;
+	struct object *o = &m->objs[m->n_objs++];
+	memset(o, 0, sizeof *o);
+	o->addr = addr;
+	o->wake_ts = o->wake_utid = CONV_NULL;
+	return o;
+}
+
+static int64_t object_row(struct conv_model *m, unsigned kind, uint64_t addr)
+{
+	if (!addr || kind == CPROF_WAIT_SLEEP || kind == CPROF_WAIT_SYSCALL)
+		return CONV_NULL;
+	struct object *o = object_ref(m, addr);
+	if (!o)
+		return CONV_NULL;
+	if (!o->id) {
+		o->id = ++m->object_id;
+		o->kind = reason_of(kind);
+	}
+	return o->id;
+}
+
+static void wait_begin(struct conv_model *m, struct thread *t, int64_t ts, unsigned kind,
+	uint64_t obj, int64_t callsite)
+{
+	set_state(m, t, ts, S_WAIT);
+	t->kind = (uint8_t) kind;
+	t->obj = obj;
+	t->obj_id = object_row(m, kind, obj);
+	t->callsite = callsite;
+	t->twake_ts = t->twake_utid = CONV_NULL;
+}
+
+static void on_status(struct conv_model *m, const struct conv_event *ev)
+{
+	struct thread *t = thread_ref(m, (int32_t) ev->i[0], ev->pid);
+	if (!t)
+		return;
+	t->handle = (uint64_t) ev->i[1];
+	t->start_routine = (uint64_t) ev->i[2];
+	t->creator_tid = (int32_t) ev->i[6];
+	t->is_main = t->tid == ev->pid;
+	name_thread(m, t, ev->ts, ev->s[0]);
+	if (t->st != S_NONE || t->ended)
+		return;        /* it already spoke for itself */
+	counter_sample(m, ev->ts, +1);
+	t->st = S_RUNNING;
+	t->since = m->t0;
+	unsigned kind = (unsigned) ev->i[3];
+	if (kind) {
+		int64_t since = ev->ts - ev->i[5];
+		wait_begin(m, t, since > m->t0 ? since : m->t0, kind, (uint64_t) ev->i[4], CONV_NULL);
+	}
+}
+
+static void on_thread_start(struct conv_model *m, const struct conv_event *ev)
+{
+	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->tid);
+	struct thread *old = u ? T(m, (int64_t) *u) : NULL;
+	struct thread *t = old;
+	if (old && (old->own_events || old->st != S_NONE)) {
+		if (!old->ended) {
+			/* tid reused without a thread_end: the old one ended unseen */
+			close_state(m, old, old->last_ts, CONV_NULL, CONV_NULL, CONV_NULL);
+			old->st = S_NONE;
+			old->ended = 1;
+			counter_sample(m, ev->ts, -1);
+			conv_model_stat(m, "thread_end_missing", 0, "info", "converter", 1, NULL);
+		}
+		t = new_thread(m, ev->tid, ev->pid);
+	} else if (!t) {
+		t = new_thread(m, ev->tid, ev->pid);
+	}
+	if (!t)
+		return;
+	t->create_id = (uint64_t) ev->i[0];
+	t->creator_tid = (int32_t) ev->i[1];
+	t->handle = (uint64_t) ev->i[2];
+	t->start_routine = (uint64_t) ev->i[3];
+	t->start_ts = ev->ts;
+	t->is_main = t->tid == ev->pid;
+	t->st = S_RUNNING;
+	t->since = ev->ts;
+	t->own_events++;
+	t->last_ts = ev->ts;
+	counter_sample(m, ev->ts, +1);
+	name_thread(m, t, ev->ts, ev->s[0]);
+}
+
+static void on_thread_create(struct conv_model *m, const struct conv_event *ev, struct thread *t)
+{
+	if (grow((void **) &m->creates, &m->cap_creates, m->n_creates + 1, sizeof *m->creates) < 0)
+		return;
+	m->creates[m->n_creates] = (struct create) { t->utid, ev->ts,
+		conv_stacks_intern(m->stacks, ev->seq, ev->seq_len) };
+	conv_map_put(&m->by_create, create_key(ev->pid, (uint64_t) ev->i[0]), m->n_creates++);
+}
+
+static void on_block_end(struct conv_model *m, const struct conv_event *ev, struct thread *t)
+{
+	if (t->st != S_WAIT) {
+		/* its begin was lost or predates the trace */
+		conv_model_stat(m, "block_end_unmatched", 0, "info", "converter", 1, NULL);
+		set_state(m, t, ev->ts, S_RUNNING);
+		return;
+	}
+	int64_t wu = CONV_NULL, wts = CONV_NULL;
+	if (t->twake_ts != CONV_NULL && t->twake_ts >= t->since) {
+		wu = t->twake_utid;
+		wts = t->twake_ts;
+	} else if (t->obj) {
+		uint64_t *i = conv_map_get(&m->by_addr, t->obj);
+		struct object *o = i ? &m->objs[*i] : NULL;
+		if (o && o->wake_ts != CONV_NULL && o->wake_ts >= t->since && o->wake_utid != t->utid) {
+			wu = o->wake_utid;
+			wts = o->wake_ts;
+		}
+	}
+	const char *reason = reason_of(t->kind);
+	int64_t id = close_state(m, t, ev->ts, wu, wts, (int32_t) ev->i[2]);
+	if (wu != CONV_NULL) {
+		struct conv_flow_row f = { ++m->flow_id, wts, wu, ev->ts, t->utid, id, reason };
+		if (conv_writer_flow(m->w, &f) < 0)
+			m->failed = 1;
+	}
+	t->st = S_RUNNING;
+	t->since = ev->ts;
+}
+
+static void wake_object(struct conv_model *m, uint64_t obj, int64_t ts, int64_t utid)
+{
+	struct object *o = object_ref(m, obj);
+	if (o) {
+		o->wake_ts = ts;
+		o->wake_utid = utid;
+	}
+}
+
+static void on_process(struct conv_model *m, const struct conv_event *ev)
+{
+	struct process *p = process_ref(m, ev->i[0] ? ev->i[0] : ev->pid);
+	if (!p)
+		return;
+	free(p->exe);
+	free(p->host);
+	free(p->version);
+	free(p->cmdline);
+	p->exe = strdup(ev->s[0] ? ev->s[0] : "");
+	p->host = strdup(ev->s[1] ? ev->s[1] : "");
+	p->version = strdup(ev->s[2] ? ev->s[2] : "");
+	p->cmdline = malloc(ev->seq_len + 1);
+	if (p->cmdline) {
+		for (unsigned k = 0; k < ev->seq_len; k++)
+			p->cmdline[k] = ev->seq[k] ? (char) ev->seq[k] : ' ';
+		p->cmdline[ev->seq_len] = 0;
+		while (ev->seq_len && p->cmdline[0] && p->cmdline[strlen(p->cmdline) - 1] == ' ')
+			p->cmdline[strlen(p->cmdline) - 1] = 0;
+	}
+	p->start_ts = ev->ts;
+}
+
+int conv_model_event(struct conv_model *m, const struct conv_event *ev)
+{
+	struct thread *t;
+	if (m->t0 == CONV_NULL) {
+		m->t0 = ev->ts;
+		const struct conv_info *in = m->info;
+		if (in->start_ns != CONV_NULL && in->start_ns <= ev->ts && ev->ts - in->start_ns < 600000000000ll)
+			m->t0 = in->start_ns;
+	}
+	m->last_ts = ev->ts;
+	if (!process_ref(m, ev->pid))
+		return -ENOMEM;
+	switch (ev->type) {
+	case EV_PROCESS: on_process(m, ev); break;
+	case EV_MODULE: conv_symbols_add_module(m->sym, ev->s[0], (uint64_t) ev->i[0], (uint64_t) ev->i[1]); break;
+	case EV_THREAD_STATUS: on_status(m, ev); break;
+	case EV_THREAD_START: on_thread_start(m, ev); break;
+	case EV_THREAD_CREATE:
+		if ((t = self(m, ev)))
+			on_thread_create(m, ev, t);
+		break;
+	case EV_THREAD_END:
+		if (!(t = self(m, ev)) || t->ended)
+			break;
+		close_state(m, t, ev->ts, CONV_NULL, CONV_NULL, CONV_NULL);
+		t->st = S_NONE;
+		t->ended = 1;
+		t->end_ts = ev->ts;
+		counter_sample(m, ev->ts, -1);
+		wake_object(m, (uint64_t) ev->i[0], ev->ts, t->utid);   /* wakes its joiner */
+		break;
+	case EV_THREAD_NAME:
+		t = ev->i[0] && ev->i[0] != ev->tid ? thread_ref(m, (int32_t) ev->i[0], ev->pid) : self(m, ev);
+		if (t)
+			name_thread(m, t, ev->ts, ev->s[0]);
+		break;
+	case EV_BLOCK_BEGIN:
+		if (!(t = self(m, ev)) || t->ended)
+			break;
+		if (t->st == S_WAIT)
+			conv_model_stat(m, "block_begin_nested", 0, "info", "converter", 1, NULL);
+		wait_begin(m, t, ev->ts, (unsigned) ev->i[0], (uint64_t) ev->i[1],
+			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len));
+		break;
+	case EV_BLOCK_END:
+		if ((t = self(m, ev)) && !t->ended)
+			on_block_end(m, ev, t);
+		break;
+	case EV_WAKE:
+		if (!(t = self(m, ev)))
+			break;
+		wake_object(m, (uint64_t) ev->i[1], ev->ts, t->utid);
+		if (ev->i[2]) {
+			uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->i[2]);
+			if (u) {
+				T(m, (int64_t) *u)->twake_ts = ev->ts;
+				T(m, (int64_t) *u)->twake_utid = t->utid;
+			}
+		}
+		break;
+	case EV_OBJECT_NAME: {
+		struct object *o = object_ref(m, (uint64_t) ev->i[0]);
+		if (o && ev->s[0] && *ev->s[0]) {
+			free(o->name);
+			o->name = strdup(ev->s[0]);
+		}
+		break;
+	}
+	case EV_TRACE_END:
+		self(m, ev);
+		conv_model_stat(m, "tracer_internal_errors", 0, ev->i[1] ? "error" : "info", "tracer",
+			ev->i[1], NULL);
+		break;
+	default:
+		conv_model_stat(m, "events_unknown", 0, "info", "converter", 1, NULL);
+		break;
+	}
+	return m->failed ? -EIO : 0;
+}
+
+void conv_model_discarded(struct conv_model *m, int64_t pid, const char *what, uint64_t count,
+	int64_t begin_ns, int64_t end_ns)
+{
+	char d[256];
+	snprintf(d, sizeof d, "the tracer discarded %llu %s between %lld and %lld (ring buffer full)",
+		(unsigned long long) count, what, (long long) begin_ns, (long long) end_ns);
+	conv_model_stat(m, !strcmp(what, "events") ? "discarded_events" : "discarded_packets",
+		(int) pid, "data_loss", "trace", (int64_t) count, d);
+	if (!strcmp(what, "events"))
+		m->discarded_events += count;
+	else
+		m->discarded_packets += count;
+}
+
+int64_t conv_model_window(const struct conv_model *m, int64_t *end)
+{
+	if (end)
+		*end = m->t1 != CONV_NULL ? m->t1 : m->last_ts;
+	return m->t0;
+}

@@ -1,0 +1,91 @@
+/* model_priv.h: the model's state, shared by model.c (events) and
+ * model_out.c (the end-of-trace tables).  Not used elsewhere. */
+#ifndef CPROF_MODEL_PRIV_H
+#define CPROF_MODEL_PRIV_H
+
+#include "conv.h"
+
+enum { S_NONE, S_UNKNOWN, S_RUNNING, S_WAIT };
+
+struct thread {
+	int64_t utid;
+	int32_t tid, creator_tid;
+	int64_t pid;
+	const char *name;            /* borrowed from conv_model.names */
+	int64_t start_ts, end_ts, create_ts, creator_utid, create_callsite;
+	uint64_t create_id, handle, start_routine;
+	int is_main, ended;
+	int64_t own_events, last_ts;
+	/* the open interval */
+	int st;
+	int64_t since;
+	uint8_t kind;
+	uint64_t obj;
+	int64_t obj_id, callsite;
+	int64_t twake_ts, twake_utid;  /* last wake aimed at this thread (target_tid) */
+};
+
+struct object {
+	uint64_t addr;
+	int64_t id;                  /* sync_object id, 0 while no wait used it */
+	const char *kind;            /* static */
+	char *name;                  /* owned: from cprof:object_name */
+	int64_t wake_ts, wake_utid;  /* most recent wake (or thread_end for handles) */
+};
+
+struct process {
+	int64_t pid, upid, start_ts;
+	char *exe, *host, *version, *cmdline;   /* owned */
+};
+
+struct name_row { int64_t utid, ts; char *name; /* owned */ };
+struct create { int64_t creator_utid, ts, callsite; };
+struct sample { int64_t ts, value; };
+struct stat_row {
+	const char *name;            /* static */
+	int idx;
+	const char *severity, *source;   /* static */
+	int64_t value;
+	char *description;           /* owned */
+};
+
+struct conv_model {
+	struct conv_writer *w;       /* borrowed */
+	struct conv_symbols *sym;    /* borrowed */
+	struct conv_stacks *stacks;  /* borrowed */
+	const struct conv_info *info;   /* borrowed */
+	int64_t t0, t1, last_ts;
+	int64_t state_id, flow_id, object_id;
+	int failed;
+	uint64_t discarded_events, discarded_packets;
+	int64_t alive;
+
+	struct thread *threads;      /* owned, [utid - 1] */
+	size_t n_threads, cap_threads;
+	struct conv_map by_tid;      /* tid → utid of its current incarnation */
+	struct object *objs;         /* owned */
+	size_t n_objs, cap_objs;
+	struct conv_map by_addr;     /* address → index in objs */
+	struct process *procs;       /* owned, [upid - 1] */
+	size_t n_procs, cap_procs;
+	struct create *creates;      /* owned */
+	size_t n_creates, cap_creates;
+	struct conv_map by_create;   /* create_key → index in creates */
+	struct name_row *names;      /* owned */
+	size_t n_names, cap_names;
+	struct sample *samples;      /* owned: the thread-count counter */
+	size_t n_samples, cap_samples;
+	struct stat_row *stats;      /* owned */
+	size_t n_stats, cap_stats;
+};
+
+static inline uint64_t create_key(int64_t pid, uint64_t create_id)
+{
+	return ((uint64_t) pid << 40) ^ create_id;
+}
+
+struct process *process_ref(struct conv_model *m, int64_t pid);
+/* Closes t's open interval at ts (trace end); model.c. */
+void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts);
+
+#endif

@@ -1,0 +1,308 @@
+/* unpack.c: safe extraction of trace.out (a gzip'd ustar archive).
+ *
+ * trace.out comes from a network endpoint, so it is untrusted: only regular
+ * files and directories with relative paths under cprof/ or ctf/ are
+ * written, never links or devices, never over an existing file, and the
+ * member count and sizes are bounded.  Truncated or non-gzip input is an
+ * error, never a silently short trace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "conv.h"
+
+#define MAX_MEMBERS 100000
+#define MAX_MEMBER_SIZE (16ull << 30)
+#define MAX_TOTAL_SIZE (64ull << 30)
+#define BUF_SIZE (256 * 1024)
+
+struct tar_in {
+	gzFile gz;
+	const char *path;
+	unsigned char *buf;    /* owned, BUF_SIZE */
+};
+
+/* Reads exactly n bytes; 1 on success, 0 at a clean end, <0 on error. */
+static int read_full(struct tar_in *in, void *dst, size_t n, struct conv_error *err)
+{
+	size_t got = 0;
+	while (got < n) {
+		int r = gzread(in->gz, (char *) dst + got, (unsigned) (n - got));
+		if (r < 0) {
+			int zerr;
+			const char *m = gzerror(in->gz, &zerr);
+			conv_error_set(err, "%s: corrupt gzip data (%s)", in->path, m);
+			return -EINVAL;
+		}
+		if (r == 0)
+			break;
+		got += (size_t) r;
+	}
+	if (got == n)
+		return 1;
+	int zerr;
+	const char *m = gzerror(in->gz, &zerr);
+	if (zerr != Z_OK && zerr != Z_STREAM_END) {
+		conv_error_set(err, "%s: truncated or corrupt gzip data (%s)", in->path, m);
+		return -EINVAL;
+	}
+	if (got == 0)
+		return 0;
+	conv_error_set(err, "%s: truncated archive (a tar member ends early)", in->path);
+	return -EINVAL;
+}
+
+static int64_t octal(const char *p, size_t n)
+{
+	int64_t v = 0;
+	size_t i = 0;
+	while (i < n && p[i] == ' ')
+		i++;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
+		if (v > (INT64_MAX >> 3))
+			return -1;
+		v = v * 8 + (p[i] - '0');
+	}
+	if (i < n && p[i] != 0 && p[i] != ' ')
+		return -1;
+	return v;
+}
+
+static int header_ok(const unsigned char *h)
+{
+	int64_t want = octal((const char *) h + 148, 8);
+	int64_t sum = 0;
+	for (int i = 0; i < 512; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : h[i];
+	return want >= 0 && sum == want && memcmp(h + 257, "ustar", 5) == 0;
+}
+
+/* A relative path of plain components: no "..", ".", "//" or control bytes. */
+static int path_safe(const char *p)
+{
+	if (!*p || *p == '/' || strlen(p) > 900)
+		return 0;
+	for (const char *c = p; *c;) {
+		const char *e = strchr(c, '/');
+		size_t len = e ? (size_t) (e - c) : strlen(c);
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (len == 0 && e && e[1] != 0)
+			return 0;
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char) c[k] < 0x20)
+				return 0;
+		c += len;
+		if (*c == '/')
+			c++;
+	}
+	return 1;
+}
+
+/* Only cprof/ and ctf/ are ours; anything else is skipped, never written. */
+static int path_wanted(const char *p)
+{
+	size_t n = strcspn(p, "/");
+	return (n == 5 && !strncmp(p, "cprof", 5)) || (n == 3 && !strncmp(p, "ctf", 3));
+}
+
+/* Creates every directory of `path` (relative to dirfd), the last one too
+ * when `last` is set. */
+static int make_dirs(int dirfd, const char *path, int last)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	size_t n = strlen(tmp);
+	while (n && tmp[n - 1] == '/')
+		tmp[--n] = 0;
+	for (char *p = tmp; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdirat(dirfd, tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (last && mkdirat(dirfd, tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int skip_data(struct tar_in *in, uint64_t n, struct conv_error *err)
+{
+	while (n) {
+		size_t k = n > BUF_SIZE ? BUF_SIZE : (size_t) n;
+		int r = read_full(in, in->buf, k, err);
+		if (r <= 0)
+			return r < 0 ? r : (conv_error_set(err, "%s: truncated archive", in->path), -EINVAL);
+		n -= k;
+	}
+	return 0;
+}
+
+static int extract_file(struct tar_in *in, int dirfd, const char *name, uint64_t size,
+	struct conv_error *err)
+{
+	int ret = make_dirs(dirfd, name, 0);
+	int fd = -1;
+	if (ret < 0)
+		goto error_io;
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -EEXIST) {
+			conv_error_set(err, "%s: archive member %s appears twice", in->path, name);
+			return ret;
+		}
+		goto error_io;
+	}
+	uint64_t left = size + ((512 - size % 512) % 512);
+	while (left) {
+		size_t k = left > BUF_SIZE ? BUF_SIZE : (size_t) left;
+		int r = read_full(in, in->buf, k, err);
+		if (r <= 0) {
+			if (r == 0)
+				conv_error_set(err, "%s: truncated archive (member %s)", in->path, name);
+			ret = -EINVAL;
+			goto end;
+		}
+		size_t data = size < k ? (size_t) size : k;
+		for (size_t off = 0; off < data;) {
+			ssize_t w = write(fd, in->buf + off, data - off);
+			if (w < 0) {
+				ret = -errno;
+				goto error_io;
+			}
+			off += (size_t) w;
+		}
+		size -= data;
+		left -= k;
+	}
+	ret = 0;
+	goto end;
+error_io:
+	conv_error_set(err, "cannot extract %s: %s", name, strerror(-ret));
+end:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int conv_unpack(const char *path, const char *dir, struct conv_error *err)
+{
+	struct tar_in in = { .path = path };
+	unsigned char h[512];
+	int dirfd = -1, ret = 0, members = 0;
+	uint64_t total = 0;
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		conv_error_set(err, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		conv_error_set(err, "%s: %s", path, S_ISREG(st.st_mode) ? "empty file, not a trace"
+			: "not a regular file");
+		return -EINVAL;
+	}
+	in.buf = malloc(BUF_SIZE);
+	in.gz = gzopen(path, "rb");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!in.buf || !in.gz || dirfd < 0) {
+		ret = -(errno ? errno : ENOMEM);
+		conv_error_set(err, "%s: %s", path, strerror(-ret));
+		goto end;
+	}
+	gzbuffer(in.gz, BUF_SIZE);
+	/* gzread passes non-gzip data through: read a byte first so gzdirect knows */
+	if (gzread(in.gz, h, 1) < 1 || gzdirect(in.gz)) {
+		conv_error_set(err, "%s: not a trace.out (not gzip-compressed data)", path);
+		ret = -EINVAL;
+		goto end;
+	}
+	if ((ret = read_full(&in, h + 1, 511, err)) <= 0) {
+		if (ret == 0)
+			conv_error_set(err, "%s: not a trace.out (too short for a tar archive)", path);
+		ret = -EINVAL;
+		goto end;
+	}
+	for (;;) {
+		static const unsigned char zero[512];
+		if (!memcmp(h, zero, 512))
+			break;          /* end-of-archive block */
+		if (!header_ok(h)) {
+			conv_error_set(err, "%s: not a trace.out (bad tar header after %d members)",
+				path, members);
+			ret = -EINVAL;
+			goto end;
+		}
+		char name[1024];
+		if (h[345] && memcmp(h + 257, "ustar\0", 6) == 0)
+			snprintf(name, sizeof name, "%.155s/%.100s", (char *) h + 345, (char *) h);
+		else
+			snprintf(name, sizeof name, "%.100s", (char *) h);
+		int64_t size = octal((const char *) h + 124, 12);
+		char type = (char) h[156];
+		if (size < 0 || (uint64_t) size > MAX_MEMBER_SIZE || (total += (uint64_t) size) > MAX_TOTAL_SIZE
+				|| ++members > MAX_MEMBERS) {
+			conv_error_set(err, "%s: archive member %s is too large or too many members", path, name);
+			ret = -EFBIG;
+			goto end;
+		}
+		if (type != '0' && type != 0 && type != '5') {
+			conv_error_set(err, "%s: archive member %s is %s: refused", path, name,
+				type == '1' || type == '2' ? "a link" : "not a regular file or directory");
+			ret = -EINVAL;
+			goto end;
+		}
+		if (!path_safe(name)) {
+			conv_error_set(err, "%s: archive member path %s leaves the archive: refused", path, name);
+			ret = -EINVAL;
+			goto end;
+		}
+		if (!path_wanted(name)) {
+			if ((ret = skip_data(&in, (uint64_t) size + ((512 - size % 512) % 512), err)) < 0)
+				goto end;
+		} else if (type == '5') {
+			if ((ret = make_dirs(dirfd, name, 1)) < 0) {
+				conv_error_set(err, "cannot create %s: %s", name, strerror(-ret));
+				goto end;
+			}
+		} else if ((ret = extract_file(&in, dirfd, name, (uint64_t) size, err)) < 0) {
+			goto end;
+		}
+		if ((ret = read_full(&in, h, 512, err)) <= 0) {
+			if (ret == 0)
+				conv_error_set(err, "%s: truncated archive (no end-of-archive block)", path);
+			ret = -EINVAL;
+			goto end;
+		}
+	}
+	ret = 0;
+end:
+	if (in.gz)
+		gzclose(in.gz);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(in.buf);
+	return ret;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void) sb; (void) flag; (void) ftw;
+	remove(p);
+	return 0;
+}
+
+void conv_rmtree(const char *dir)
+{
+	if (dir && *dir)
+		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,11 @@
+-- cprof trace database: indexes, created by the converter after the load
+-- (bulk inserts into unindexed tables are several times faster).
+CREATE INDEX thread_state_utid_ts ON thread_state (utid, ts);
+CREATE INDEX thread_state_object ON thread_state (object_id) WHERE object_id IS NOT NULL;
+CREATE INDEX flow_in ON flow (utid_in, ts_in);
+CREATE INDEX flow_out ON flow (utid_out, ts_out);
+CREATE INDEX thread_name_utid_ts ON thread_name (utid, ts);
+CREATE INDEX sync_object_address ON sync_object (address);
+CREATE INDEX counter_track_ts ON counter (track_id, ts);
+CREATE INDEX slice_track_ts ON slice (track_id, ts);
+CREATE INDEX callsite_parent ON stack_profile_callsite (parent_id);
