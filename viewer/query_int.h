@@ -1,0 +1,89 @@
+/* query_int.h: state shared by the query layer's files (query_*.c, lod.c).
+ * Nothing outside the query layer includes this. */
+#ifndef VW_QUERY_INT_H
+#define VW_QUERY_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "query.h"
+
+/* Thread states as columns of the level-of-detail rows; states the schema
+ * may add later fold into "unknown". */
+enum { VW_ST_RUNNING, VW_ST_RUNNABLE, VW_ST_BLOCKED, VW_ST_NET, VW_ST_SYSCALL,
+       VW_ST_SLEEP, VW_ST_UNKNOWN, VW_NSTATE };
+extern const char *const vw_state_names[VW_NSTATE];
+int vw_state_index(const char *state);
+
+/* A (state, reason) pair, numbered in the sidecar's lod_code table. */
+struct vw_code {
+	char *state;    /* owned */
+	char *reason;   /* owned, may be NULL */
+	int st;         /* VW_ST_* */
+};
+
+struct vw_thread_lod {
+	int64_t utid;
+	uint64_t shifts;   /* bit k set: level with 2^k ns buckets stored */
+};
+
+#define VW_POOL 4
+
+struct vw_db {
+	char *path;              /* owned */
+	char *lod_path;          /* owned; NULL when opened without LOD */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	sqlite3 *pool[VW_POOL];  /* owned; free ones have busy[i] == 0 */
+	int busy[VW_POOL];
+	int npool;
+	struct vw_code *codes;   /* owned; index = code */
+	int ncodes;
+	struct vw_thread_lod *tl;/* owned, sorted by utid */
+	int ntl;
+	int raw_indexed;         /* thread_state(utid, ts) index in the trace db */
+	int64_t t_start, t_end;  /* absolute ns */
+	int64_t nstates;         /* thread_state rows */
+};
+
+/* lod.c: builds the sidecar when missing or stale. */
+int vw_lod_prepare(const char *db_path, const char *lod_path, int quiet, struct vw_err *err);
+/* Code of a (state, reason) pair; -1 when unknown to the sidecar. */
+int vw_code_find(const struct vw_db *db, const char *state, const char *reason);
+/* Level to read for a thread at a resolution of 2^shift ns; -1: raw rows. */
+int vw_lod_level(const struct vw_db *db, int64_t utid, int shift);
+
+/* A segment of a timeline: one state row, or several merged. */
+struct vw_seg {
+	int64_t ts, dur, id;
+	int code, cnt;
+	int64_t sd[VW_NSTATE];  /* per-state time; valid when cnt > 1 */
+};
+
+typedef void (*vw_seg_fn)(void *ctx, const struct vw_seg *s);
+
+/* Merges segments shorter than res into buckets of res ns aligned on origin;
+ * longer ones pass through.  Used both to build levels and to answer a
+ * window query at pixel resolution. */
+struct vw_merger {
+	int64_t res, origin;
+	const struct vw_code *codes;
+	vw_seg_fn emit;
+	void *ctx;
+	struct vw_seg pend;
+	int64_t pend_bucket, pend_best;
+	int has;
+};
+
+void vw_merger_init(struct vw_merger *m, int64_t res, int64_t origin,
+		    const struct vw_code *codes, vw_seg_fn emit, void *ctx);
+void vw_merger_push(struct vw_merger *m, const struct vw_seg *s);
+void vw_merger_flush(struct vw_merger *m);
+
+/* Reads the segments of one thread overlapping [t0, t1) (absolute) at the
+ * level chosen for shift, in ts order. */
+int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t0, int64_t t1,
+		vw_seg_fn fn, void *ctx, struct vw_err *err);
+
+#endif

@@ -1,0 +1,217 @@
+/* query_stacks.c: blocking profiles — time spent in a family of states,
+ * aggregated by stack and symbolized — for flame graphs and pprof export.
+ * Read from the viewer cache when there is one, else straight from the
+ * trace (the CLI's -pprof runs without building the cache). */
+#include "query_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kind_map {
+	const char *kind;
+	const char *states;  /* SQL list */
+};
+
+static const struct kind_map kinds[] = {
+	{ "sync", "('blocked')" },
+	{ "net", "('net')" },
+	{ "syscall", "('syscall')" },
+	{ "sleep", "('sleep')" },
+	{ "sched", "('runnable')" },
+};
+
+struct fmap {
+	int64_t *keys;  /* frame ids, owned */
+	int *vals;
+	size_t cap, n;
+};
+
+static int fmap_get(struct fmap *m, int64_t key, int *val, int add)
+{
+	size_t i;
+
+	if (add && (m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256, j;
+		int64_t *k = malloc(cap * sizeof(*k));
+		int *v = malloc(cap * sizeof(*v));
+
+		if (!k || !v) {
+			free(k);
+			free(v);
+			return -ENOMEM;
+		}
+		for (j = 0; j < cap; j++)
+			v[j] = -1;
+		for (j = 0; j < m->cap; j++) {
+			if (m->vals[j] < 0)
+				continue;
+			i = ((uint64_t)m->keys[j] * 0x9e3779b97f4a7c15ull) & (cap - 1);
+			while (v[i] >= 0)
+				i = (i + 1) & (cap - 1);
+			k[i] = m->keys[j];
+			v[i] = m->vals[j];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = k;
+		m->vals = v;
+		m->cap = cap;
+	}
+	if (!m->cap)
+		return -ENOENT;
+	i = ((uint64_t)key * 0x9e3779b97f4a7c15ull) & (m->cap - 1);
+	while (m->vals[i] >= 0 && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (m->vals[i] >= 0) {
+		*val = m->vals[i];
+		return 0;
+	}
+	if (!add)
+		return -ENOENT;
+	m->keys[i] = key;
+	m->vals[i] = *val;
+	m->n++;
+	return 1;
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? strdup(s) : NULL;
+}
+
+/* Appends the frames of callsite cs to stack k, leaf first. */
+static int load_stack(sqlite3_stmt *fs, struct vw_stacks *out, struct fmap *fm, int64_t cs,
+		      struct vw_stack *k)
+{
+	int rc, idx;
+
+	sqlite3_bind_int64(fs, 1, cs);
+	while ((rc = sqlite3_step(fs)) == SQLITE_ROW) {
+		int64_t fid = sqlite3_column_int64(fs, 0);
+		int64_t *nf = realloc(k->frames, (size_t)(k->nframes + 1) * sizeof(*nf));
+
+		if (!nf)
+			goto oom;
+		k->frames = nf;
+		if (fmap_get(fm, fid, &idx, 0)) {
+			struct vw_frame *f = realloc(out->frames,
+						     (size_t)(out->nframes + 1) * sizeof(*f));
+
+			if (!f)
+				goto oom;
+			out->frames = f;
+			f += out->nframes;
+			memset(f, 0, sizeof(*f));
+			f->id = fid;
+			f->name = dup_col(fs, 1);
+			f->file = dup_col(fs, 2);
+			f->line = sqlite3_column_int64(fs, 3);
+			f->address = sqlite3_column_int64(fs, 4);
+			f->mapping = dup_col(fs, 5);
+			idx = out->nframes++;
+			if (fmap_get(fm, fid, &idx, 1) < 0)
+				goto oom;
+		}
+		k->frames[k->nframes++] = idx;
+	}
+	sqlite3_reset(fs);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+oom:
+	sqlite3_reset(fs);
+	return -ENOMEM;
+}
+
+int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struct vw_err *err)
+{
+	const struct kind_map *km = NULL;
+	sqlite3 *c;
+	sqlite3_stmt *st = NULL, *fs = NULL;
+	struct fmap fm = { 0 };
+	char sql[512];
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kind && !strcmp(kind, kinds[i].kind))
+			km = &kinds[i];
+	if (!km) {
+		vw_err_set(err, "unknown profile '%s' (want net, sync, syscall, sleep or sched)",
+			   kind ? kind : "");
+		return -EINVAL;
+	}
+	if (db->lod_path)
+		snprintf(sql, sizeof(sql),
+			 "SELECT s.callsite_id, sum(s.cnt), sum(s.total) FROM lod.lod_stack s"
+			 " JOIN lod.lod_code c USING(code) WHERE c.state IN %s"
+			 " GROUP BY s.callsite_id ORDER BY 3 DESC", km->states);
+	else
+		snprintf(sql, sizeof(sql),
+			 "SELECT callsite_id, count(*), sum(dur) FROM thread_state WHERE state IN %s"
+			 " GROUP BY callsite_id ORDER BY 3 DESC", km->states);
+	c = vw_db_acquire(db);
+	out->t_start = db->t_start;
+	out->t_end = db->t_end;
+	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c,
+			"WITH RECURSIVE cs(id, parent_id, frame_id, depth) AS ("
+			" SELECT id, parent_id, frame_id, depth FROM stack_profile_callsite WHERE id = ?1"
+			" UNION ALL SELECT c.id, c.parent_id, c.frame_id, c.depth"
+			" FROM stack_profile_callsite c JOIN cs ON c.id = cs.parent_id)"
+			" SELECT f.id, f.name, f.file, f.line, f.address, m.name"
+			" FROM cs JOIN stack_profile_frame f ON f.id = cs.frame_id"
+			" LEFT JOIN stack_profile_mapping m ON m.id = f.mapping ORDER BY cs.depth DESC",
+			-1, &fs, NULL);
+	if (rc != SQLITE_OK) {
+		rc = vw_sql_err(c, rc, err, "profile");
+		goto end;
+	}
+	rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct vw_stack *k = realloc(out->stacks, (size_t)(out->nstacks + 1) * sizeof(*k));
+
+		if (!k) {
+			rc = -ENOMEM;
+			break;
+		}
+		out->stacks = k;
+		k += out->nstacks++;
+		memset(k, 0, sizeof(*k));
+		k->count = sqlite3_column_int64(st, 1);
+		k->total_ns = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			rc = load_stack(fs, out, &fm, sqlite3_column_int64(st, 0), k);
+	}
+	if (rc)
+		vw_err_set(err, "profile: %s", rc == -ENOMEM ? "out of memory" : sqlite3_errmsg(c));
+end:
+	sqlite3_finalize(st);
+	sqlite3_finalize(fs);
+	vw_db_release(db, c);
+	free(fm.keys);
+	free(fm.vals);
+	if (rc)
+		vw_stacks_fini(out);
+	return rc;
+}
+
+void vw_stacks_fini(struct vw_stacks *s)
+{
+	int i;
+
+	for (i = 0; i < s->nstacks; i++)
+		free(s->stacks[i].frames);
+	for (i = 0; i < s->nframes; i++) {
+		free(s->frames[i].name);
+		free(s->frames[i].file);
+		free(s->frames[i].mapping);
+	}
+	free(s->stacks);
+	free(s->frames);
+	memset(s, 0, sizeof(*s));
+}
