@@ -254,9 +254,13 @@ static void *thread_trampoline(void *p)
 	return ret;
 }
 
+/* lttng-ust starts its listener threads from its own constructor, before
+ * ours ran: look its base up here, not only in cprof_wrap_init. */
 static int created_by_lttng_ust(const void *caller)
 {
 	Dl_info info;
+	if (!ust_base && dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
+		ust_base = (uintptr_t)info.dli_fbase;
 	return ust_base && dladdr(caller, &info) && (uintptr_t)info.dli_fbase == ust_base;
 }
 
