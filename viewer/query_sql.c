@@ -98,6 +98,11 @@ static int prepare_one(sqlite3 *c, const char *sql, sqlite3_stmt **out, struct v
 	int rc;
 
 	rc = sqlite3_prepare_v2(c, sql, -1, &st, &tail);
+	if (rc == SQLITE_AUTH) {
+		vw_err_set(err, "%s: the trace database is read-only here (writes, ATTACH, "
+			   "extensions and pragmas that change state are denied)", sqlite3_errmsg(c));
+		goto fail;
+	}
 	if (rc != SQLITE_OK) {
 		vw_err_set(err, "%s", sqlite3_errmsg(c));
 		goto fail;
