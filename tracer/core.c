@@ -32,10 +32,12 @@ pid_t cprof_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* The coarse clock (a few ns, jiffy resolution) is enough for "blocked
+ * since" in the status dump; precise times come from the events. */
 uint64_t cprof_now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -186,6 +188,7 @@ void cprof_core_on_trace_start(void)
 
 	cprof_process_emit();
 	cprof_modules_emit();
+	cprof_annotate_on_trace_start();
 
 	uint64_t now = cprof_now_ns();
 	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {

@@ -47,6 +47,20 @@ CPROF_EXTERN int cprof_trace_stop(struct cprof_error *err);
  * to 15 bytes). */
 CPROF_EXTERN int cprof_thread_set_name(const char *name);
 
+/* Custom waits, for the program's own primitives (an event-loop wait, a
+ * ticket queue, a custom spinlock): the calling thread is shown blocked,
+ * reason "user", on `object` (or on `label` when object is NULL) from
+ * cprof_wait_begin() until cprof_wait_end(), with the stack of the begin.
+ * `label` names the object unless cprof_name_object() named it; it must stay
+ * valid (a string literal).  Not nested: one custom wait per thread at a time. */
+CPROF_EXTERN int cprof_wait_begin(const char *label, const void *object);
+/* Ends the calling thread's custom wait; -ENOENT if none is in progress. */
+CPROF_EXTERN int cprof_wait_end(void);
+
+/* Gives `object` (a mutex, condvar, channel, fd...) a human name in traces.
+ * Names are kept and written at the start of every capture. */
+CPROF_EXTERN int cprof_name_object(const void *object, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

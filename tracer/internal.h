@@ -43,7 +43,7 @@ struct cprof_thread {
 	volatile uint8_t wait_kind;     /* enum cprof_wait_kind, 0 = not waiting */
 	volatile uint8_t wake_claimed;  /* a waker already emitted a wake for this wait */
 	volatile uint64_t wait_obj;
-	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC */
+	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC_COARSE */
 } __attribute__((aligned(64)));
 
 /* Per-thread state of the interposers. */
@@ -55,7 +55,7 @@ extern CPROF_TLS struct cprof_thread *cprof_tls_self;
 extern volatile int cprof_tracing;
 
 void cprof_core_init(void) CPROF_HIDDEN;
-uint64_t cprof_now_ns(void) CPROF_HIDDEN;           /* CLOCK_MONOTONIC */
+uint64_t cprof_now_ns(void) CPROF_HIDDEN;           /* CLOCK_MONOTONIC_COARSE */
 pid_t cprof_gettid(void) CPROF_HIDDEN;
 
 struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator) CPROF_HIDDEN;
@@ -86,6 +86,18 @@ void cprof_internal_end(void) CPROF_HIDDEN;
  * on stderr, count them (reported in trace_end / info.txt). */
 void cprof_internal_error(const char *what, int err) CPROF_HIDDEN;
 extern volatile uint64_t cprof_internal_errors;
+
+/* ---- block.c ---------------------------------------------------------- */
+/* Recording of one wait (slow paths only; errno preserved). */
+void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
+void cprof_block_end(uint8_t kind, const void *obj, int result) CPROF_HIDDEN __attribute__((noinline));
+/* Waker side: emits cprof:wake for the thread(s) it releases. */
+void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attribute__((noinline));
+void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
+
+/* ---- annotate.c -------------------------------------------------------- */
+/* Re-emits the object names given so far (called at capture start). */
+void cprof_annotate_on_trace_start(void) CPROF_HIDDEN;
 
 /* ---- stack.c ---------------------------------------------------------- */
 #define CPROF_STACK_MAX 64

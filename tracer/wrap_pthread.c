@@ -115,56 +115,6 @@ static inline int recording(void)
 	return !cprof_tls_guard && !cprof_tls_ignored;
 }
 
-/* Slow path only: the call is about to block. */
-static void __attribute__((noinline)) wait_begin(uint8_t kind, const void *obj)
-{
-	struct cprof_thread *t = cprof_tls_self;
-	if (unlikely(!t)) {
-		cprof_tls_guard++;
-		t = cprof_thread_register(0, 0);
-		cprof_tls_guard--;
-	}
-	if (t) {
-		t->wait_obj = (uint64_t)(uintptr_t)obj;
-		t->wait_since_ns = cprof_now_ns();
-		t->wake_claimed = 0;
-		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
-	}
-	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
-		uint64_t pcs[CPROF_STACK_MAX];
-		cprof_tls_guard++;
-		int n = cprof_stack_capture(pcs, 0);
-		lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, pcs,
-			(uint8_t)n);
-		cprof_tls_guard--;
-	}
-}
-
-static void __attribute__((noinline)) wait_end(uint8_t kind, const void *obj, int result)
-{
-	int saved = errno;
-	struct cprof_thread *t = cprof_tls_self;
-	if (t)
-		__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
-	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_end)) {
-		cprof_tls_guard++;
-		lttng_ust_do_tracepoint(cprof, block_end, kind, (uint64_t)(uintptr_t)obj, result);
-		cprof_tls_guard--;
-	}
-	errno = saved;
-}
-
-static void __attribute__((noinline)) emit_wake(uint8_t kind, const void *obj, int all)
-{
-	if (lttng_ust_tracepoint_enabled(cprof, wake)) {
-		int saved = errno;
-		cprof_tls_guard++;
-		cprof_wake_waiters(kind, (uint64_t)(uintptr_t)obj, all);
-		cprof_tls_guard--;
-		errno = saved;
-	}
-}
-
 /* glibc lock words (nptl, 2.34+): does releasing this wake someone? */
 static inline int mutex_has_waiters(const pthread_mutex_t *m)
 {
@@ -198,7 +148,7 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
 #define WAKE_IF(kind, obj, cond, all) \
 	do { \
 		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			emit_wake(kind, obj, all); \
+			cprof_block_wake(kind, obj, all); \
 	} while (0)
 
 /* ---- threads ------------------------------------------------------------- */
@@ -310,9 +260,9 @@ EXPORT int pthread_join(pthread_t th, void **ret)
 	int r = CALL(pthread_tryjoin_np, th, ret);
 	if (r != EBUSY)
 		return r;
-	wait_begin(CPROF_WAIT_JOIN, (void *)th);
+	cprof_block_begin(CPROF_WAIT_JOIN, (void *)th);
 	r = CALL(pthread_join, th, ret);
-	wait_end(CPROF_WAIT_JOIN, (void *)th, r);
+	cprof_block_end(CPROF_WAIT_JOIN, (void *)th, r);
 	return r;
 }
 
@@ -323,9 +273,9 @@ EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec 
 	int r = CALL(pthread_tryjoin_np, th, ret);
 	if (r != EBUSY)
 		return r;
-	wait_begin(CPROF_WAIT_JOIN, (void *)th);
+	cprof_block_begin(CPROF_WAIT_JOIN, (void *)th);
 	r = CALL(pthread_timedjoin_np, th, ret, abstime);
-	wait_end(CPROF_WAIT_JOIN, (void *)th, r);
+	cprof_block_end(CPROF_WAIT_JOIN, (void *)th, r);
 	return r;
 }
 
@@ -361,9 +311,9 @@ EXPORT int cprof_thread_set_name(const char *name)
 		int r_ = trycall; \
 		if (r_ != EBUSY) \
 			return r_; \
-		wait_begin(kind, obj); \
+		cprof_block_begin(kind, obj); \
 		r_ = blockcall; \
-		wait_end(kind, obj, r_); \
+		cprof_block_end(kind, obj, r_); \
 		return r_; \
 	} while (0)
 
@@ -451,9 +401,9 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	if (!recording())
 		return CALL(pthread_barrier_wait, b);
-	wait_begin(CPROF_WAIT_BARRIER, b);
+	cprof_block_begin(CPROF_WAIT_BARRIER, b);
 	int r = CALL(pthread_barrier_wait, b);
-	wait_end(CPROF_WAIT_BARRIER, b, r == PTHREAD_BARRIER_SERIAL_THREAD ? 0 : r);
+	cprof_block_end(CPROF_WAIT_BARRIER, b, r == PTHREAD_BARRIER_SERIAL_THREAD ? 0 : r);
 	return r;
 }
 
@@ -466,9 +416,9 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 		if (!recording()) \
 			return call; \
 		WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), 0); \
-		wait_begin(CPROF_WAIT_COND, c); \
+		cprof_block_begin(CPROF_WAIT_COND, c); \
 		int r_ = call; \
-		wait_end(CPROF_WAIT_COND, c, r_); \
+		cprof_block_end(CPROF_WAIT_COND, c, r_); \
 		return r_; \
 	} while (0)
 
@@ -514,9 +464,9 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 		if (errno != EAGAIN) \
 			return -1; \
 		errno = saved_; \
-		wait_begin(CPROF_WAIT_SEM, s); \
+		cprof_block_begin(CPROF_WAIT_SEM, s); \
 		int r_ = blockcall; \
-		wait_end(CPROF_WAIT_SEM, s, r_ == 0 ? 0 : errno); \
+		cprof_block_end(CPROF_WAIT_SEM, s, r_ == 0 ? 0 : errno); \
 		return r_; \
 	} while (0)
 

@@ -1,0 +1,71 @@
+/* block.c: recording one wait, shared by every interposer and by the
+ * annotation API.  Called on slow paths only (the call is about to block),
+ * so it can afford a clock read and a stack; it never changes errno. */
+#include <errno.h>
+
+#include "internal.h"
+#include "cprof_tp.h"
+
+void cprof_block_begin(uint8_t kind, const void *obj)
+{
+	struct cprof_thread *t = cprof_tls_self;
+	if (__builtin_expect(!t, 0)) {
+		int saved = errno;
+		cprof_tls_guard++;
+		t = cprof_thread_register(0, 0);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+	if (t) {
+		t->wait_obj = (uint64_t)(uintptr_t)obj;
+		t->wait_since_ns = cprof_now_ns();
+		t->wake_claimed = 0;
+		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+	}
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
+		uint64_t pcs[CPROF_STACK_MAX];
+		int saved = errno;
+		cprof_tls_guard++;
+		int n = cprof_stack_capture(pcs, 0);
+		lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, pcs,
+			(uint8_t)n);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+}
+
+void cprof_block_end(uint8_t kind, const void *obj, int result)
+{
+	int saved = errno;
+	struct cprof_thread *t = cprof_tls_self;
+	if (t)
+		__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_end)) {
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, block_end, kind, (uint64_t)(uintptr_t)obj, result);
+		cprof_tls_guard--;
+	}
+	errno = saved;
+}
+
+void cprof_block_wake(uint8_t kind, const void *obj, int all)
+{
+	if (lttng_ust_tracepoint_enabled(cprof, wake)) {
+		int saved = errno;
+		cprof_tls_guard++;
+		cprof_wake_waiters(kind, (uint64_t)(uintptr_t)obj, all);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+}
+
+void cprof_object_name_emit(const void *obj, const char *name)
+{
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, object_name)) {
+		int saved = errno;
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, object_name, (uint64_t)(uintptr_t)obj, name);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+}
