@@ -1,0 +1,68 @@
+# cprof_run.sh CASE: cprof-run's command line, exit status pass-through and
+# signal forwarding.
+source "$CPROF_SRC/tests/lib/harness.sh"
+source "$(dirname "$0")/http_lib.sh"
+TEST_NAME="cprof_run $1"
+RUN="$B/tracer/cprof-run"
+[ -x "$RUN" ] || fail "cprof-run not built at $RUN"
+[ -e "$B/tracer/libcprof-preload.so" ] || fail "libcprof-preload.so not built"
+
+check_trace() {
+	[ -s "$1" ] || fail "no trace at $1"
+	mkdir -p "$T/x" && tar xzf "$1" -C "$T/x" || fail "trace.out does not unpack"
+	[ "$(cat "$T/x/cprof/FORMAT")" = "cprof-trace 1" ] || fail "no cprof/FORMAT"
+	if command -v babeltrace2 >/dev/null; then
+		babeltrace2 "$T/x/ctf" >"$T/events.txt" 2>"$T/bt.err" ||
+			{ cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the trace"; }
+		grep -q "cprof:" "$T/events.txt" || fail "no cprof events in the trace"
+	fi
+}
+
+case $1 in
+help)
+	"$RUN" --help >"$T/help" || fail "--help exit status $?"
+	grep -q "usage: cprof-run" "$T/help" || fail "no usage line"
+	;;
+badargs)
+	"$RUN" 2>"$T/err"; st=$?
+	[ $st = 2 ] || fail "no program: exit $st"
+	grep -q "no program" "$T/err" || fail "no program: $(cat "$T/err")"
+	"$RUN" --bogus -- true 2>"$T/err"; st=$?
+	[ $st = 2 ] || fail "bad option: exit $st"
+	"$RUN" -o x --http :0 -- true 2>"$T/err"; st=$?
+	[ $st = 2 ] || fail "-o with --http: exit $st"
+	run_app "$RUN" -o "$T/out/t.out" -- /nonexistent/prog 2>"$T/err"; st=$?
+	[ $st = 127 ] || fail "missing program: exit $st"
+	grep -q "cannot run /nonexistent/prog" "$T/err" || fail "missing program: $(cat "$T/err")"
+	CPROF_PRELOAD=/nonexistent/lib.so "$RUN" -- true 2>"$T/err"; st=$?
+	[ $st = 2 ] || fail "bad CPROF_PRELOAD: exit $st"
+	;;
+exit)
+	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+	run_app "$RUN" -o "$T/out/t.out" -- sh -c 'exit 7' 2>"$T/err"; st=$?
+	[ $st = 7 ] || { cat "$T/err" >&2; fail "exit status $st, want 7"; }
+	grep -q "trace written to $T/out/t.out" "$T/err" || fail "no report: $(cat "$T/err")"
+	check_trace "$T/out/t.out"
+	# a relative -o lands in the working directory
+	(cd "$T/out" && run_app "$RUN" -o rel.out -- true 2>/dev/null) || fail "relative -o"
+	[ -s "$T/out/rel.out" ] || fail "relative -o did not write $T/out/rel.out"
+	;;
+sigterm)
+	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+	bg_app "$RUN" -o "$T/out/t.out" -- sleep 30 2>"$T/err"
+	pid=$!
+	# the trace is running once the session exists
+	for _ in $(seq 100); do
+		[ -S "$T/home/.lttng/client-lttng-sessiond" ] &&
+			run_app lttng list 2>/dev/null | grep -q "cprof-" && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid"; st=$?
+	[ $st = 143 ] || { cat "$T/err" >&2; fail "exit status $st, want 143 (SIGTERM)"; }
+	check_trace "$T/out/t.out"
+	run_app lttng list 2>&1 | grep -q "cprof-" && fail "a session was left behind"
+	;;
+*) fail "unknown case $1" ;;
+esac
+pass

@@ -1,0 +1,20 @@
+# http_busy.sh: a second trace request while one runs gets 409.
+source "$CPROF_SRC/tests/lib/harness.sh"
+source "$(dirname "$0")/http_lib.sh"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+start_app
+curl -sS -o "$T/first.out" -w '%{http_code}' --max-time 30 \
+	"http://$HOST:$PORT/debug/pprof/trace?seconds=3" >"$T/first.code" 2>"$T/first.err" &
+first=$!
+# wait until the first capture holds the tracer (the session exists)
+for _ in $(seq 100); do
+	[ -S "$T/home/.lttng/client-lttng-sessiond" ] &&
+		run_app lttng list 2>/dev/null | grep -q "cprof-" && break
+	sleep 0.1
+done
+get "/debug/pprof/trace?seconds=1"
+expect_code 409
+grep -q "tracing already enabled" "$T/body" || fail "409 body: $BODY"
+wait "$first"
+[ "$(cat "$T/first.code")" = 200 ] || fail "first request: $(cat "$T/first.code" "$T/first.err")"
+pass

@@ -1,0 +1,307 @@
+/* api.c: the public functions of cprof.h that control captures, and the
+ * environment interface of the preload library (CPROF_HTTP, CPROF_TRACE).
+ *
+ * A whole-run trace (cprof_trace_start, CPROF_TRACE) writes to a temporary
+ * file created at start beside the target, so a bad path fails early and a
+ * reader never sees a half-written trace.out: it is renamed at stop.  With
+ * CPROF_TRACE the trace is finished at exit, and on SIGINT/SIGTERM when the
+ * program left them at their default: the handler only writes to a pipe; an
+ * internal thread finishes the trace, then re-raises the signal so the exit
+ * status still says "killed by signal". */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct whole_run {
+	struct cprof_session *session;  /* owned while running */
+	char path[PATH_MAX];            /* final name */
+	char tmp[PATH_MAX];             /* temporary file beside it */
+	int fd;                         /* open on tmp */
+	pid_t pid;                      /* process that started it */
+};
+
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct whole_run run = { .fd = -1 };
+
+static int sig_pipe[2] = { -1, -1 };
+static const int handled_signals[] = { SIGINT, SIGTERM };
+static volatile sig_atomic_t installed_mask;   /* bit i: handled_signals[i] is ours */
+
+int cprof_error_set(struct cprof_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+		err->message[strcspn(err->message, "\n")] = 0;
+	}
+	return code;
+}
+
+const char *cprof_strerror(int err)
+{
+	const char *s;
+
+	switch (err) {
+	case 0: return "success";
+	case -EBUSY: return "tracing already enabled";
+	case -EHOSTDOWN: return "no LTTng session daemon can be reached or started";
+	case -EALREADY: return "already running";
+	}
+	s = err < 0 ? strerrordesc_np(-err) : NULL;
+	return s ? s : "unknown error";
+}
+
+int cprof_http_start(const char *addr, struct cprof_error *err)
+{
+	if (!addr)
+		return cprof_error_set(err, -EINVAL, "no address given");
+	return cprof_httpd_start(addr, err);
+}
+
+int cprof_http_port(void)
+{
+	return cprof_httpd_port();
+}
+
+int cprof_http_stop(void)
+{
+	return cprof_httpd_stop();
+}
+
+/* Creates the temporary file that becomes `path` at stop. */
+static int open_tmp(const char *path, char *tmp, size_t size, struct cprof_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int) (slash - path + 1) : 0;
+	int fd;
+
+	if ((size_t) snprintf(tmp, size, "%.*s.%s.cprof-XXXXXX", dirlen, path,
+				slash ? slash + 1 : path) >= size)
+		return cprof_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cprof_error_set(err, -errno, "cannot create a file beside %s: %s", path,
+				strerror(errno));
+	fchmod(fd, 0644);
+	return fd;
+}
+
+int cprof_trace_start(const char *path, struct cprof_error *err)
+{
+	struct cprof_session *s = NULL;
+	int fd = -1, r;
+	char tmp[PATH_MAX];
+
+	if (!path || !*path)
+		return cprof_error_set(err, -EINVAL, "no trace path given");
+	if (strlen(path) >= sizeof(run.path))
+		return cprof_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	pthread_mutex_lock(&run_lock);
+	if (run.session && run.pid == getpid()) {
+		r = cprof_error_set(err, -EBUSY, "tracing already enabled");
+		goto end;
+	}
+	r = fd = open_tmp(path, tmp, sizeof(tmp), err);
+	if (r < 0)
+		goto end;
+	r = cprof_session_start(NULL, &s, err);
+	if (r) {
+		unlink(tmp);
+		close(fd);
+		goto end;
+	}
+	run.session = s;
+	run.fd = fd;
+	run.pid = getpid();
+	strcpy(run.path, path);
+	strcpy(run.tmp, tmp);
+end:
+	pthread_mutex_unlock(&run_lock);
+	return r;
+}
+
+int cprof_trace_stop(struct cprof_error *err)
+{
+	struct cprof_session_result res;
+	int r;
+
+	pthread_mutex_lock(&run_lock);
+	if (!run.session || run.pid != getpid()) {
+		r = cprof_error_set(err, -ENOENT, "no trace is running");
+		goto end;
+	}
+	r = cprof_session_finish(run.session, run.fd, 0, &res, err);
+	if (!r && fsync(run.fd) && errno != EINVAL)
+		r = cprof_error_set(err, -errno, "%s: %s", run.tmp, strerror(errno));
+	if (close(run.fd) && !r)
+		r = cprof_error_set(err, -errno, "%s: %s", run.tmp, strerror(errno));
+	if (!r && rename(run.tmp, run.path))
+		r = cprof_error_set(err, -errno, "cannot rename %s to %s: %s", run.tmp, run.path,
+				strerror(errno));
+	if (r)
+		unlink(run.tmp);
+	else if (res.discarded_events || res.lost_packets)
+		cprof_log("the tracer discarded %llu events (%llu packets lost); "
+				"raise CPROF_SUBBUF_SIZE or CPROF_NUM_SUBBUF",
+				(unsigned long long) res.discarded_events,
+				(unsigned long long) res.lost_packets);
+	run.session = NULL;
+	run.fd = -1;
+end:
+	pthread_mutex_unlock(&run_lock);
+	return r;
+}
+
+/* ---- CPROF_TRACE: finish at exit or on SIGINT/SIGTERM ------------------ */
+
+static void finish_env_trace(void)
+{
+	struct cprof_error err;
+	char path[PATH_MAX];
+	int mine;
+
+	pthread_mutex_lock(&run_lock);
+	mine = run.session && run.pid == getpid();
+	if (mine)
+		strcpy(path, run.path);
+	pthread_mutex_unlock(&run_lock);
+	if (!mine)
+		return;
+	if (cprof_trace_stop(&err))
+		cprof_log("CPROF_TRACE: %s", err.message);
+	else
+		cprof_log("trace written to %s", path);
+}
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char) sig;
+
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* nothing safe to do from a handler */
+	}
+	errno = saved;
+}
+
+static void *signal_thread(void *arg)
+{
+	unsigned char b;
+	ssize_t n;
+	sigset_t set;
+
+	(void) arg;
+	while ((n = read(sig_pipe[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		return NULL;
+	finish_env_trace();
+	signal(b, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, b);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(b);
+	return NULL;
+}
+
+/* Handles SIGINT/SIGTERM only where the program kept the default action. */
+static void install_signal_handlers(void)
+{
+	struct sigaction sa, old;
+	sigset_t all, prev;
+	pthread_t tid;
+	int r;
+
+	if (pipe2(sig_pipe, O_CLOEXEC))
+		return;
+	/* The internal thread must not take the signals itself. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &prev);
+	cprof_internal_begin();
+	r = pthread_create(&tid, NULL, signal_thread, NULL);
+	cprof_internal_end();
+	pthread_sigmask(SIG_SETMASK, &prev, NULL);
+	if (r) {
+		cprof_log("CPROF_TRACE: no signal thread (%s); the trace is written at exit only",
+				strerror(r));
+		goto error;
+	}
+	pthread_detach(tid);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+		if (sigaction(handled_signals[i], NULL, &old) || old.sa_handler != SIG_DFL)
+			continue;
+		if (!sigaction(handled_signals[i], &sa, NULL))
+			installed_mask |= 1 << i;
+	}
+	return;
+error:
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+void cprof_api_env_init(void)
+{
+	struct cprof_error err;
+	char *http = getenv("CPROF_HTTP"), *trace = getenv("CPROF_TRACE");
+
+	/* Copy before unsetenv: the strings belong to the environment. */
+	http = http && *http ? strdup(http) : NULL;
+	trace = trace && *trace ? strdup(trace) : NULL;
+	unsetenv("CPROF_HTTP");
+	unsetenv("CPROF_TRACE");
+
+	if (http && cprof_http_start(http, &err))
+		cprof_log("CPROF_HTTP=%s: %s", http, err.message);
+	if (trace) {
+		if (cprof_trace_start(trace, &err)) {
+			cprof_log("CPROF_TRACE=%s: %s", trace, err.message);
+		} else {
+			/* Registered after the session started, so it runs before
+			 * session.c's own exit handler (atexit is LIFO). */
+			atexit(finish_env_trace);
+			install_signal_handlers();
+		}
+	}
+	free(http);
+	free(trace);
+}
+
+void cprof_api_atfork_child(void)
+{
+	/* The child owns neither the parent's trace nor its server. */
+	pthread_mutex_init(&run_lock, NULL);
+	if (run.fd >= 0)
+		close(run.fd);
+	run.session = NULL;
+	run.fd = -1;
+	/* Nobody reads the pipe in the child: give it back the default action
+	 * where the handler is still ours, or SIGTERM would not kill it. */
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+		struct sigaction old;
+
+		if ((installed_mask & (1 << i)) && !sigaction(handled_signals[i], NULL, &old) &&
+				old.sa_handler == on_signal)
+			signal(handled_signals[i], SIG_DFL);
+	}
+	installed_mask = 0;
+	cprof_session_atfork_child();
+	cprof_httpd_atfork_child();
+}

@@ -1,0 +1,284 @@
+/* cprof-run: runs an unmodified program under libcprof-preload.so, either
+ * tracing its whole run into trace.out (CPROF_TRACE) or with the
+ * /debug/pprof endpoint enabled (CPROF_HTTP).
+ *
+ * It stays the parent so that a Ctrl-C or a `kill` aimed at it reaches the
+ * program (which then still writes trace.out), and so the program's exit
+ * status, including death by a signal, is passed through unchanged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PRELOAD_NAME "libcprof-preload.so"
+
+#if defined(__x86_64__)
+#define MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define MULTIARCH "aarch64-linux-gnu"
+#elif defined(__i386__)
+#define MULTIARCH "i386-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define MULTIARCH "riscv64-linux-gnu"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MULTIARCH "powerpc64le-linux-gnu"
+#else
+#define MULTIARCH ""
+#endif
+
+static volatile sig_atomic_t child_pid;
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cprof-run [-o FILE | --http ADDR] [--] PROG [ARGS...]\n"
+		"\n"
+		"Runs PROG with the cprof tracer preloaded (libcprof-preload.so).\n"
+		"\n"
+		"  -o, --output FILE  trace the whole run into FILE (default: trace.out)\n"
+		"      --http ADDR    serve /debug/pprof/ on ADDR instead (\"127.0.0.1:6060\",\n"
+		"                     \":6060\" binds loopback); fetch a trace with\n"
+		"                     curl -o trace.out 'http://ADDR/debug/pprof/trace?seconds=5'\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to PROG; trace.out is still\n"
+		"written on SIGINT/SIGTERM. The exit status is PROG's.\n"
+		"Environment: CPROF_PRELOAD (path of the preload library), CPROF_SUBBUF_SIZE,\n"
+		"CPROF_NUM_SUBBUF (LTTng buffer sizes), CPROF_MAX_SECONDS (HTTP trace bound).\n"
+		"View a trace with: cprof-trace trace.out\n");
+}
+
+static int readable(const char *path)
+{
+	return !access(path, R_OK);
+}
+
+/* Finds libcprof-preload.so next to this program (build tree) or in
+ * ../lib/<multiarch>, ../lib, ../lib64 relative to it (installed). */
+static int find_preload(char *out, size_t size)
+{
+	static const char *const rel[] = {
+		"/" PRELOAD_NAME,
+		"/../lib/" MULTIARCH "/" PRELOAD_NAME,
+		"/../lib/" PRELOAD_NAME,
+		"/../lib64/" PRELOAD_NAME,
+	};
+	const char *env = getenv("CPROF_PRELOAD");
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		if (!realpath(env, out) || !readable(out)) {
+			fprintf(stderr, "cprof-run: CPROF_PRELOAD=%s: %s\n", env, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "cprof-run: cannot find my own path: %s\n", strerror(errno));
+		return -1;
+	}
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char cand[PATH_MAX];
+
+		if ((size_t) snprintf(cand, sizeof(cand), "%s%s", self, rel[i]) >= sizeof(cand))
+			continue;
+		if (readable(cand) && realpath(cand, out))
+			return 0;
+	}
+	fprintf(stderr, "cprof-run: cannot find %s next to %s or in %s/../lib; set CPROF_PRELOAD\n",
+			PRELOAD_NAME, self, self);
+	return -1;
+}
+
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+	int r;
+
+	if (!old || !*old)
+		return setenv("LD_PRELOAD", lib, 1);
+	if (asprintf(&v, "%s:%s", old, lib) < 0)
+		return -1;
+	r = setenv("LD_PRELOAD", v, 1);
+	free(v);
+	return r;
+}
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void) uc;
+	/* A terminal's Ctrl-C already reached the whole foreground group,
+	 * the program included; forward only signals sent to us alone. */
+	if (si && si->si_code == SI_KERNEL)
+		return;
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static void report(const char *out)
+{
+	struct stat st;
+
+	if (!out)
+		return;
+	if (!stat(out, &st) && S_ISREG(st.st_mode))
+		fprintf(stderr, "cprof-run: trace written to %s (%lld bytes); view it with: cprof-trace %s\n",
+				out, (long long) st.st_size, out);
+	else
+		fprintf(stderr, "cprof-run: no trace was written to %s\n", out);
+}
+
+/* Dies the way the child died, so our parent sees the same status. */
+static void die_like(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t set;
+
+	setrlimit(RLIMIT_CORE, &no_core);   /* the child already dumped, if anyone */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	exit(128 + sig);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *out = NULL, *http = NULL;
+	char out_abs[PATH_MAX], lib[PATH_MAX];
+	int c, status, errpipe[2], child_errno = 0;
+	struct sigaction sa;
+	pid_t pid;
+
+	/* '+': stop at PROG, its options are its own */
+	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'H':
+			http = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "cprof-run: no program given\n");
+		usage(stderr);
+		return 2;
+	}
+	if (out && http) {
+		fprintf(stderr, "cprof-run: -o and --http are exclusive\n");
+		return 2;
+	}
+	if (http && !*http) {
+		fprintf(stderr, "cprof-run: --http needs an address such as 127.0.0.1:6060\n");
+		return 2;
+	}
+	if (!http && !out)
+		out = "trace.out";
+	if (out) {
+		char cwd[PATH_MAX];
+
+		if (!*out) {
+			fprintf(stderr, "cprof-run: -o needs a file name\n");
+			return 2;
+		}
+		if (out[0] == '/') {
+			snprintf(out_abs, sizeof(out_abs), "%s", out);
+		} else if (!getcwd(cwd, sizeof(cwd)) ||
+				(size_t) snprintf(out_abs, sizeof(out_abs), "%s/%s", cwd, out) >=
+				sizeof(out_abs)) {
+			fprintf(stderr, "cprof-run: %s: cannot make the path absolute\n", out);
+			return 2;
+		}
+		out = out_abs;
+	}
+	if (find_preload(lib, sizeof(lib)))
+		return 2;
+	if (set_preload(lib) || (out && setenv("CPROF_TRACE", out, 1)) ||
+			(http && setenv("CPROF_HTTP", http, 1))) {
+		fprintf(stderr, "cprof-run: cannot set the environment: %s\n", strerror(errno));
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+
+	/* The child reports a failed exec through a close-on-exec pipe. */
+	if (pipe2(errpipe, O_CLOEXEC)) {
+		fprintf(stderr, "cprof-run: pipe: %s\n", strerror(errno));
+		return 2;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "cprof-run: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (pid == 0) {
+		int e;
+
+		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			signal(forwarded[i], SIG_DFL);
+		close(errpipe[0]);
+		execvp(argv[optind], argv + optind);
+		e = errno;
+		if (write(errpipe[1], &e, sizeof(e)) < 0) {
+			/* the parent then reports a plain exit 127 */
+		}
+		_exit(127);
+	}
+	child_pid = pid;
+	close(errpipe[1]);
+	while (read(errpipe[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
+		;
+	close(errpipe[0]);
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "cprof-run: waitpid: %s\n", strerror(errno));
+			return 2;
+		}
+	}
+	child_pid = 0;
+	if (child_errno) {
+		fprintf(stderr, "cprof-run: cannot run %s: %s\n", argv[optind], strerror(child_errno));
+		return child_errno == ENOENT ? 127 : 126;
+	}
+	report(out);
+	if (WIFSIGNALED(status))
+		die_like(WTERMSIG(status));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

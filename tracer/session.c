@@ -1,0 +1,532 @@
+/* session.c: in-process control of the LTTng session that records this
+ * process (liblttng-ctl), and the spawn of a session daemon when none runs.
+ *
+ * One capture at a time per process.  A session is per-PID, tracks only
+ * getpid() (VPID tracker), has one discard-mode channel with the vtid context
+ * and one event rule for every "cprof*" provider, and writes into a fresh
+ * mkdtemp directory that archive.c packs and deletes.  Every error path
+ * destroys what it created: no session is ever left in the daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lttng/lttng.h>
+
+#include "internal.h"
+
+#define CHANNEL_NAME "cprof"
+#define EVENT_RULE "cprof*"
+#define DEFAULT_SUBBUF_SIZE (1u << 20)
+#define DEFAULT_NUM_SUBBUF 8u
+/* lttng_stop_tracing() polls data_pending every 200 ms; we poll faster. */
+#define DATA_PENDING_POLL_NS (5 * 1000 * 1000)
+#define DATA_PENDING_TIMEOUT_MS 20000
+#define DESTROY_TIMEOUT_MS 30000
+#define SESSIOND_START_TIMEOUT_MS 10000
+
+struct cprof_session {
+	char name[LTTNG_NAME_MAX];       /* unique: cprof-<pid>-<counter> */
+	char dir[PATH_MAX];              /* mkdtemp output dir, owned */
+	struct lttng_handle *handle;     /* owned */
+	size_t subbuf_size;
+	unsigned num_subbuf;
+	int64_t start_ns;                /* CLOCK_REALTIME */
+	pid_t pid;                       /* process that created it */
+};
+
+/* The capture running in this process, if any: guards "one at a time" and
+ * lets the exit handler destroy a session whose owner never finished it. */
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cprof_session *active;
+static atomic_uint name_counter;
+static int exit_handler_installed;
+
+extern char **environ;
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int is_pow2(unsigned long v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* Reads a power-of-two setting from the environment; 0 when unset. */
+static int env_pow2(const char *var, unsigned long max, unsigned long *out,
+		struct cprof_error *err)
+{
+	const char *s = getenv(var);
+	char *end;
+	unsigned long v;
+
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || !is_pow2(v) || v > max)
+		return cprof_error_set(err, -EINVAL,
+				"%s=%s: must be a power of two no larger than %lu", var, s, max);
+	*out = v;
+	return 0;
+}
+
+static int resolve_opts(const struct cprof_session_opts *opts, struct cprof_session *s,
+		struct cprof_error *err)
+{
+	unsigned long v;
+	int r;
+
+	s->subbuf_size = opts ? opts->subbuf_size : 0;
+	s->num_subbuf = opts ? opts->num_subbuf : 0;
+	if (!s->subbuf_size) {
+		r = env_pow2("CPROF_SUBBUF_SIZE", 1ul << 30, &v, err);
+		if (r)
+			return r;
+		s->subbuf_size = v ? v : DEFAULT_SUBBUF_SIZE;
+	}
+	if (!s->num_subbuf) {
+		r = env_pow2("CPROF_NUM_SUBBUF", 1024, &v, err);
+		if (r)
+			return r;
+		s->num_subbuf = v ? (unsigned) v : DEFAULT_NUM_SUBBUF;
+	}
+	/* LTTng rejects sub-buffers smaller than a page. */
+	if (!is_pow2(s->subbuf_size) || s->subbuf_size < 4096 || !is_pow2(s->num_subbuf))
+		return cprof_error_set(err, -EINVAL,
+				"buffer sizes must be powers of two (subbuf_size>=4096): %zu x %u",
+				s->subbuf_size, s->num_subbuf);
+	return 0;
+}
+
+/* The sessiond path: LTTNG_SESSIOND_PATH like the lttng CLI, else a PATH
+ * search done here because the child of a multi-threaded process must not
+ * allocate between fork and exec. */
+static int find_sessiond(char *out, size_t size)
+{
+	const char *env = getenv("LTTNG_SESSIOND_PATH");
+	const char *path = getenv("PATH");
+	const char *p, *colon;
+
+	if (env && *env) {
+		if ((size_t) snprintf(out, size, "%s", env) >= size)
+			return -ENAMETOOLONG;
+		return access(out, X_OK) ? -errno : 0;
+	}
+	if (!path || !*path)
+		path = "/usr/bin:/bin";
+	for (p = path; *p; p = *colon ? colon + 1 : colon) {
+		size_t len;
+
+		colon = strchrnul(p, ':');
+		len = (size_t) (colon - p);
+		if (!len || len + sizeof("/lttng-sessiond") > size)
+			continue;
+		memcpy(out, p, len);
+		strcpy(out + len, "/lttng-sessiond");
+		if (!access(out, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* Environment for the daemon: ours without LD_PRELOAD and CPROF_* so the
+ * daemon is never traced by cprof itself. */
+static char **daemon_env(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "CPROF_", 6))
+			continue;
+		env[k++] = environ[i];
+	}
+	return env;
+}
+
+/* Runs `lttng-sessiond --daemonize`, which exits once the daemon accepts
+ * commands.  posix_spawn (vfork semantics) runs no atfork handlers and no
+ * interposed code in the child; closefrom keeps our sockets and lttng-ust's
+ * shm fds out of the daemon. */
+static int spawn_sessiond(struct cprof_error *err)
+{
+	char path[PATH_MAX];
+	char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
+	posix_spawn_file_actions_t fa;
+	char **env = NULL;
+	int fa_ok = 0, r, status = 0;
+	pid_t pid;
+
+	r = find_sessiond(path, sizeof(path));
+	if (r) {
+		cprof_error_set(err, -EHOSTDOWN,
+				"no session daemon is running and lttng-sessiond cannot be started: %s not found in PATH",
+				"lttng-sessiond");
+		return -EHOSTDOWN;
+	}
+	env = daemon_env();
+	if (!env || posix_spawn_file_actions_init(&fa)) {
+		r = cprof_error_set(err, -ENOMEM, "out of memory spawning lttng-sessiond");
+		goto end;
+	}
+	fa_ok = 1;
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+			posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) ||
+			posix_spawn_file_actions_addclosefrom_np(&fa, 3)) {
+		r = cprof_error_set(err, -ENOMEM, "cannot set up the lttng-sessiond spawn");
+		goto end;
+	}
+	cprof_internal_begin();
+	r = posix_spawn(&pid, path, &fa, NULL, argv, env);
+	if (!r) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		/* ECHILD (the host reaps children or ignores SIGCHLD): fall
+		 * through to the liveness poll below. */
+	}
+	cprof_internal_end();
+	if (r) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: %s", path, strerror(r));
+		goto end;
+	}
+	for (int ms = 0; !lttng_session_daemon_alive(); ms += 10) {
+		if (ms >= SESSIOND_START_TIMEOUT_MS ||
+				(WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+			r = cprof_error_set(err, -EHOSTDOWN,
+					"%s --daemonize failed (exit status %d); is HOME/LTTNG_HOME writable?",
+					path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			goto end;
+		}
+		sleep_ns(10 * 1000 * 1000);
+	}
+	r = 0;
+end:
+	if (fa_ok)
+		posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	return r;
+}
+
+static int ensure_sessiond(struct cprof_error *err)
+{
+	if (lttng_session_daemon_alive() == 1)
+		return 0;
+	return spawn_sessiond(err);
+}
+
+/* Destroys the LTTng session and waits until the daemon let go of it. */
+static int destroy_session(const char *name)
+{
+	struct lttng_destruction_handle *dh = NULL;
+	enum lttng_error_code ec;
+	enum lttng_destruction_handle_status st;
+
+	ec = lttng_destroy_session_ext(name, &dh);
+	if (ec != LTTNG_OK)
+		return -EIO;
+	st = lttng_destruction_handle_wait_for_completion(dh, DESTROY_TIMEOUT_MS);
+	if (st == LTTNG_DESTRUCTION_HANDLE_STATUS_COMPLETED &&
+			lttng_destruction_handle_get_result(dh, &ec) ==
+			LTTNG_DESTRUCTION_HANDLE_STATUS_OK && ec != LTTNG_OK)
+		st = LTTNG_DESTRUCTION_HANDLE_STATUS_ERROR;
+	lttng_destruction_handle_destroy(dh);
+	return st == LTTNG_DESTRUCTION_HANDLE_STATUS_COMPLETED ? 0 : -EIO;
+}
+
+static void session_free(struct cprof_session *s)
+{
+	if (!s)
+		return;
+	lttng_destroy_handle(s->handle);
+	if (s->dir[0])
+		cprof_archive_rmtree(s->dir);
+	free(s);
+}
+
+static void release_active(struct cprof_session *s)
+{
+	pthread_mutex_lock(&active_lock);
+	if (active == s)
+		active = NULL;
+	pthread_mutex_unlock(&active_lock);
+}
+
+/* A process exiting mid-capture (exit() while an HTTP trace runs) would
+ * leave its session in the daemon; destroy it by name. */
+static void exit_handler(void)
+{
+	char name[LTTNG_NAME_MAX] = "";
+
+	pthread_mutex_lock(&active_lock);
+	if (active && active->pid == getpid())
+		memcpy(name, active->name, sizeof(name));
+	pthread_mutex_unlock(&active_lock);
+	if (name[0])
+		destroy_session(name);
+}
+
+static int tmp_dir_create(char *out, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if ((size_t) snprintf(out, size, "%s/cprof-%d-XXXXXX", tmp, (int) getpid()) >= size)
+		return -ENAMETOOLONG;
+	if (!mkdtemp(out)) {
+		int r = -errno;
+		out[0] = 0;
+		return r;
+	}
+	return 0;
+}
+
+/* Channel, context, event rule and tracker of a created session. */
+static int configure(struct cprof_session *s, struct cprof_error *err)
+{
+	struct lttng_domain dom = { .type = LTTNG_DOMAIN_UST, .buf_type = LTTNG_BUFFER_PER_PID };
+	struct lttng_channel *chan = NULL;
+	struct lttng_event *ev = NULL;
+	struct lttng_event_context ctx;
+	struct lttng_process_attr_tracker_handle *th = NULL;
+	const char *step = "create handle";
+	int r = -ENOMEM;
+
+	s->handle = lttng_create_handle(s->name, &dom);
+	chan = lttng_channel_create(&dom);
+	ev = lttng_event_create();
+	if (!s->handle || !chan || !ev)
+		goto end;
+
+	step = "enable channel";
+	snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL_NAME);
+	chan->attr.overwrite = 0;               /* discard: losses are counted */
+	chan->attr.subbuf_size = s->subbuf_size;
+	chan->attr.num_subbuf = s->num_subbuf;
+	r = lttng_enable_channel(s->handle, chan);
+	if (r)
+		goto end;
+
+	step = "add vtid context";
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ctx = LTTNG_EVENT_CONTEXT_VTID;
+	r = lttng_add_context(s->handle, &ctx, NULL, CHANNEL_NAME);
+	if (r)
+		goto end;
+
+	step = "enable events " EVENT_RULE;
+	ev->type = LTTNG_EVENT_TRACEPOINT;
+	snprintf(ev->name, sizeof(ev->name), "%s", EVENT_RULE);
+	ev->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
+	ev->loglevel = -1;
+	r = lttng_enable_event_with_exclusions(s->handle, ev, CHANNEL_NAME, NULL, 0, NULL);
+	if (r)
+		goto end;
+
+	step = "track this process";
+	r = -LTTNG_ERR_UNK;
+	if (lttng_session_get_tracker_handle(s->name, LTTNG_DOMAIN_UST,
+			LTTNG_PROCESS_ATTR_VIRTUAL_PROCESS_ID, &th) != LTTNG_OK ||
+			lttng_process_attr_tracker_handle_set_tracking_policy(th,
+				LTTNG_TRACKING_POLICY_INCLUDE_SET) != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK ||
+			lttng_process_attr_virtual_process_id_tracker_handle_add_pid(th, s->pid) !=
+				LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK)
+		goto end;
+	r = 0;
+end:
+	if (r)
+		r = cprof_error_set(err, -EIO, "lttng: %s: %s", step,
+				r == -ENOMEM ? "out of memory" : lttng_strerror(r));
+	lttng_process_attr_tracker_handle_destroy(th);
+	lttng_event_destroy(ev);
+	lttng_channel_destroy(chan);
+	return r;
+}
+
+int cprof_session_start(const struct cprof_session_opts *opts,
+		struct cprof_session **out, struct cprof_error *err)
+{
+	struct lttng_session_descriptor *desc = NULL;
+	struct cprof_session *s;
+	enum lttng_error_code ec;
+	int created = 0, r;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return cprof_error_set(err, -ENOMEM, "out of memory");
+	s->pid = getpid();
+
+	pthread_mutex_lock(&active_lock);
+	if (active && active->pid == s->pid) {
+		pthread_mutex_unlock(&active_lock);
+		free(s);
+		return cprof_error_set(err, -EBUSY, "tracing already enabled");
+	}
+	active = s;
+	if (!exit_handler_installed && !atexit(exit_handler))
+		exit_handler_installed = 1;
+	pthread_mutex_unlock(&active_lock);
+
+	r = resolve_opts(opts, s, err);
+	if (r)
+		goto error;
+	r = ensure_sessiond(err);
+	if (r)
+		goto error;
+	r = tmp_dir_create(s->dir, sizeof(s->dir));
+	if (r) {
+		cprof_error_set(err, r, "cannot create a temporary directory: %s", strerror(-r));
+		goto error;
+	}
+	snprintf(s->name, sizeof(s->name), "cprof-%d-%u", (int) s->pid,
+			atomic_fetch_add(&name_counter, 1));
+
+	desc = lttng_session_descriptor_local_create(s->name, s->dir);
+	if (!desc) {
+		r = cprof_error_set(err, -ENOMEM, "out of memory");
+		goto error;
+	}
+	ec = lttng_create_session_ext(desc);
+	if (ec != LTTNG_OK) {
+		/* A daemon that died or that we may not talk to (permissions). */
+		r = cprof_error_set(err, ec == LTTNG_ERR_NO_SESSIOND ? -EHOSTDOWN : -EIO,
+				"lttng: create session: %s", lttng_strerror(-ec));
+		goto error;
+	}
+	created = 1;
+	r = configure(s, err);
+	if (r)
+		goto error;
+	s->start_ns = realtime_ns();
+	r = lttng_start_tracing(s->name);
+	if (r) {
+		r = cprof_error_set(err, -EIO, "lttng: start tracing: %s", lttng_strerror(r));
+		goto error;
+	}
+	cprof_core_on_trace_start();
+	lttng_session_descriptor_destroy(desc);
+	*out = s;
+	return 0;
+
+error:
+	lttng_session_descriptor_destroy(desc);
+	if (created)
+		destroy_session(s->name);
+	release_active(s);
+	session_free(s);
+	return r;
+}
+
+/* Stops without lttng_stop_tracing()'s 200 ms polling step. */
+static int stop_session(const char *name)
+{
+	int r = lttng_stop_tracing_no_wait(name);
+
+	if (r && r != -LTTNG_ERR_TRACE_ALREADY_STOPPED)
+		return -EIO;
+	for (long waited = 0; (r = lttng_data_pending(name)) == 1; waited += DATA_PENDING_POLL_NS) {
+		if (waited / 1000000 >= DATA_PENDING_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		sleep_ns(DATA_PENDING_POLL_NS);
+	}
+	return r < 0 ? -EIO : 0;
+}
+
+static void loss_counters(struct cprof_session *s, struct cprof_session_result *res)
+{
+	struct lttng_channel *chans = NULL;
+	int n = lttng_list_channels(s->handle, &chans);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(chans[i].name, CHANNEL_NAME))
+			continue;
+		lttng_channel_get_discarded_event_count(&chans[i], &res->discarded_events);
+		lttng_channel_get_lost_packet_count(&chans[i], &res->lost_packets);
+	}
+	free(chans);
+}
+
+int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
+		struct cprof_session_result *res, struct cprof_error *err)
+{
+	struct cprof_session_result local = { 0 };
+	struct cprof_archive_info info;
+	int r;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	res->start_ns = s->start_ns;
+
+	cprof_core_on_trace_stop();
+	r = stop_session(s->name);
+	res->end_ns = realtime_ns();
+	if (r)
+		cprof_error_set(err, r, "lttng: stop tracing %s: %s", s->name, strerror(-r));
+	loss_counters(s, res);
+	if (destroy_session(s->name) && !r)
+		r = cprof_error_set(err, -EIO, "lttng: destroy session %s failed", s->name);
+	release_active(s);
+	if (!r) {
+		info = (struct cprof_archive_info) {
+			.seconds = seconds,
+			.start_ns = res->start_ns,
+			.end_ns = res->end_ns,
+			.discarded_events = res->discarded_events,
+			.lost_packets = res->lost_packets,
+			.subbuf_size = s->subbuf_size,
+			.num_subbuf = s->num_subbuf,
+		};
+		r = cprof_archive_write(out_fd, s->dir, &info, err);
+	}
+	session_free(s);
+	return r;
+}
+
+void cprof_session_abort(struct cprof_session *s)
+{
+	if (!s)
+		return;
+	cprof_core_on_trace_stop();
+	destroy_session(s->name);
+	release_active(s);
+	session_free(s);
+}
+
+void cprof_session_atfork_child(void)
+{
+	/* The parent's session object stays with the parent; the child only
+	 * forgets it (freeing would race nothing but leak-free is not worth a
+	 * handle owned by another process). */
+	pthread_mutex_init(&active_lock, NULL);
+	active = NULL;
+}
