@@ -69,3 +69,14 @@ void cprof_object_name_emit(const void *obj, const char *name)
 		errno = saved;
 	}
 }
+
+void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid)
+{
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, wake)) {
+		int saved = errno;
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, wake, kind, (uint64_t)(uintptr_t)obj, target_tid);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+}

@@ -61,6 +61,50 @@ CPROF_EXTERN int cprof_wait_end(void);
  * Names are kept and written at the start of every capture. */
 CPROF_EXTERN int cprof_name_object(const void *object, const char *name);
 
+/* ---- channels ------------------------------------------------------------
+ * Bounded (capacity > 0) or unbuffered (capacity 0) multi-producer,
+ * multi-consumer channels of pointers, with Go's semantics.  Blocking
+ * operations show in traces as waits with reason chan_send / chan_recv /
+ * select, and the thread that completes them as the waker.
+ * Timeouts are relative, in nanoseconds. */
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cprof_chan cprof_chan;
+
+enum { CPROF_CHAN_SEND = 1, CPROF_CHAN_RECV = 2 };
+
+/* name (may be NULL) is how traces show the channel. */
+CPROF_EXTERN int cprof_chan_create(cprof_chan **out, size_t capacity, const char *name);
+/* No operation may be running or start on c. destroy(NULL) is a no-op. */
+CPROF_EXTERN void cprof_chan_destroy(cprof_chan *c);
+/* Blocks until received or buffered: 0, or -EPIPE if the channel is closed
+ * (before or while waiting). */
+CPROF_EXTERN int cprof_chan_send(cprof_chan *c, void *value);
+/* Blocks until a value arrives: 0; -EPIPE once the channel is closed and
+ * drained (*value = NULL). */
+CPROF_EXTERN int cprof_chan_recv(cprof_chan *c, void **value);
+/* Never block: -EAGAIN when the operation would. */
+CPROF_EXTERN int cprof_chan_try_send(cprof_chan *c, void *value);
+CPROF_EXTERN int cprof_chan_try_recv(cprof_chan *c, void **value);
+/* Block at most timeout_ns: -ETIMEDOUT after that. */
+CPROF_EXTERN int cprof_chan_send_timed(cprof_chan *c, void *value, int64_t timeout_ns);
+CPROF_EXTERN int cprof_chan_recv_timed(cprof_chan *c, void **value, int64_t timeout_ns);
+/* Closes c: blocked and future receivers drain what is buffered, then get
+ * -EPIPE; blocked and future senders get -EPIPE.  -EPIPE if already closed. */
+CPROF_EXTERN int cprof_chan_close(cprof_chan *c);
+
+struct cprof_select_case {
+	cprof_chan *chan;
+	int op;          /* CPROF_CHAN_SEND or CPROF_CHAN_RECV */
+	void *value;     /* in: value to send; out: value received */
+	int closed;      /* out: the case completed because chan is closed */
+};
+/* Waits until one case can proceed, performs it and returns its index.
+ * timeout_ns: -1 waits forever; 0 is Go's `default:` (-EAGAIN when no case
+ * is ready); > 0 returns -ETIMEDOUT after that long.  At most 64 cases. */
+CPROF_EXTERN int cprof_chan_select(struct cprof_select_case *cases, size_t n, int64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,8 @@ void cprof_block_end(uint8_t kind, const void *obj, int result) CPROF_HIDDEN __a
 /* Waker side: emits cprof:wake for the thread(s) it releases. */
 void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attribute__((noinline));
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
+/* Waker side when the woken thread is known exactly (channels). */
+void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
 
 /* ---- annotate.c -------------------------------------------------------- */
 /* Re-emits the object names given so far (called at capture start). */
