@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "cprof_tp.h"
 
 #define MAX_NAMES 65536
 
@@ -133,4 +134,56 @@ int cprof_wait_end(void)
 	user_obj = NULL;
 	cprof_block_end(CPROF_WAIT_USER, obj, 0);
 	return 0;
+}
+
+/* ---- tasks, regions, logs ----------------------------------------------- */
+
+static uint64_t next_task_id = 1;
+
+static inline int annotating(void)
+{
+	return cprof_tracing && !cprof_tls_guard && !cprof_tls_ignored;
+}
+
+uint64_t cprof_task_begin(uint64_t parent, const char *type)
+{
+	uint64_t id = __atomic_fetch_add(&next_task_id, 1, __ATOMIC_RELAXED);
+	if (annotating() && lttng_ust_tracepoint_enabled(cprof, task_begin)) {
+		uint64_t pcs[CPROF_STACK_MAX];
+		cprof_tls_guard++;
+		int n = cprof_stack_capture(pcs, 0);
+		lttng_ust_do_tracepoint(cprof, task_begin, id, parent, type ? type : "", pcs, (uint8_t)n);
+		cprof_tls_guard--;
+	}
+	return id;
+}
+
+void cprof_task_end(uint64_t task)
+{
+	if (annotating())
+		lttng_ust_tracepoint(cprof, task_end, task);
+}
+
+void cprof_region_begin(uint64_t task, const char *type)
+{
+	if (annotating() && lttng_ust_tracepoint_enabled(cprof, region_begin)) {
+		uint64_t pcs[CPROF_STACK_MAX];
+		cprof_tls_guard++;
+		int n = cprof_stack_capture(pcs, 0);
+		lttng_ust_do_tracepoint(cprof, region_begin, task, type ? type : "", pcs, (uint8_t)n);
+		cprof_tls_guard--;
+	}
+}
+
+void cprof_region_end(uint64_t task, const char *type)
+{
+	if (annotating())
+		lttng_ust_tracepoint(cprof, region_end, task, type ? type : "");
+}
+
+void cprof_user_log(uint64_t task, const char *category, const char *message)
+{
+	if (annotating())
+		lttng_ust_tracepoint(cprof, user_log, task, category ? category : "",
+			message ? message : "");
 }

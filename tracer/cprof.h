@@ -10,6 +10,9 @@
 #ifndef CPROF_H
 #define CPROF_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -61,15 +64,25 @@ CPROF_EXTERN int cprof_wait_end(void);
  * Names are kept and written at the start of every capture. */
 CPROF_EXTERN int cprof_name_object(const void *object, const char *name);
 
+/* ---- tasks, regions, logs (Go's runtime/trace annotations) ----------------
+ * A task is a logical operation that may span threads (a request); regions
+ * are nested spans of one thread, optionally inside a task; logs are
+ * timestamped messages.  `type`, `category` and `message` are copied. */
+
+/* Returns the new task's id (never 0); parent 0 = no parent. */
+CPROF_EXTERN uint64_t cprof_task_begin(uint64_t parent, const char *type);
+CPROF_EXTERN void cprof_task_end(uint64_t task);
+/* Regions must nest per thread: end the innermost first. task may be 0. */
+CPROF_EXTERN void cprof_region_begin(uint64_t task, const char *type);
+CPROF_EXTERN void cprof_region_end(uint64_t task, const char *type);
+CPROF_EXTERN void cprof_user_log(uint64_t task, const char *category, const char *message);
+
 /* ---- channels ------------------------------------------------------------
  * Bounded (capacity > 0) or unbuffered (capacity 0) multi-producer,
  * multi-consumer channels of pointers, with Go's semantics.  Blocking
  * operations show in traces as waits with reason chan_send / chan_recv /
  * select, and the thread that completes them as the waker.
  * Timeouts are relative, in nanoseconds. */
-#include <stddef.h>
-#include <stdint.h>
-
 typedef struct cprof_chan cprof_chan;
 
 enum { CPROF_CHAN_SEND = 1, CPROF_CHAN_RECV = 2 };

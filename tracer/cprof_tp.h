@@ -131,6 +131,47 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, object_name,
 		lttng_ust_field_integer_hex(uint64_t, obj, obj)
 		lttng_ust_field_string(name, name)))
 
+/* ---- user annotations (Go's runtime/trace tasks, regions, logs) ------- */
+
+/* A task: a logical operation that may span threads (ids from a process-wide
+ * counter, 0 = no task / background). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, task_begin,
+	LTTNG_UST_TP_ARGS(uint64_t, id, uint64_t, parent, const char *, type,
+		const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, id, id)
+		lttng_ust_field_integer(uint64_t, parent, parent)
+		lttng_ust_field_string(type, type)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, task_end,
+	LTTNG_UST_TP_ARGS(uint64_t, id),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, id, id)))
+
+/* A region: a span of one thread, nested in the thread's other regions. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, region_begin,
+	LTTNG_UST_TP_ARGS(uint64_t, task, const char *, type,
+		const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, task, task)
+		lttng_ust_field_string(type, type)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* Ends the innermost open region of the thread (type repeated for checks). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, region_end,
+	LTTNG_UST_TP_ARGS(uint64_t, task, const char *, type),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, task, task)
+		lttng_ust_field_string(type, type)))
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, user_log,
+	LTTNG_UST_TP_ARGS(uint64_t, task, const char *, category, const char *, message),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, task, task)
+		lttng_ust_field_string(category, category)
+		lttng_ust_field_string(message, message)))
+
 /* Last event of a capture: what the tracer itself dropped or skipped. */
 LTTNG_UST_TRACEPOINT_EVENT(cprof, trace_end,
 	LTTNG_UST_TP_ARGS(uint64_t, threads, uint64_t, internal_errors),
