@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -31,6 +32,9 @@ struct whole_run {
 
 static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct whole_run run = { .fd = -1 };
+
+/* pid of the process whose CPROF_TRACE trace is finished at exit, else 0 */
+static volatile pid_t env_trace_pid;
 
 static int sig_pipe[2] = { -1, -1 };
 static const int handled_signals[] = { SIGINT, SIGTERM };
@@ -180,6 +184,7 @@ static void finish_env_trace(void)
 	pthread_mutex_unlock(&run_lock);
 	if (!mine)
 		return;
+	env_trace_pid = 0;
 	if (cprof_trace_stop(&err))
 		cprof_log("CPROF_TRACE: %s", err.message);
 	else
@@ -257,6 +262,28 @@ error:
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
+/* Gives the default action back where the handler is still ours. */
+static void restore_default_actions(void)
+{
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+		struct sigaction old;
+
+		if ((installed_mask & (1 << i)) && !sigaction(handled_signals[i], NULL, &old) &&
+				old.sa_handler == on_signal)
+			signal(handled_signals[i], SIG_DFL);
+	}
+	installed_mask = 0;
+}
+
+static void uninstall_signal_handlers(void)
+{
+	restore_default_actions();
+	if (sig_pipe[1] >= 0) {
+		close(sig_pipe[1]);     /* the thread reads EOF and ends */
+		sig_pipe[1] = -1;
+	}
+}
+
 void cprof_api_env_init(void)
 {
 	struct cprof_error err;
@@ -271,17 +298,47 @@ void cprof_api_env_init(void)
 	if (http && cprof_http_start(http, &err))
 		cprof_log("CPROF_HTTP=%s: %s", http, err.message);
 	if (trace) {
+		/* Handlers first: a SIGTERM during the start waits for it (the
+		 * signal thread blocks on run_lock) instead of losing the trace. */
+		install_signal_handlers();
 		if (cprof_trace_start(trace, &err)) {
 			cprof_log("CPROF_TRACE=%s: %s", trace, err.message);
+			uninstall_signal_handlers();
 		} else {
 			/* Registered after the session started, so it runs before
 			 * session.c's own exit handler (atexit is LIFO). */
 			atexit(finish_env_trace);
-			install_signal_handlers();
+			env_trace_pid = getpid();
 		}
 	}
 	free(http);
 	free(trace);
+}
+
+/* Programs that end with _exit (dash's `exit`, many daemons) skip atexit:
+ * finish a CPROF_TRACE trace there too.  getpid() is checked first, so a
+ * vfork or fork child calling _exit does nothing but exit.  Then the same
+ * system call glibc's _exit makes, so no dlsym is needed here. */
+static void exit_now(int status) __attribute__((noreturn));
+static void exit_now(int status)
+{
+	if (env_trace_pid && env_trace_pid == getpid() && !pthread_mutex_trylock(&run_lock)) {
+		/* not from a signal handler that interrupted a finish in progress */
+		pthread_mutex_unlock(&run_lock);
+		finish_env_trace();
+	}
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+CPROF_EXTERN void _exit(int status)
+{
+	exit_now(status);
+}
+
+CPROF_EXTERN void _Exit(int status)
+{
+	exit_now(status);
 }
 
 void cprof_api_atfork_child(void)
@@ -292,16 +349,10 @@ void cprof_api_atfork_child(void)
 		close(run.fd);
 	run.session = NULL;
 	run.fd = -1;
+	env_trace_pid = 0;
 	/* Nobody reads the pipe in the child: give it back the default action
 	 * where the handler is still ours, or SIGTERM would not kill it. */
-	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
-		struct sigaction old;
-
-		if ((installed_mask & (1 << i)) && !sigaction(handled_signals[i], NULL, &old) &&
-				old.sa_handler == on_signal)
-			signal(handled_signals[i], SIG_DFL);
-	}
-	installed_mask = 0;
+	restore_default_actions();
 	cprof_session_atfork_child();
 	cprof_httpd_atfork_child();
 }

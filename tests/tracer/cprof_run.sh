@@ -51,12 +51,16 @@ sigterm)
 	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 	bg_app "$RUN" -o "$T/out/t.out" -- sleep 30 2>"$T/err"
 	pid=$!
-	# the trace is running once the session exists
+	# wait until the program catches SIGTERM (libcprof's handler is in):
+	# from then on a SIGTERM finishes the trace, even during its start
+	child=""
 	for _ in $(seq 100); do
-		[ -S "$T/home/.lttng/client-lttng-sessiond" ] &&
-			run_app lttng list 2>/dev/null | grep -q "cprof-" && break
+		child=$(cat /proc/"$pid"/task/"$pid"/children 2>/dev/null | awk '{ print $1 }')
+		[ -n "$child" ] && [ $(( 0x$(awk '/^SigCgt/ { print $2 }' /proc/"$child"/status \
+			2>/dev/null || echo 0) & 0x4000 )) != 0 ] && break
 		sleep 0.1
 	done
+	[ -n "$child" ] || fail "cprof-run did not start the program"
 	kill -TERM "$pid"
 	wait "$pid"; st=$?
 	[ $st = 143 ] || { cat "$T/err" >&2; fail "exit status $st, want 143 (SIGTERM)"; }
