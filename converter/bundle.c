@@ -63,6 +63,44 @@ static void parse_info(struct conv_info *info, char *text)
 	}
 }
 
+/* libbabeltrace2 2.0 loops forever on a truncated packetized metadata file,
+ * so the packet chain is checked here: each header's magic and sizes must
+ * fit the file.  Plain-text metadata is passed through. */
+static const char *check_metadata(const char *dir)
+{
+	char p[4096];
+	unsigned char h[37];
+	snprintf(p, sizeof p, "%s/metadata", dir);
+	FILE *f = fopen(p, "rb");
+	if (!f)
+		return "cannot open its metadata";
+	const char *bad = NULL;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f), off = 0;
+	while (!bad && off < size) {
+		fseek(f, off, SEEK_SET);
+		size_t n = fread(h, 1, sizeof h, f);
+		if (off == 0 && n >= 6 && !memcmp(h, "/* CTF", 6))
+			break;
+		uint32_t magic, content, packet;
+		memcpy(&magic, h, 4);
+		memcpy(&content, h + 24, 4);
+		memcpy(&packet, h + 28, 4);
+		if (magic == 0x571dd175u) {      /* other byte order */
+			content = __builtin_bswap32(content);
+			packet = __builtin_bswap32(packet);
+		} else if (magic != 0x75d11d57u) {
+			packet = 0;
+		}
+		if (n < sizeof h || !packet || packet % 8 || content > packet || content < 8 * sizeof h ||
+				off + (long) (packet / 8) > size)
+			bad = "its metadata is truncated or corrupt";
+		off += packet / 8;
+	}
+	fclose(f);
+	return size > 0 ? bad : "its metadata is empty";
+}
+
 /* A stream listed in index/ must exist: LTTng writes both together, so a
  * missing one means the archive lost data. */
 static const char *check_streams(const char *dir, char *why, size_t whylen)
@@ -110,7 +148,9 @@ static int walk_cb(const char *p, const struct stat *sb, int flag, struct FTW *f
 	snprintf(m, sizeof m, "%s/metadata", p);
 	if (stat(m, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
-	const char *bad = check_streams(p, why, sizeof why);
+	const char *bad = check_metadata(p);
+	if (!bad)
+		bad = check_streams(p, why, sizeof why);
 	if (bad) {
 		int n = walk_info->n_broken;     /* broken_why grows in step with broken */
 		walk_ret = push(&walk_info->broken_why, &n, bad);

@@ -8,9 +8,12 @@
  * warning and a stats row; losses become model stats. */
 #include <babeltrace2/babeltrace.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conv.h"
 
@@ -243,16 +246,25 @@ static void take_bt_error(char *buf, size_t len)
 		return;
 	uint64_t n = bt_error_get_cause_count(e);
 	size_t off = 0;
-	/* causes run from the outermost to the root; the last two say the most */
-	for (uint64_t i = n > 2 ? n - 2 : 0; i < n && off + 4 < len; i++) {
+	/* cause 0 is the root: the most specific; the outer ones name components */
+	for (uint64_t i = 0; i < n && i < 2 && off + 4 < len; i++) {
 		const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
-		int k = snprintf(buf + off, len - off, "%s%s", off ? ": " : "", msg);
+		const char *cut = strstr(msg, ": status=");   /* component internals follow */
+		int k = snprintf(buf + off, len - off, "%s%.*s", off ? ": " : "",
+			(int) (cut ? (size_t) (cut - msg) : strlen(msg)), msg);
 		off += k > 0 ? (size_t) k : 0;
 	}
 	for (char *p = buf; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
 	bt_error_release(e);
+}
+
+/* A sub-trace as the archive names it (ctf/...), not its temporary path. */
+static const char *rel_dir(const char *dir)
+{
+	const char *c = strstr(dir, "/ctf/");
+	return c ? c + 1 : dir;
 }
 
 static bt_value *src_params(const char *dir)
@@ -266,9 +278,7 @@ static bt_value *src_params(const char *dir)
 	return params;
 }
 
-/* Whether a sub-trace opens at all, in a scratch graph: a component that
- * fails to initialize may leave its graph unusable. */
-static int probe(const bt_component_class_source *fs, const char *dir, char *why, size_t len)
+static int try_open(const bt_component_class_source *fs, const char *dir, char *why, size_t len)
 {
 	bt_graph *g = bt_graph_create(0);
 	bt_value *params = src_params(dir);
@@ -285,6 +295,57 @@ static int probe(const bt_component_class_source *fs, const char *dir, char *why
 	bt_value_put_ref(params);
 	bt_graph_put_ref(g);
 	return ok;
+}
+
+/* Whether a sub-trace opens at all, tried in a child process: a component
+ * that fails to initialize may leave its graph unusable, and corrupt
+ * metadata has made libbabeltrace2 spin or crash.  The child gets
+ * PROBE_TIMEOUT_S, then is killed. */
+#define PROBE_TIMEOUT_S 60
+static int probe(const bt_component_class_source *fs, const char *dir, char *why, size_t len)
+{
+	int fds[2], status = 0;
+	why[0] = 0;
+	if (pipe(fds) < 0)
+		return try_open(fs, dir, why, len);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return try_open(fs, dir, why, len);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		int ok = try_open(fs, dir, why, len);
+		if (!ok && write(fds[1], why, strlen(why)) < 0)
+			_exit(2);
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	int waited = 0;
+	pid_t r;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && waited < PROBE_TIMEOUT_S * 100) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		waited++;
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		snprintf(why, len, "libbabeltrace2 did not open it within %d s", PROBE_TIMEOUT_S);
+		close(fds[0]);
+		return 0;
+	}
+	ssize_t n = read(fds[0], why, len - 1);
+	why[n > 0 ? n : 0] = 0;
+	close(fds[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 1;
+	if (!why[0])
+		snprintf(why, len, "libbabeltrace2 %s while opening it",
+			WIFSIGNALED(status) ? "crashed" : "failed");
+	return 0;
 }
 
 int conv_ctf_read(const struct conv_info *info, struct conv_model *m, uint64_t *events,
@@ -304,8 +365,8 @@ int conv_ctf_read(const struct conv_info *info, struct conv_model *m, uint64_t *
 	r.info = info;
 	clock_gettime(CLOCK_MONOTONIC, &r.last_progress);
 	for (int i = 0; i < info->n_broken; i++) {
-		conv_warn("skipping sub-trace %s: %s", info->broken[i], info->broken_why[i]);
-		conv_model_stat(m, "subtrace_skipped", i, "error", "converter", 1, info->broken[i]);
+		conv_warn("skipping sub-trace %s: %s", rel_dir(info->broken[i]), info->broken_why[i]);
+		conv_model_stat(m, "subtrace_skipped", i, "error", "converter", 1, rel_dir(info->broken[i]));
 	}
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK ||
 			bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &utils) !=
@@ -328,8 +389,9 @@ int conv_ctf_read(const struct conv_info *info, struct conv_model *m, uint64_t *
 		const bt_component_source *src = NULL;
 		char name[32];
 		if (!probe(fs, dir, why, sizeof why)) {
-			conv_warn("skipping sub-trace %s: %s", dir, why);
-			conv_model_stat(m, "subtrace_skipped", info->n_broken + i, "error", "converter", 1, dir);
+			conv_warn("skipping sub-trace %s: %s", rel_dir(dir), why);
+			conv_model_stat(m, "subtrace_skipped", info->n_broken + i, "error", "converter", 1,
+				rel_dir(dir));
 			continue;
 		}
 		bt_value *params = src_params(dir);

@@ -379,14 +379,16 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_WAKE:
 		if (!(t = self(m, ev)))
 			break;
-		wake_object(m, (uint64_t) ev->i[1], ev->ts, t->utid);
 		if (ev->i[2]) {
+			/* aimed at one waiter: it must not also wake the others on obj */
 			uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->i[2]);
 			if (u) {
 				T(m, (int64_t) *u)->twake_ts = ev->ts;
 				T(m, (int64_t) *u)->twake_utid = t->utid;
+				break;
 			}
 		}
+		wake_object(m, (uint64_t) ev->i[1], ev->ts, t->utid);
 		break;
 	case EV_OBJECT_NAME: {
 		struct object *o = object_ref(m, (uint64_t) ev->i[0]);

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Bad input: each case gets a clear message and a non-zero exit, never a
+# crash, and no database (nor a temporary one) is left behind.  A broken
+# sub-trace next to a good one is skipped with a warning and a stats row.
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed to craft archives"
+W="$T/work"
+mkdir -p "$W" && tar xzf "$FIX/scenario.trace.out" -C "$W" || fail "fixture does not unpack"
+sub=$(cd "$W" && ls -d ctf/ust/pid/*/)
+
+# pack NAME DIR: a trace.out from a directory (cprof/ and ctf/ inside)
+pack() { tar --format=ustar -C "$2" -czf "$T/$1" cprof ctf; }
+# craft NAME SPEC...: a trace.out from python tarfile specs (see below)
+craft() {
+	python3 - "$T/$1" "${@:2}" <<'PY'
+import io, sys, tarfile
+out = sys.argv[1]
+with tarfile.open(out, "w:gz", format=tarfile.USTAR_FORMAT) as tf:
+    for spec in sys.argv[2:]:
+        kind, name, data = spec.split(":", 2)
+        ti = tarfile.TarInfo(name)
+        if kind == "file":
+            ti.size = len(data.encode())
+            tf.addfile(ti, io.BytesIO(data.encode()))
+        elif kind == "symlink":
+            ti.type, ti.linkname = tarfile.SYMTYPE, data
+            tf.addfile(ti)
+        elif kind == "hardlink":
+            ti.type, ti.linkname = tarfile.LNKTYPE, data
+            tf.addfile(ti)
+PY
+}
+
+# expect_fail NAME PATTERN: conversion fails, says PATTERN, leaves nothing
+expect_fail() {
+	local name=$1 pattern=$2 dir="$T/db-$1"
+	mkdir -p "$dir"
+	"$CONVERT" -o "$dir/trace.db" "$T/$name" >"$T/$name.stdout" 2>"$T/$name.err"
+	local rc=$?
+	[ $rc = 1 ] || { cat "$T/$name.err" >&2; fail "$name: exit status $rc, want 1"; }
+	grep -q "cprof-convert: error: .*$pattern" "$T/$name.err" || {
+		cat "$T/$name.err" >&2; fail "$name: message does not say '$pattern'"; }
+	[ -z "$(ls -A "$dir")" ] || fail "$name: left $(ls -A "$dir") behind"
+	note "$name: $(grep error: "$T/$name.err")"
+}
+
+: >"$T/empty.out"
+expect_fail empty.out "empty file"
+head -c 65536 /dev/urandom >"$T/random.out"
+expect_fail random.out "not gzip"
+head -c 65536 /dev/urandom | gzip -1 >"$T/gzrandom.out"
+expect_fail gzrandom.out "bad tar header"
+head -c 20000 "$FIX/scenario.trace.out" >"$T/truncated.out"
+expect_fail truncated.out "truncated"
+craft dotdot.out "file:cprof/FORMAT:cprof-trace 1" "file:ctf/../../evil:x"
+expect_fail dotdot.out "leaves the archive"
+craft abs.out "file:cprof/FORMAT:cprof-trace 1" "file:/tmp/evil:x"
+expect_fail abs.out "leaves the archive"
+craft symlink.out "file:cprof/FORMAT:cprof-trace 1" "symlink:ctf/ust:/etc"
+expect_fail symlink.out "is a link"
+craft hardlink.out "file:cprof/FORMAT:cprof-trace 1" "hardlink:ctf/x:cprof/FORMAT"
+expect_fail hardlink.out "is a link"
+[ ! -e "$T/evil" ] && [ ! -e /tmp/evil ] || fail "a member escaped the extraction directory"
+craft noctf.out "file:cprof/FORMAT:cprof-trace 1" "file:cprof/info.txt:pid=1"
+expect_fail noctf.out "no CTF trace"
+craft nocprof.out "file:ctf/ust/x:y"
+expect_fail nocprof.out "not a cprof trace"
+craft future.out "file:cprof/FORMAT:cprof-trace 99" "file:ctf/x:y"
+expect_fail future.out "newer than this converter"
+craft garbage_format.out "file:cprof/FORMAT:hello" "file:ctf/x:y"
+expect_fail garbage_format.out "unrecognized format"
+
+cp -a "$W" "$T/missing" && rm "$T/missing/$sub"chan_0 && pack missing_stream.out "$T/missing"
+expect_fail missing_stream.out "no readable CTF trace"
+grep -q "stream file chan_0 is missing" "$T/missing_stream.out.err" || fail "missing stream not named"
+
+cp -a "$W" "$T/corrupt" && head -c 100 "$W/${sub}metadata" >"$T/corrupt/${sub}metadata" && pack corrupt_meta.out "$T/corrupt"
+expect_fail corrupt_meta.out "no readable CTF trace"
+
+# a broken sub-trace beside a good one: skipped, counted, the rest converts
+cp -a "$W" "$T/mixed" && mkdir -p "$T/mixed/ctf/ust/pid/broken-1-x" &&
+	head -c 100 "$W/${sub}metadata" >"$T/mixed/ctf/ust/pid/broken-1-x/metadata" &&
+	cp "$W/${sub}chan_0" "$T/mixed/ctf/ust/pid/broken-1-x/" && pack mixed.out "$T/mixed"
+"$CONVERT" -o "$T/mixed.db" "$T/mixed.out" 2>"$T/mixed.err" || { cat "$T/mixed.err" >&2; fail "mixed: failed"; }
+grep -q "warning: skipping sub-trace .*broken-1-x" "$T/mixed.err" || fail "mixed: no warning"
+expect_eq "mixed: stats" "$(q "$T/mixed.db" "SELECT COUNT(*) FROM stats WHERE name = 'subtrace_skipped'
+	AND severity = 'error' AND description GLOB '*broken-1-x'")" 1
+expect_eq "mixed: events" "$(q "$T/mixed.db" "SELECT int_value FROM metadata WHERE name = 'event_count'")" 53
+
+# usage errors
+"$CONVERT" >/dev/null 2>&1; [ $? = 2 ] || fail "no argument: want exit 2"
+"$CONVERT" --help | grep -q "usage: cprof-convert" || fail "--help"
+"$CONVERT" -o "$T/x.db" "$T/does-not-exist" 2>"$T/nx.err"; [ $? = 1 ] || fail "missing input"
+grep -q "No such file" "$T/nx.err" || fail "missing input message"
+pass
