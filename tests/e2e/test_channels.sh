@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Channels end to end: the channel pipeline and the thread-leak examples
+# traced for their whole run, converted, and checked in the database:
+# chan_send / select waits with the partner as waker, and leaked threads
+# blocked on chan_send from right after their start to the end of the trace.
+source "$(dirname "$0")/../lib/harness.sh"
+conv="$B/converter/cprof-convert"
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+run_app env CPROF_TRACE="$T/out/pipe.out" "$B/examples/cprof-example-chan-pipeline" --no-http --duration 1.5 \
+	>"$T/pipe.log" 2>&1 || { cat "$T/pipe.log" >&2; fail "pipeline example failed"; }
+"$conv" "$T/out/pipe.out" -o "$T/pipe.db" 2>"$T/conv.err" || { cat "$T/conv.err" >&2; fail "conversion failed"; }
+db="$T/pipe.db"
+
+n=$(q "$db" "SELECT count(*) FROM thread_state WHERE reason='chan_send'")
+[ "$n" -gt 10 ] || fail "expected many chan_send waits (slow enricher), got $n"
+n=$(q "$db" "SELECT count(*) FROM thread_state WHERE reason='select'")
+[ "$n" -gt 10 ] || fail "expected select waits in the sink, got $n"
+# a parser blocked sending into `parsed` is woken by the enricher
+n=$(q "$db" "SELECT count(*) FROM thread_state s JOIN thread t ON t.utid=s.utid
+	JOIN thread w ON w.utid=s.waker_utid
+	WHERE s.reason='chan_send' AND t.name='parser' AND w.name LIKE 'enricher%'")
+[ "$n" -gt 0 ] || fail "no chan_send wait of a parser woken by the enricher"
+# the channel's name given at creation names the object
+n=$(q "$db" "SELECT count(*) FROM thread_state s JOIN sync_object o ON o.id=s.object_id
+	WHERE s.reason='chan_send' AND o.name IN ('raw','parsed','enriched')")
+[ "$n" -gt 0 ] || fail "channel names missing on chan_send waits"
+
+run_app env CPROF_TRACE="$T/out/leak.out" "$B/examples/cprof-example-leak" --no-http --duration 1.5 \
+	>"$T/leak.log" 2>&1 || { cat "$T/leak.log" >&2; fail "leak example failed"; }
+leaked=$(sed -n 's/.*leaked \([0-9]*\) threads/\1/p' "$T/leak.log")
+"$conv" "$T/out/leak.out" -o "$T/leak.db" 2>"$T/conv.err" || { cat "$T/conv.err" >&2; fail "conversion failed"; }
+db="$T/leak.db"
+# leaked helpers: their last state is a chan_send wait lasting to the trace end,
+# begun within 50 ms of the thread's start
+stuck=$(q "$db" "SELECT count(*) FROM thread t JOIN thread_state s ON s.utid=t.utid
+	WHERE t.name='lookup-helper' AND s.reason='chan_send'
+	AND s.ts + s.dur >= (SELECT max(ts+dur) FROM thread_state) - 1000000
+	AND s.ts - t.start_ts < 50000000")
+note "leak example reported $leaked leaked threads; database shows $stuck blocked to the end"
+[ -n "$leaked" ] && [ "$leaked" -ge 3 ] || fail "the example leaked too few threads ($leaked) to test"
+[ "$stuck" -ge $((leaked - 1)) ] || fail "only $stuck of $leaked leaked threads are blocked on chan_send to the end"
+pass
