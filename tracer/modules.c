@@ -353,21 +353,33 @@ int cprof_modules_symbols(const struct cprof_module *m, char **text, size_t *len
 	const struct image *use = &im;
 	struct sym *v = NULL;
 	size_t n = 0;
-	int r;
+	int in_memory = 0, r;
 
 	*text = NULL;
 	*len = 0;
-	if (m->is_vdso)
-		return -ENOENT;
-	r = map_file(m->path, &im);
-	if (r)
-		return r;
+	if (m->is_vdso) {
+		/* The kernel maps the vdso's whole ELF image; read it in place.
+		 * Its section headers lie past PT_LOAD but inside the last
+		 * mapped page, so the bound is the page-rounded PT_LOAD end. */
+		unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
+		uint64_t page = (uint64_t) sysconf(_SC_PAGESIZE);
+
+		if (!ehdr || ehdr < m->start || ehdr >= m->end)
+			return -ENOENT;
+		im.p = (const uint8_t *) ehdr;
+		im.size = (size_t) (((m->end + page - 1) & ~(page - 1)) - ehdr);
+		in_memory = 1;
+	} else {
+		r = map_file(m->path, &im);
+		if (r)
+			return r;
+	}
 	if (!section_headers(&im, &(unsigned) { 0 })) {
 		r = -ENOEXEC;
 		goto end;
 	}
 	symtab = find_symtab(&im, SHT_SYMTAB, &strtab);
-	if (!symtab && !map_debug_file(m, &dbg) && section_headers(&dbg, &(unsigned) { 0 })) {
+	if (!symtab && !in_memory && !map_debug_file(m, &dbg) && section_headers(&dbg, &(unsigned) { 0 })) {
 		symtab = find_symtab(&dbg, SHT_SYMTAB, &strtab);
 		if (symtab)
 			use = &dbg;
@@ -385,7 +397,7 @@ end:
 	free(v);
 	if (dbg.p)
 		munmap((void *) dbg.p, dbg.size);
-	if (im.p)
+	if (im.p && !in_memory)
 		munmap((void *) im.p, im.size);
 	return r;
 }

@@ -60,6 +60,26 @@ static int64_t realtime_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPROF_VERBOSE=1 logs how long each phase of a capture took. */
+static int verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0) {
+		const char *e = getenv("CPROF_VERBOSE");
+		v = e && *e && strcmp(e, "0");
+	}
+	return v;
+}
+
 static void sleep_ns(long ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
@@ -378,6 +398,7 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	struct cprof_session *s;
 	enum lttng_error_code ec;
 	int created = 0, r;
+	double t0 = mono_ms(), t_daemon, t_config, t_start;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -402,6 +423,7 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	r = ensure_sessiond(err);
 	if (r)
 		goto error;
+	t_daemon = mono_ms();
 	r = tmp_dir_create(s->dir, sizeof(s->dir));
 	if (r) {
 		cprof_error_set(err, r, "cannot create a temporary directory: %s", strerror(-r));
@@ -426,13 +448,19 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	r = configure(s, err);
 	if (r)
 		goto error;
+	t_config = mono_ms();
 	s->start_ns = realtime_ns();
 	r = lttng_start_tracing(s->name);
 	if (r) {
 		r = cprof_error_set(err, -EIO, "lttng: start tracing: %s", lttng_strerror(r));
 		goto error;
 	}
+	t_start = mono_ms();
 	cprof_core_on_trace_start();
+	if (verbose())
+		cprof_log("session %s started: sessiond %.1f ms, setup %.1f ms, start %.1f ms, "
+				"tracepoints live %.1f ms", s->name, t_daemon - t0, t_config - t_daemon,
+				t_start - t_config, mono_ms() - t_start);
 	lttng_session_descriptor_destroy(desc);
 	*out = s;
 	return 0;
@@ -480,6 +508,7 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 {
 	struct cprof_session_result local = { 0 };
 	struct cprof_archive_info info;
+	double t0 = mono_ms(), t_stop, t_destroy;
 	int r;
 
 	if (!res)
@@ -492,9 +521,11 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 	res->end_ns = realtime_ns();
 	if (r)
 		cprof_error_set(err, r, "lttng: stop tracing %s: %s", s->name, strerror(-r));
+	t_stop = mono_ms();
 	loss_counters(s, res);
 	if (destroy_session(s->name) && !r)
 		r = cprof_error_set(err, -EIO, "lttng: destroy session %s failed", s->name);
+	t_destroy = mono_ms();
 	release_active(s);
 	if (!r) {
 		info = (struct cprof_archive_info) {
@@ -508,6 +539,10 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 		};
 		r = cprof_archive_write(out_fd, s->dir, &info, err);
 	}
+	if (verbose())
+		cprof_log("session %s finished: stop %.1f ms, destroy %.1f ms, archive %.1f ms, "
+				"discarded %llu", s->name, t_stop - t0, t_destroy - t_stop,
+				mono_ms() - t_destroy, (unsigned long long) res->discarded_events);
 	session_free(s);
 	return r;
 }

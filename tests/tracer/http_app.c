@@ -22,6 +22,7 @@ static unsigned long items;
 static void *producer(void *arg)
 {
 	(void) arg;
+	cprof_thread_set_name("producer");
 	for (;;) {
 		struct timespec ts = { 0, 2 * 1000 * 1000 };
 
@@ -76,7 +77,6 @@ int main(int argc, char **argv)
 		perror("http_app: port file");
 		return 1;
 	}
-	cprof_thread_set_name("producer");
 	pthread_create(&t, NULL, producer, NULL);
 	for (int i = 0; i < WORKERS; i++)
 		pthread_create(&t, NULL, worker, NULL);
