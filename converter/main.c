@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 	}
 	const char *in = argv[optind];
 	double t_start = now_s();
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* a second signal kills: libbabeltrace2 does not always return to us */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!(out = out_arg ? strdup(out_arg) : default_output(in))) {
