@@ -297,6 +297,9 @@ void cprof_api_env_init(void)
 
 	if (http && cprof_http_start(http, &err))
 		cprof_log("CPROF_HTTP=%s: %s", http, err.message);
+	else if (http)
+		/* the only way to learn the port of ":0" from outside */
+		cprof_log("serving /debug/pprof/ on %s (port %d)", http, cprof_http_port());
 	if (trace) {
 		/* Handlers first: a SIGTERM during the start waits for it (the
 		 * signal thread blocks on run_lock) instead of losing the trace. */

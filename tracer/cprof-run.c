@@ -77,7 +77,13 @@ static int find_preload(char *out, size_t size)
 	ssize_t n;
 
 	if (env && *env) {
-		if (!realpath(env, out) || !readable(out)) {
+		/* keep the name (a symlink says what it is), only make it absolute */
+		if (env[0] == '/' ? (size_t) snprintf(out, size, "%s", env) >= size :
+				!realpath(env, out)) {
+			fprintf(stderr, "cprof-run: CPROF_PRELOAD=%s: bad path\n", env);
+			return -1;
+		}
+		if (!readable(out)) {
 			fprintf(stderr, "cprof-run: CPROF_PRELOAD=%s: %s\n", env, strerror(errno));
 			return -1;
 		}
@@ -97,7 +103,7 @@ static int find_preload(char *out, size_t size)
 
 		if ((size_t) snprintf(cand, sizeof(cand), "%s%s", self, rel[i]) >= sizeof(cand))
 			continue;
-		if (readable(cand) && realpath(cand, out))
+		if (readable(cand) && (size_t) snprintf(out, size, "%s", cand) < size)
 			return 0;
 	}
 	fprintf(stderr, "cprof-run: cannot find %s next to %s or in %s/../lib; set CPROF_PRELOAD\n",
