@@ -449,7 +449,6 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	if (r)
 		goto error;
 	t_config = mono_ms();
-	s->start_ns = realtime_ns();
 	r = lttng_start_tracing(s->name);
 	if (r) {
 		r = cprof_error_set(err, -EIO, "lttng: start tracing: %s", lttng_strerror(r));
@@ -457,6 +456,10 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	}
 	t_start = mono_ms();
 	cprof_core_on_trace_start();
+	/* The trace covers what was recorded: from when our tracepoints went
+	 * live (up to a few hundred ms after lttng_start_tracing on a busy
+	 * machine), not from when the session was started. */
+	s->start_ns = realtime_ns();
 	if (verbose())
 		cprof_log("session %s started: sessiond %.1f ms, setup %.1f ms, start %.1f ms, "
 				"tracepoints live %.1f ms", s->name, t_daemon - t0, t_config - t_daemon,
