@@ -2,6 +2,25 @@
 import * as api from './api.js';
 import { esc } from './format.js';
 
+// The schema's README documents example queries: a paragraph, then a
+// ```sql block.  Queries with parameters (?1) are left out.
+async function schemaExamples() {
+  try {
+    const r = await fetch('/README.md');
+    if (!r.ok) return [];
+    const text = await r.text();
+    const out = [];
+    const re = /([^\n]+)\n+```sql\n([\s\S]*?)```/g;
+    for (let m; (m = re.exec(text));) {
+      const q = m[2].trim().replace(/;$/, '');
+      if (!/\?\d/.test(q)) out.push([m[1].replace(/[:.]$/, ''), q]);
+    }
+    return out;
+  } catch (e) {
+    return [];
+  }
+}
+
 const examples = [
   ['Threads', 'SELECT utid, tid, name, start_routine FROM thread ORDER BY utid'],
   ['Time per state and reason', "SELECT state, reason, count(*) AS n, sum(dur) AS total_ns\nFROM thread_state GROUP BY state, reason ORDER BY total_ns DESC"],
@@ -33,7 +52,7 @@ export async function sqlPage(main) {
   const pager = main.querySelector('#sql-pager');
   const pageSize = 200;
   const ex = main.querySelector('#sql-examples');
-  for (const [title, q] of examples) {
+  for (const [title, q] of [...(await schemaExamples()), ...examples]) {
     const a = document.createElement('a');
     a.className = 'link';
     a.textContent = title;

@@ -100,6 +100,11 @@ try {
   const rows = await page.$$eval('#sql-table tbody tr', (r) => r.length);
   check(rows === threads.length, `SQL console runs a query (${rows} rows)`);
   await page.screenshot({ path: join(outDir, 'sql.png') });
+  // The schema README's example queries are listed and run.
+  await page.click('#sql-examples >> text=Top contended mutexes by total wait');
+  await page.waitForFunction(() => document.querySelector('#sql-table th') &&
+    document.querySelector('#sql-table th').textContent === 'mutex');
+  check((await page.textContent('#sql-table')).includes('queue.lock'), 'an example query from schema/README.md runs');
   await page.fill('#sql-text', 'DELETE FROM thread');
   await page.click('#sql-run');
   await page.waitForSelector('#sql-error');
