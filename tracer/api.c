@@ -148,6 +148,7 @@ int cprof_trace_stop(struct cprof_error *err)
 		goto end;
 	}
 	r = cprof_session_finish(run.session, run.fd, 0, &res, err);
+	cprof_session_drain();      /* the caller may exit right after */
 	if (!r && fsync(run.fd) && errno != EINVAL)
 		r = cprof_error_set(err, -errno, "%s: %s", run.tmp, strerror(errno));
 	if (close(run.fd) && !r)

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +313,33 @@ static void exit_handler(void)
 	pthread_mutex_unlock(&active_lock);
 	if (name[0])
 		destroy_session(name);
+	cprof_session_drain();
+}
+
+/* A process killed mid-capture (SIGKILL, crash) leaves its session in the
+ * daemon and its directory in $TMPDIR.  Our names carry the pid: destroy
+ * the sessions of processes that no longer exist, and their directories. */
+static void sweep_stale_sessions(void)
+{
+	struct lttng_session *list = NULL;
+	int n = lttng_list_sessions(&list);
+
+	for (int i = 0; i < n; i++) {
+		const char *base = strrchr(list[i].path, '/');
+		int pid, len = 0;
+		unsigned k;
+		char prefix[32];
+
+		if (sscanf(list[i].name, "cprof-%d-%u%n", &pid, &k, &len) != 2 ||
+				list[i].name[len] || pid <= 0 || pid == getpid() ||
+				!(kill(pid, 0) && errno == ESRCH))
+			continue;
+		lttng_destroy_session_no_wait(list[i].name);
+		snprintf(prefix, sizeof(prefix), "cprof-%d-", pid);
+		if (base && !strncmp(base + 1, prefix, strlen(prefix)))
+			cprof_archive_rmtree(list[i].path);
+	}
+	free(list);
 }
 
 static int tmp_dir_create(char *out, size_t size)
@@ -423,6 +452,7 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	r = ensure_sessiond(err);
 	if (r)
 		goto error;
+	sweep_stale_sessions();
 	t_daemon = mono_ms();
 	r = tmp_dir_create(s->dir, sizeof(s->dir));
 	if (r) {
@@ -506,12 +536,69 @@ static void loss_counters(struct cprof_session *s, struct cprof_session_result *
 	free(chans);
 }
 
+/* Destroying a session takes the daemon 0.5-1 s.  The files are final
+ * once the data is consumed, so finish() archives first and leaves the
+ * destroy to this internal thread; new captures may start meanwhile (other
+ * name, other directory).  `pending` lets exit paths wait for it. */
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pending_cond = PTHREAD_COND_INITIALIZER;
+static int pending;
+
+static void pending_add(int delta)
+{
+	pthread_mutex_lock(&pending_lock);
+	pending += delta;
+	if (!pending)
+		pthread_cond_broadcast(&pending_cond);
+	pthread_mutex_unlock(&pending_lock);
+}
+
+static void *reaper(void *arg)
+{
+	struct cprof_session *s = arg;
+
+	destroy_session(s->name);
+	session_free(s);
+	pending_add(-1);
+	return NULL;
+}
+
+static void dispose(struct cprof_session *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	pending_add(1);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	cprof_internal_begin();
+	r = pthread_create(&t, &attr, reaper, s);
+	cprof_internal_end();
+	pthread_attr_destroy(&attr);
+	if (r)
+		reaper(s);
+}
+
+void cprof_session_drain(void)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DESTROY_TIMEOUT_MS / 1000 + 1;
+	pthread_mutex_lock(&pending_lock);
+	while (pending > 0 &&
+			pthread_cond_timedwait(&pending_cond, &pending_lock, &deadline) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&pending_lock);
+}
+
 int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 		struct cprof_session_result *res, struct cprof_error *err)
 {
 	struct cprof_session_result local = { 0 };
 	struct cprof_archive_info info;
-	double t0 = mono_ms(), t_stop, t_destroy;
+	double t0 = mono_ms(), t_stop;
 	int r;
 
 	if (!res)
@@ -522,14 +609,10 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 	cprof_core_on_trace_stop();
 	r = stop_session(s->name);
 	res->end_ns = realtime_ns();
+	t_stop = mono_ms();
 	if (r)
 		cprof_error_set(err, r, "lttng: stop tracing %s: %s", s->name, strerror(-r));
-	t_stop = mono_ms();
-	loss_counters(s, res);
-	if (destroy_session(s->name) && !r)
-		r = cprof_error_set(err, -EIO, "lttng: destroy session %s failed", s->name);
-	t_destroy = mono_ms();
-	release_active(s);
+	loss_counters(s, res);              /* must precede the destroy */
 	if (!r) {
 		info = (struct cprof_archive_info) {
 			.seconds = seconds,
@@ -543,10 +626,11 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 		r = cprof_archive_write(out_fd, s->dir, &info, err);
 	}
 	if (verbose())
-		cprof_log("session %s finished: stop %.1f ms, destroy %.1f ms, archive %.1f ms, "
-				"discarded %llu", s->name, t_stop - t0, t_destroy - t_stop,
-				mono_ms() - t_destroy, (unsigned long long) res->discarded_events);
-	session_free(s);
+		cprof_log("session %s finished: stop %.1f ms, archive %.1f ms, discarded %llu",
+				s->name, t_stop - t0, mono_ms() - t_stop,
+				(unsigned long long) res->discarded_events);
+	release_active(s);
+	dispose(s);
 	return r;
 }
 
@@ -567,4 +651,7 @@ void cprof_session_atfork_child(void)
 	 * handle owned by another process). */
 	pthread_mutex_init(&active_lock, NULL);
 	active = NULL;
+	pthread_mutex_init(&pending_lock, NULL);
+	pthread_cond_init(&pending_cond, NULL);
+	pending = 0;
 }

@@ -1,0 +1,27 @@
+# http_killed.sh: a program killed mid-trace (SIGKILL) leaves a session and
+# a directory behind; the next capture by any cprof process removes both.
+source "$CPROF_SRC/tests/lib/harness.sh"
+source "$(dirname "$0")/http_lib.sh"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+sessiond_start || fail "cannot start the test's session daemon"
+start_app
+victim=${BG_PIDS[0]}
+curl -sS -o /dev/null --max-time 30 "http://$HOST:$PORT/debug/pprof/trace?seconds=20" 2>/dev/null &
+for _ in $(seq 100); do
+	run_app lttng list 2>/dev/null | grep -q "cprof-$victim-" && break
+	sleep 0.1
+done
+run_app lttng list 2>/dev/null | grep -q "cprof-$victim-" || fail "the trace did not start"
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+compgen -G "/tmp/cprof-$victim-*" >/dev/null || fail "expected a leftover directory"
+start_app
+get "/debug/pprof/trace?seconds=0.2"
+expect_code 200
+for _ in $(seq 50); do
+	run_app lttng list 2>/dev/null | grep -q "cprof-" || break
+	sleep 0.1
+done
+run_app lttng list 2>/dev/null | grep -q "cprof-" && fail "a session is left: $(run_app lttng list)"
+compgen -G "/tmp/cprof-$victim-*" >/dev/null && fail "the killed program's directory is left"
+pass
