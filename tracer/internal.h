@@ -160,6 +160,9 @@ int cprof_error_set(struct cprof_error *err, int code, const char *fmt, ...)
 
 /* session.c: in a fork child, forget the parent's capture (it is not ours). */
 void cprof_session_atfork_child(void) CPROF_HIDDEN;
+/* session.c: cprof_session_finish leaves the LTTng destroy to a background
+ * thread; this waits for those (exit paths: nothing may be left behind). */
+void cprof_session_drain(void) CPROF_HIDDEN;
 
 /* archive.c: what cprof/info.txt says about a capture. */
 struct cprof_archive_info {
