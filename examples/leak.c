@@ -65,6 +65,9 @@ int main(int argc, char **argv)
 		handle_request(n++);
 		example_sleep_ms(20);
 	}
+	/* let the helpers still working reach their (final) send */
+	struct timespec settle = { 0, 200 * 1000 * 1000 };
+	nanosleep(&settle, NULL);
 	printf("answered %llu, leaked %llu threads\n", (unsigned long long)answered,
 		(unsigned long long)leaked);
 	example_fini();

@@ -39,5 +39,5 @@ stuck=$(q "$db" "SELECT count(*) FROM thread t JOIN thread_state s ON s.utid=t.u
 	AND s.ts - t.start_ts < 50000000")
 note "leak example reported $leaked leaked threads; database shows $stuck blocked to the end"
 [ -n "$leaked" ] && [ "$leaked" -ge 3 ] || fail "the example leaked too few threads ($leaked) to test"
-[ "$stuck" -ge $((leaked - 1)) ] || fail "only $stuck of $leaked leaked threads are blocked on chan_send to the end"
+[ "$stuck" -ge $((leaked * 8 / 10)) ] || fail "only $stuck of $leaked leaked threads are blocked on chan_send to the end"
 pass

@@ -6,8 +6,8 @@
 source "$(dirname "$0")/../lib/harness.sh"
 command -v xz >/dev/null || skip "xz is not installed (apt-get install xz-utils)"
 
-# 8 MiB of compressible but not trivial data
-head -c 4000000 /dev/urandom | od -An -tx1 | head -c 8000000 >"$T/out/data"
+# 7 MB of compressible but not trivial data: three xz -1 blocks, two threads
+head -c 3500000 /dev/urandom | od -An -tx1 | head -c 7000000 >"$T/out/data"
 chmod 644 "$T/out/data"
 want=$(xz -T2 -1 -c "$T/out/data" | md5sum)
 got=$(run_app "$B/tracer/cprof-run" -o "$T/out/xz.out" -- xz -T2 -1 -c "$T/out/data" | md5sum)
