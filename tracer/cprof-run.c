@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 	char out_abs[PATH_MAX], lib[PATH_MAX];
 	int c, status, errpipe[2], child_errno = 0;
 	struct sigaction sa;
+	sigset_t block, saved;
 	pid_t pid;
 
 	/* '+': stop at PROG, its options are its own */
@@ -248,6 +249,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cprof-run: pipe: %s\n", strerror(errno));
 		return 2;
 	}
+	/* A signal between fork and child_pid being set would be dropped:
+	 * hold them until both sides are ready. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &saved);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "cprof-run: fork: %s\n", strerror(errno));
@@ -258,6 +265,7 @@ int main(int argc, char **argv)
 
 		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 			signal(forwarded[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		close(errpipe[0]);
 		execvp(argv[optind], argv + optind);
 		e = errno;
@@ -267,6 +275,7 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	close(errpipe[1]);
 	while (read(errpipe[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
 		;

@@ -47,25 +47,29 @@ exit)
 	(cd "$T/out" && run_app "$RUN" -o rel.out -- true 2>/dev/null) || fail "relative -o"
 	[ -s "$T/out/rel.out" ] || fail "relative -o did not write $T/out/rel.out"
 	;;
-sigterm)
+sigterm|sigint)
+	sig=${1#sig}; sig=${sig^^}
+	want=$(( 128 + $(kill -l "$sig") ))
 	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 	bg_app "$RUN" -o "$T/out/t.out" -- sleep 30 2>"$T/err"
 	pid=$!
-	# wait until the program catches SIGTERM (libcprof's handler is in):
-	# from then on a SIGTERM finishes the trace, even during its start
+	# wait until the program catches SIGTERM/SIGINT (libcprof's handlers
+	# are in): from then on the signal finishes the trace, even during its
+	# start
 	child=""
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		child=$(cat /proc/"$pid"/task/"$pid"/children 2>/dev/null | awk '{ print $1 }')
-		[ -n "$child" ] && [ $(( 0x$(awk '/^SigCgt/ { print $2 }' /proc/"$child"/status \
+		[ -n "$child" ] && [ "$(cat /proc/"$child"/comm 2>/dev/null)" = sleep ] &&
+			[ $(( 0x$(awk '/^SigCgt/ { print $2 }' /proc/"$child"/status \
 			2>/dev/null || echo 0) & 0x4000 )) != 0 ] && break
 		sleep 0.1
 	done
 	[ -n "$child" ] || fail "cprof-run did not start the program"
-	kill -TERM "$pid"
+	kill -"$sig" "$pid"
 	wait "$pid"; st=$?
-	[ $st = 143 ] || { cat "$T/err" >&2; fail "exit status $st, want 143 (SIGTERM)"; }
+	[ $st = "$want" ] || { cat "$T/err" >&2; fail "exit status $st, want $want (SIG$sig)"; }
 	check_trace "$T/out/t.out"
-	run_app lttng list 2>&1 | grep -q "cprof-" && fail "a session was left behind"
+	has_session && fail "a session was left behind"
 	;;
 *) fail "unknown case $1" ;;
 esac

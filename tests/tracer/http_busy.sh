@@ -9,9 +9,13 @@ first=$!
 # wait until the first capture holds the tracer (the session exists)
 for _ in $(seq 100); do
 	[ -S "$T/home/.lttng/client-lttng-sessiond" ] &&
-		run_app lttng list 2>/dev/null | grep -q "cprof-" && break
+		has_session && break
 	sleep 0.1
 done
+# the endpoint keeps answering while a trace runs
+t=$(curl -sS -o /dev/null -w '%{time_total}' --max-time 5 "http://$HOST:$PORT/debug/pprof/") ||
+	fail "index request during a trace failed"
+note "index answered in $t s during a trace"
 get "/debug/pprof/trace?seconds=1"
 expect_code 409
 grep -q "tracing already enabled" "$T/body" || fail "409 body: $BODY"

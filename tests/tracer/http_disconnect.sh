@@ -10,7 +10,7 @@ curl -sS -o /dev/null --max-time 1 "http://$HOST:$PORT/debug/pprof/trace?seconds
 # the session and the temporary directory go away (the directory just after)
 gone=""
 for _ in $(seq 50); do
-	if ! run_app lttng list 2>&1 | grep -q "cprof-" &&
+	if ! has_session &&
 			! compgen -G "/tmp/cprof-${BG_PIDS[0]}-*" >/dev/null; then
 		gone=1; break
 	fi

@@ -8,10 +8,10 @@ start_app
 victim=${BG_PIDS[0]}
 curl -sS -o /dev/null --max-time 30 "http://$HOST:$PORT/debug/pprof/trace?seconds=20" 2>/dev/null &
 for _ in $(seq 100); do
-	run_app lttng list 2>/dev/null | grep -q "cprof-$victim-" && break
+	has_session "cprof-$victim-" && break
 	sleep 0.1
 done
-run_app lttng list 2>/dev/null | grep -q "cprof-$victim-" || fail "the trace did not start"
+has_session "cprof-$victim-" || fail "the trace did not start"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
 compgen -G "/tmp/cprof-$victim-*" >/dev/null || fail "expected a leftover directory"
@@ -19,9 +19,9 @@ start_app
 get "/debug/pprof/trace?seconds=0.2"
 expect_code 200
 for _ in $(seq 50); do
-	run_app lttng list 2>/dev/null | grep -q "cprof-" || break
+	has_session || break
 	sleep 0.1
 done
-run_app lttng list 2>/dev/null | grep -q "cprof-" && fail "a session is left: $(run_app lttng list)"
+has_session && fail "a session is left: $(run_app lttng list)"
 compgen -G "/tmp/cprof-$victim-*" >/dev/null && fail "the killed program's directory is left"
 pass

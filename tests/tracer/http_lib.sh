@@ -17,6 +17,15 @@ bg_app() {
 	BG_PIDS+=($!)
 }
 
+# has_session [PATTERN]: the test's daemon lists a session whose name
+# contains PATTERN (default "cprof-").  No pipe into grep -q: with pipefail
+# an early grep exit could turn a match into a failure.
+has_session() {
+	local out
+	out=$(run_app lttng list 2>&1)
+	[[ $out == *"${1:-cprof-}"* ]]
+}
+
 start_app() {
 	local envs=() addr=""
 	while [ $# -gt 0 ]; do

@@ -16,6 +16,6 @@ if [ "$code" -ge 400 ] && [ "$method" != HEAD ]; then
 fi
 # nothing was traced: no session may exist
 if [ -S "$T/home/.lttng/client-lttng-sessiond" ]; then
-	run_app lttng list 2>&1 | grep -q "cprof-" && fail "a session was left behind"
+	has_session && fail "a session was left behind"
 fi
 pass "$code"

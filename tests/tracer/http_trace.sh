@@ -45,5 +45,5 @@ grep -q "cprof:module" "$T/events.txt" || fail "no cprof:module event"
 grep -q "vtid = " "$T/events.txt" || fail "no vtid context"
 note "$n events"
 # the session is gone
-run_app lttng list 2>&1 | grep -q "cprof-" && fail "a session was left behind"
+has_session && fail "a session was left behind"
 pass "$n events"
