@@ -120,7 +120,9 @@ uint64_t conv_stacks_count(const struct conv_stacks *s);
 enum conv_event_type {
 	EV_UNKNOWN = 0, EV_PROCESS, EV_MODULE, EV_THREAD_STATUS, EV_THREAD_CREATE,
 	EV_THREAD_START, EV_THREAD_END, EV_THREAD_NAME, EV_BLOCK_BEGIN, EV_BLOCK_END,
-	EV_WAKE, EV_OBJECT_NAME, EV_TRACE_END, EV__COUNT
+	EV_WAKE, EV_OBJECT_NAME, EV_TRACE_END, EV_HEAP, EV_MALLINFO, EV_ALLOC_CONFIG,
+	EV_ALLOC_SAMPLE, EV_FREE_SAMPLE, EV_GC_BEGIN, EV_GC_END, EV_STW_BEGIN, EV_STW_END,
+	EV_GC_HEAP, EV_SYSCALL_SPAN, EV_SYSCALL_END, EV__COUNT
 };
 
 #define CONV_MAX_INTS 8
@@ -183,7 +185,11 @@ struct conv_val {
 	double d;
 	const char *s;
 };
-#define VI(x) ((struct conv_val) { .t = (x) == CONV_NULL ? CV_NULL : CV_INT, .i = (x) })
+static inline struct conv_val conv_vi(int64_t x)
+{
+	return (struct conv_val) { .t = x == CONV_NULL ? CV_NULL : CV_INT, .i = x };
+}
+#define VI(x) conv_vi((int64_t) (x))
 #define VT(x) ((struct conv_val) { .t = (x) ? CV_TEXT : CV_NULL, .s = (x) })
 #define VR(x) ((struct conv_val) { .t = CV_REAL, .d = (x) })
 

@@ -42,6 +42,20 @@ static const struct spec catalog[] = {
 	{ "cprof:wake", EV_WAKE, { "kind", "obj", "target_tid" }, { 0 }, NULL },
 	{ "cprof:object_name", EV_OBJECT_NAME, { "obj" }, { "name" }, NULL },
 	{ "cprof:trace_end", EV_TRACE_END, { "threads", "internal_errors" }, { 0 }, NULL },
+	{ "cprof:heap", EV_HEAP, { "inuse_bytes", "inuse_objects", "alloc_bytes", "allocs" }, { 0 }, NULL },
+	{ "cprof:mallinfo", EV_MALLINFO, { "arena", "uordblks", "fordblks", "hblkhd", "keepcost" }, { 0 }, NULL },
+	{ "cprof:alloc_config", EV_ALLOC_CONFIG, { "sample_rate", "heap_delta", "period_ns", "enabled",
+		"boehm" }, { 0 }, NULL },
+	{ "cprof:alloc_sample", EV_ALLOC_SAMPLE, { "ptr", "size", "usable" }, { 0 }, "stack" },
+	{ "cprof:free_sample", EV_FREE_SAMPLE, { "ptr", "usable" }, { 0 }, NULL },
+	{ "cprof:gc_begin", EV_GC_BEGIN, { 0 }, { "kind" }, NULL },
+	{ "cprof:gc_end", EV_GC_END, { "result" }, { 0 }, NULL },
+	{ "cprof:stw_begin", EV_STW_BEGIN, { 0 }, { "reason" }, NULL },
+	{ "cprof:stw_end", EV_STW_END, { 0 }, { 0 }, NULL },
+	{ "cprof:gc_heap", EV_GC_HEAP, { "gc_no", "heap_size", "free_bytes", "unmapped_bytes",
+		"allocd_since_gc", "reclaimed" }, { 0 }, NULL },
+	{ "cprof:syscall_span", EV_SYSCALL_SPAN, { "nr", "fd", "result", "err", "dur_ns" }, { "name" }, "stack" },
+	{ "cprof:syscall_end", EV_SYSCALL_END, { "nr", "arg", "result", "err", "dur_ns" }, { "name" }, NULL },
 };
 
 #define CACHE_SLOTS 256     /* event classes: a dozen per sub-trace */
@@ -58,7 +72,7 @@ struct reader {
 	struct conv_model *m;          /* borrowed */
 	const struct conv_info *info;  /* borrowed */
 	struct ec_entry cache[CACHE_SLOTS];
-	uint64_t events;
+	uint64_t events, unknown;
 	int model_err;
 	struct timespec last_progress;
 	uint64_t seq[CONV_MAX_SEQ];
@@ -131,8 +145,10 @@ static int on_event(struct reader *r, const bt_message *msg)
 	struct ec_entry *e = entry_for(r, ev);
 	struct conv_event ce = { .type = EV_UNKNOWN };
 	r->events++;
-	if (!e || !e->spec)
-		return 0;        /* not a cprof event (e.g. lttng_ust_statedump): ignored */
+	if (!e || !e->spec) {
+		r->unknown++;    /* not modelled (other providers, newer cprof events) */
+		return 0;
+	}
 	ce.type = e->spec->type;
 	ce.pid = e->pid;
 	bt_clock_snapshot_get_ns_from_origin(bt_message_event_borrow_default_clock_snapshot_const(msg), &ce.ts);
@@ -431,6 +447,8 @@ int conv_ctf_read(const struct conv_info *info, struct conv_model *m, uint64_t *
 		rs = bt_graph_run(g);
 	while (rs == BT_GRAPH_RUN_STATUS_AGAIN);
 	take_bt_error(why, sizeof why);
+	if (r.unknown)
+		conv_model_stat(m, "events_unknown", 0, "info", "converter", (int64_t) r.unknown, NULL);
 	if (conv_interrupted) {
 		conv_error_set(err, "interrupted");
 		ret = -EINTR;

@@ -22,7 +22,7 @@ static const char *reason_of(unsigned kind)
 	return r ? r : "unknown_kind";
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+int model_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return 0;
@@ -49,20 +49,35 @@ void conv_model_stat(struct conv_model *m, const char *name, int idx, const char
 			return;
 		}
 	}
-	if (grow((void **) &m->stats, &m->cap_stats, m->n_stats + 1, sizeof *m->stats) < 0)
+	if (model_grow((void **) &m->stats, &m->cap_stats, m->n_stats + 1, sizeof *m->stats) < 0)
 		return;
 	m->stats[m->n_stats++] = (struct stat_row) { name, idx, severity, source, value,
 		description ? strdup(description) : NULL };
 }
 
-static int counter_sample(struct conv_model *m, int64_t ts, int delta)
+void model_counter(struct conv_model *m, int track, int64_t ts, double value)
+{
+	if (model_grow((void **) &m->samples, &m->cap_samples, m->n_samples + 1, sizeof *m->samples) == 0)
+		m->samples[m->n_samples++] = (struct sample) { ts, value, track };
+}
+
+static void counter_sample(struct conv_model *m, int64_t ts, int delta)
 {
 	m->alive += delta;
-	if (grow((void **) &m->samples, &m->cap_samples, m->n_samples + 1, sizeof *m->samples) < 0)
-		return -ENOMEM;
-	m->samples[m->n_samples].ts = ts;
-	m->samples[m->n_samples++].value = m->alive;
-	return 0;
+	model_counter(m, TRACK_THREADS, ts, (double) m->alive);
+}
+
+const char *model_intern(struct conv_model *m, const char *s)
+{
+	for (size_t i = 0; i < m->n_strings; i++)
+		if (!strcmp(m->strings[i], s))
+			return m->strings[i];
+	char *c = strdup(s);
+	if (!c || model_grow((void **) &m->strings, &m->cap_strings, m->n_strings + 1, sizeof(char *)) < 0) {
+		free(c);
+		return NULL;
+	}
+	return m->strings[m->n_strings++] = c;
 }
 
 static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const char *name)
@@ -70,7 +85,7 @@ static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const
 	if (!name || !*name || (t->name && !strcmp(t->name, name)))
 		return 0;
 	char *n = strdup(name);
-	if (!n || grow((void **) &m->names, &m->cap_names, m->n_names + 1, sizeof *m->names) < 0) {
+	if (!n || model_grow((void **) &m->names, &m->cap_names, m->n_names + 1, sizeof *m->names) < 0) {
 		free(n);
 		return -ENOMEM;
 	}
@@ -81,7 +96,7 @@ static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const
 
 static struct thread *new_thread(struct conv_model *m, int32_t tid, int64_t pid)
 {
-	if (grow((void **) &m->threads, &m->cap_threads, m->n_threads + 1, sizeof *m->threads) < 0)
+	if (model_grow((void **) &m->threads, &m->cap_threads, m->n_threads + 1, sizeof *m->threads) < 0)
 		return NULL;
 	struct thread *t = &m->threads[m->n_threads++];
 	memset(t, 0, sizeof *t);
@@ -117,7 +132,7 @@ static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, 
 		.id = ++m->state_id, .ts = t->since, .dur = dur, .utid = t->utid,
 		.state = t->st == S_RUNNING ? "running" : t->st == S_UNKNOWN ? "unknown"
 			: cprof_wait_kind_state(t->kind),
-		.reason = t->st == S_WAIT ? reason_of(t->kind) : NULL,
+		.reason = t->st != S_WAIT ? NULL : t->reason ? t->reason : reason_of(t->kind),
 		.object_id = t->st == S_WAIT ? t->obj_id : CONV_NULL,
 		.waker_utid = waker_utid, .waker_ts = waker_ts,
 		.callsite_id = t->st == S_WAIT ? t->callsite : CONV_NULL,
@@ -143,7 +158,7 @@ static void set_state(struct conv_model *m, struct thread *t, int64_t ts, int st
 
 /* The emitting thread of an event: a thread that emits is running, so an
  * unknown stretch ends here. */
-static struct thread *self(struct conv_model *m, const struct conv_event *ev)
+struct thread *model_self(struct conv_model *m, const struct conv_event *ev)
 {
 	struct thread *t = thread_ref(m, ev->tid, ev->pid);
 	if (!t)
@@ -165,7 +180,7 @@ static struct object *object_ref(struct conv_model *m, uint64_t addr)
 	uint64_t *i = conv_map_get(&m->by_addr, addr);
 	if (i)
 		return &m->objs[*i];
-	if (grow((void **) &m->objs, &m->cap_objs, m->n_objs + 1, sizeof *m->objs) < 0 ||
+	if (model_grow((void **) &m->objs, &m->cap_objs, m->n_objs + 1, sizeof *m->objs) < 0 ||
 			conv_map_put(&m->by_addr, addr, m->n_objs) < 0)
 		return NULL;
 	struct object *o = &m->objs[m->n_objs++];
@@ -198,6 +213,24 @@ static void wait_begin(struct conv_model *m, struct thread *t, int64_t ts, unsig
 	t->obj_id = object_row(m, kind, obj);
 	t->callsite = callsite;
 	t->twake_ts = t->twake_utid = CONV_NULL;
+	t->reason = NULL;
+}
+
+/* A syscall that returned at ts after dur_ns, reported in one event: a
+ * "syscall" state cut out of the running time before it. */
+static void on_syscall_span(struct conv_model *m, const struct conv_event *ev, struct thread *t)
+{
+	int64_t begin = ev->ts - ev->i[4];
+	if (t->st != S_RUNNING) {
+		conv_model_stat(m, "syscall_span_not_running", 0, "info", "converter", 1, NULL);
+		return;
+	}
+	wait_begin(m, t, begin > t->since ? begin : t->since, CPROF_WAIT_SYSCALL, 0,
+		conv_stacks_intern(m->stacks, ev->seq, ev->seq_len));
+	t->reason = model_intern(m, ev->s[0] && *ev->s[0] ? ev->s[0] : "syscall");
+	close_state(m, t, ev->ts, CONV_NULL, CONV_NULL, ev->i[2]);
+	t->st = S_RUNNING;
+	t->since = ev->ts;
 }
 
 static void on_status(struct conv_model *m, const struct conv_event *ev)
@@ -258,7 +291,7 @@ static void on_thread_start(struct conv_model *m, const struct conv_event *ev)
 
 static void on_thread_create(struct conv_model *m, const struct conv_event *ev, struct thread *t)
 {
-	if (grow((void **) &m->creates, &m->cap_creates, m->n_creates + 1, sizeof *m->creates) < 0)
+	if (model_grow((void **) &m->creates, &m->cap_creates, m->n_creates + 1, sizeof *m->creates) < 0)
 		return;
 	m->creates[m->n_creates] = (struct create) { t->utid, ev->ts,
 		conv_stacks_intern(m->stacks, ev->seq, ev->seq_len) };
@@ -346,11 +379,11 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_THREAD_STATUS: on_status(m, ev); break;
 	case EV_THREAD_START: on_thread_start(m, ev); break;
 	case EV_THREAD_CREATE:
-		if ((t = self(m, ev)))
+		if ((t = model_self(m, ev)))
 			on_thread_create(m, ev, t);
 		break;
 	case EV_THREAD_END:
-		if (!(t = self(m, ev)) || t->ended)
+		if (!(t = model_self(m, ev)) || t->ended)
 			break;
 		close_state(m, t, ev->ts, CONV_NULL, CONV_NULL, CONV_NULL);
 		t->st = S_NONE;
@@ -360,12 +393,12 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		wake_object(m, (uint64_t) ev->i[0], ev->ts, t->utid);   /* wakes its joiner */
 		break;
 	case EV_THREAD_NAME:
-		t = ev->i[0] && ev->i[0] != ev->tid ? thread_ref(m, (int32_t) ev->i[0], ev->pid) : self(m, ev);
+		t = ev->i[0] && ev->i[0] != ev->tid ? thread_ref(m, (int32_t) ev->i[0], ev->pid) : model_self(m, ev);
 		if (t)
 			name_thread(m, t, ev->ts, ev->s[0]);
 		break;
 	case EV_BLOCK_BEGIN:
-		if (!(t = self(m, ev)) || t->ended)
+		if (!(t = model_self(m, ev)) || t->ended)
 			break;
 		if (t->st == S_WAIT)
 			conv_model_stat(m, "block_begin_nested", 0, "info", "converter", 1, NULL);
@@ -373,11 +406,11 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len));
 		break;
 	case EV_BLOCK_END:
-		if ((t = self(m, ev)) && !t->ended)
+		if ((t = model_self(m, ev)) && !t->ended)
 			on_block_end(m, ev, t);
 		break;
 	case EV_WAKE:
-		if (!(t = self(m, ev)))
+		if (!(t = model_self(m, ev)))
 			break;
 		if (ev->i[2]) {
 			/* aimed at one waiter: it must not also wake the others on obj */
@@ -398,8 +431,23 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		}
 		break;
 	}
+	case EV_SYSCALL_SPAN:
+		if ((t = model_self(m, ev)) && !t->ended)
+			on_syscall_span(m, ev, t);
+		break;
+	case EV_SYSCALL_END:
+		/* names the open syscall wait; sleeps and futexes keep their kind */
+		if ((t = model_self(m, ev)) && t->st == S_WAIT && t->kind == CPROF_WAIT_SYSCALL &&
+				ev->s[0] && *ev->s[0])
+			t->reason = model_intern(m, ev->s[0]);
+		break;
+	case EV_HEAP: case EV_MALLINFO: case EV_ALLOC_CONFIG: case EV_ALLOC_SAMPLE:
+	case EV_FREE_SAMPLE: case EV_GC_BEGIN: case EV_GC_END: case EV_STW_BEGIN: case EV_STW_END:
+	case EV_GC_HEAP:
+		model_mem_event(m, ev);
+		break;
 	case EV_TRACE_END:
-		self(m, ev);
+		model_self(m, ev);
 		conv_model_stat(m, "tracer_internal_errors", 0, ev->i[1] ? "error" : "info", "tracer",
 			ev->i[1], NULL);
 		break;

@@ -50,6 +50,12 @@ void conv_model_destroy(struct conv_model *m)
 	free(m->procs);
 	free(m->creates);
 	free(m->names);
+	for (size_t i = 0; i < m->n_strings; i++)
+		free(m->strings[i]);
+	conv_map_fini(&m->live_allocs);
+	free(m->strings);
+	free(m->slices);
+	free(m->allocs);
 	free(m->samples);
 	free(m->stats);
 	free(m);
@@ -120,7 +126,8 @@ static int write_threads(struct conv_model *m)
 			t->start_routine ? VI((int64_t) t->start_routine) : VI(CONV_NULL),
 			VI(t->create_callsite), VI(t->is_main), t->handle ? VI((int64_t) t->handle) : VI(CONV_NULL) };
 		ret = conv_writer_insert(m->w, "INSERT INTO thread VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", v, 13);
-		struct conv_val tv[] = { VI(t->utid + 1), VT("thread"), VT("thread"), VI(t->utid), VT(NULL) };
+		struct conv_val tv[] = { VI(THREAD_TRACK_BASE + t->utid), VT(t->name ? t->name : "thread"),
+			VT("thread"), VI(t->utid), VT(NULL) };
 		if (!ret)
 			ret = conv_writer_insert(m->w, "INSERT INTO track VALUES (?,?,?,?,?)", tv, 5);
 	}
@@ -146,14 +153,34 @@ static int write_objects_and_counters(struct conv_model *m)
 		struct conv_val v[] = { VI(o->id), VI((int64_t) o->addr), VT(o->kind), VT(name), VT(src) };
 		ret = conv_writer_insert(m->w, "INSERT INTO sync_object VALUES (?,?,?,?,?)", v, 5);
 	}
-	struct conv_val tv[] = { VI(1), VT("threads"), VT("counter"), VI(CONV_NULL), VT("count") };
-	if (!ret)
-		ret = conv_writer_insert(m->w, "INSERT INTO track VALUES (?,?,?,?,?)", tv, 5);
+	static const struct { const char *name, *unit; } tracks[TRACK__COUNT] = {
+		[TRACK_THREADS] = { "threads", "count" },
+		[TRACK_HEAP_INUSE] = { "heap_inuse_bytes", "bytes" },
+		[TRACK_HEAP_OBJECTS] = { "heap_inuse_objects", "count" },
+		[TRACK_HEAP_ALLOCATED] = { "heap_allocated_bytes", "bytes" },
+		[TRACK_MALLINFO_ARENA] = { "mallinfo_arena_bytes", "bytes" },
+		[TRACK_MALLINFO_INUSE] = { "mallinfo_inuse_bytes", "bytes" },
+		[TRACK_MALLINFO_FREE] = { "mallinfo_free_bytes", "bytes" },
+		[TRACK_MALLINFO_MMAP] = { "mallinfo_mmap_bytes", "bytes" },
+		[TRACK_GC_HEAP_SIZE] = { "gc_heap_size_bytes", "bytes" },
+		[TRACK_GC_FREE] = { "gc_free_bytes", "bytes" },
+		[TRACK_GC_RECLAIMED] = { "gc_reclaimed_bytes", "bytes" },
+	};
+	int used[TRACK__COUNT] = { 0 };
+	for (size_t i = 0; i < m->n_samples; i++)
+		used[m->samples[i].track] = 1;
+	for (int k = 1; k < TRACK__COUNT && !ret; k++) {
+		struct conv_val tv[] = { VI(k), VT(tracks[k].name), VT("counter"), VI(CONV_NULL), VT(tracks[k].unit) };
+		if (used[k])
+			ret = conv_writer_insert(m->w, "INSERT INTO track VALUES (?,?,?,?,?)", tv, 5);
+	}
 	for (size_t i = 0; i < m->n_samples && !ret; i++) {
-		struct conv_val v[] = { VI((int64_t) i + 1), VI(m->samples[i].ts), VI(1),
-			VR((double) m->samples[i].value) };
+		struct conv_val v[] = { VI((int64_t) i + 1), VI(m->samples[i].ts), VI(m->samples[i].track),
+			VR(m->samples[i].value) };
 		ret = conv_writer_insert(m->w, "INSERT INTO counter VALUES (?,?,?,?)", v, 4);
 	}
+	if (!ret)
+		ret = model_mem_write(m);
 	return ret;
 }
 

@@ -7,6 +7,13 @@
 
 enum { S_NONE, S_UNKNOWN, S_RUNNING, S_WAIT };
 
+/* Counter tracks have fixed ids; thread tracks are THREAD_TRACK_BASE + utid. */
+enum { TRACK_THREADS = 1, TRACK_HEAP_INUSE, TRACK_HEAP_OBJECTS, TRACK_HEAP_ALLOCATED,
+	TRACK_MALLINFO_ARENA, TRACK_MALLINFO_INUSE, TRACK_MALLINFO_FREE, TRACK_MALLINFO_MMAP,
+	TRACK_GC_HEAP_SIZE, TRACK_GC_FREE, TRACK_GC_RECLAIMED, TRACK__COUNT };
+#define THREAD_TRACK_BASE 100
+#define MAX_SLICE_DEPTH 16
+
 struct thread {
 	int64_t utid;
 	int32_t tid, creator_tid;
@@ -23,6 +30,9 @@ struct thread {
 	uint64_t obj;
 	int64_t obj_id, callsite;
 	int64_t twake_ts, twake_utid;  /* last wake aimed at this thread (target_tid) */
+	const char *reason;          /* interned: the syscall name of the open wait, or NULL */
+	size_t slices[MAX_SLICE_DEPTH];   /* open slices (gc, stw): indices in conv_model.slices */
+	int n_open;
 };
 
 struct object {
@@ -40,7 +50,16 @@ struct process {
 
 struct name_row { int64_t utid, ts; char *name; /* owned */ };
 struct create { int64_t creator_utid, ts, callsite; };
-struct sample { int64_t ts, value; };
+struct sample { int64_t ts; double value; int track; };
+struct slice_row {
+	int64_t id, ts, dur, utid, depth, parent_id;   /* dur -1 while open */
+	const char *category, *name;   /* static / interned */
+};
+struct alloc_row {
+	int64_t id, ts, utid, callsite, free_ts;
+	uint64_t ptr, size, usable;
+	double weight;
+};
 struct stat_row {
 	const char *name;            /* static */
 	int idx;
@@ -77,6 +96,14 @@ struct conv_model {
 	size_t n_samples, cap_samples;
 	struct stat_row *stats;      /* owned */
 	size_t n_stats, cap_stats;
+	struct slice_row *slices;    /* owned */
+	size_t n_slices, cap_slices;
+	struct alloc_row *allocs;    /* owned */
+	size_t n_allocs, cap_allocs;
+	struct conv_map live_allocs; /* ptr → index in allocs */
+	uint64_t sample_rate;        /* cprof:alloc_config */
+	char **strings;              /* owned: interned names (syscalls, gc kinds) */
+	size_t n_strings, cap_strings;
 };
 
 static inline uint64_t create_key(int64_t pid, uint64_t create_id)
@@ -85,6 +112,15 @@ static inline uint64_t create_key(int64_t pid, uint64_t create_id)
 }
 
 struct process *process_ref(struct conv_model *m, int64_t pid);
+int model_grow(void **p, size_t *cap, size_t need, size_t elem);
+/* The emitting thread of ev (created, and made running, as needed). */
+struct thread *model_self(struct conv_model *m, const struct conv_event *ev);
+void model_counter(struct conv_model *m, int track, int64_t ts, double value);
+/* A stable copy of s, shared by equal strings; NULL on failure. */
+const char *model_intern(struct conv_model *m, const char *s);
+/* model_mem.c: memory, GC and stop-the-world events. */
+void model_mem_event(struct conv_model *m, const struct conv_event *ev);
+int model_mem_write(struct conv_model *m);
 /* Closes t's open interval at ts (trace end); model.c. */
 void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts);
 

@@ -161,6 +161,8 @@ int conv_writer_create(const char *final_path, struct conv_writer **out, struct 
 		goto error;
 	}
 	close(fd);
+	/* sqlite's allocation statistics take a global mutex per malloc */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->space, NULL);

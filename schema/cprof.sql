@@ -147,6 +147,19 @@ CREATE TABLE stack_profile_callsite (
   frame_id INTEGER NOT NULL REFERENCES stack_profile_frame(id)
 );
 
+-- Sampled allocations (cprof:alloc_sample), like Go's heap profile.
+CREATE TABLE alloc_sample (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  utid INTEGER REFERENCES thread(utid),
+  address INTEGER NOT NULL,
+  size INTEGER NOT NULL,            -- requested bytes
+  usable INTEGER NOT NULL,          -- malloc_usable_size
+  weight REAL NOT NULL,             -- bytes this sample stands for
+  callsite_id INTEGER REFERENCES stack_profile_callsite(id),
+  free_ts INTEGER                   -- its free_sample, NULL if live at trace end
+);
+
 -- ---- views for the analyses ------------------------------------------------
 
 -- Per-thread time breakdown, like go tool trace's goroutine analysis.
@@ -195,3 +208,10 @@ LEFT JOIN stack_profile_callsite c ON c.id = s.callsite_id
 LEFT JOIN stack_profile_frame f ON f.id = c.frame_id
 WHERE s.state NOT IN ('running', 'unknown')
 GROUP BY s.callsite_id, s.state, s.reason;
+
+-- Sampled heap profile by allocating stack: allocated and still-live bytes.
+CREATE VIEW heap_profile_by_callsite AS
+SELECT callsite_id, COUNT(*) AS samples, SUM(weight) AS alloc_bytes,
+  SUM(CASE WHEN free_ts IS NULL THEN weight ELSE 0 END) AS inuse_bytes
+FROM alloc_sample
+GROUP BY callsite_id;

@@ -20,22 +20,26 @@ SUBBUF=4M NUMSUBBUF=16 "$SRC/tests/converter/record.sh" "$CPROF_BUILD/tests/conv
 	"$T/trace.out" -n "$N" || { echo "bench_convert: recording failed" >&2; exit 1; }
 mkdir -p "$T/x" && tar xzf "$T/trace.out" -C "$T/x" || exit 1
 
-now() { date +%s.%N; }
-best_bt=""; best_cv=""
+# timed OUT CMD...: runs CMD with stdout to OUT, prints "wall cpu" seconds
+# (cpu = user + sys)
+timed() {
+	local out=$1; shift
+	/usr/bin/time -f "%e %U %S" -o "$T/time" "$@" >"$out" || return 1
+	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$T/time"
+}
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+best_bt=""; best_cv=""; cpu_bt=""; cpu_cv=""
 for r in $(seq "$RUNS"); do
-	t0=$(now)
-	babeltrace2 "$T/x/ctf" -c sink.utils.counter >"$T/counter.txt" 2>"$T/bt.err" ||
-		{ cat "$T/bt.err" >&2; exit 1; }
-	t1=$(now)
+	read -r bt btc < <(timed "$T/counter.txt" babeltrace2 "$T/x/ctf" -c sink.utils.counter) ||
+		{ echo "bench_convert: babeltrace2 failed" >&2; exit 1; }
 	rm -f "$T/trace.db"
-	"$CPROF_BUILD/converter/cprof-convert" -q -o "$T/trace.db" "$T/trace.out" || exit 1
-	t2=$(now)
-	bt=$(echo "$t1 - $t0" | bc -l); cv=$(echo "$t2 - $t1" | bc -l)
-	echo "# run $r: babeltrace2 counter $bt s, cprof-convert $cv s" >&2
-	[ -z "$best_bt" ] || [ "$(echo "$bt < $best_bt" | bc -l)" = 1 ] && best_bt=$bt
-	[ -z "$best_cv" ] || [ "$(echo "$cv < $best_cv" | bc -l)" = 1 ] && best_cv=$cv
+	read -r cv cvc < <(timed /dev/null "$CPROF_BUILD/converter/cprof-convert" -q -o "$T/trace.db" "$T/trace.out") ||
+		{ echo "bench_convert: cprof-convert failed" >&2; exit 1; }
+	echo "# run $r: babeltrace2 counter ${bt} s (cpu ${btc} s), cprof-convert ${cv} s (cpu ${cvc} s)" >&2
+	best_bt=$(min "$bt" "${best_bt:-$bt}"); best_cv=$(min "$cv" "${best_cv:-$cv}")
+	cpu_bt=$(min "$btc" "${cpu_bt:-$btc}"); cpu_cv=$(min "$cvc" "${cpu_cv:-$cvc}")
 done
-events=$(awk '/Event messages/ { print $1 }' "$T/counter.txt")
+events=$(awk '/Event messages/ { n = $1 } END { print n }' "$T/counter.txt")
 conv_events=$(sqlite3 "$T/trace.db" "SELECT int_value FROM metadata WHERE name = 'event_count'")
 rows=$(sqlite3 "$T/trace.db" "SELECT (SELECT COUNT(*) FROM thread_state) + (SELECT COUNT(*) FROM flow)")
 lost=$(sqlite3 "$T/trace.db" "SELECT int_value FROM metadata WHERE name = 'discarded_events'")
@@ -50,4 +54,5 @@ printf 'events: %d (%d MB of CTF, %d discarded), database rows (thread_state+flo
 printf 'babeltrace2 -c sink.utils.counter: %.2f s, %.2f M events/s\n' "$best_bt" "$(echo "$bt_rate / 1000000" | bc -l)"
 printf 'cprof-convert (end to end, indexes included): %.2f s, %.2f M events/s\n' "$best_cv" \
 	"$(echo "$cv_rate / 1000000" | bc -l)"
-printf 'ratio: %.2f (target >= 0.5)\n' "$ratio"
+printf 'ratio: %.2f (target >= 0.5); by CPU time: babeltrace2 %.2f s, cprof-convert %.2f s (both threads), ratio %.2f\n' \
+	"$ratio" "$cpu_bt" "$cpu_cv" "$(echo "$cpu_bt / $cpu_cv" | bc -l)"

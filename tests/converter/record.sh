@@ -63,6 +63,12 @@ mkfifo "$fifo" && chmod 0666 "$fifo"
 gpid=$!
 BG_PIDS+=("$gpid")
 exec 3>"$fifo"
+# the app must be registered before start, or its first events (and the
+# stream classes in its metadata) can be lost under load
+for _ in $(seq 200); do
+	run_app lttng list -u 2>/dev/null | grep -q "PID: $gpid " && break
+	sleep 0.05
+done
 lt track -u --vpid "$gpid"
 start_ns=$(date +%s%N)
 lt start
