@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
+#include <math.h>                       /* isnan, isinf: macros, no libm */
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -169,7 +169,7 @@ static int wait_or_hangup(struct MHD_Connection *c, double seconds)
 	struct pollfd p = { .fd = ci ? ci->connect_fd : -1, .events = POLLRDHUP };
 
 	while ((left = deadline - now_s()) > 0) {
-		int ms = (int) ceil(left * 1000);
+		int ms = (int) (left * 1000) + 1;
 
 		if (atomic_load(&stopping))
 			return -ESHUTDOWN;

@@ -163,6 +163,9 @@ void cprof_session_atfork_child(void) CPROF_HIDDEN;
 /* session.c: cprof_session_finish leaves the LTTng destroy to a background
  * thread; this waits for those (exit paths: nothing may be left behind). */
 void cprof_session_drain(void) CPROF_HIDDEN;
+/* sessiond.c: 0 once a session daemon answers (spawning lttng-sessiond
+ * --daemonize if none is alive), else -EHOSTDOWN with the reason in err. */
+int cprof_sessiond_ensure(struct cprof_error *err) CPROF_HIDDEN;
 
 /* archive.c: what cprof/info.txt says about a capture. */
 struct cprof_archive_info {

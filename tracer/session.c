@@ -5,19 +5,17 @@
  * getpid() (VPID tracker), has one discard-mode channel with the vtid context
  * and one event rule for every "cprof*" provider, and writes into a fresh
  * mkdtemp directory that archive.c packs and deletes.  Every error path
- * destroys what it created: no session is ever left in the daemon. */
+ * destroys what it created: no session is ever left in the daemon.  The
+ * daemon itself is started by sessiond.c when none is alive. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +31,6 @@
 #define DATA_PENDING_POLL_NS (5 * 1000 * 1000)
 #define DATA_PENDING_TIMEOUT_MS 20000
 #define DESTROY_TIMEOUT_MS 30000
-#define SESSIOND_START_TIMEOUT_MS 10000
 
 struct cprof_session {
 	char name[LTTNG_NAME_MAX];       /* unique: cprof-<pid>-<counter> */
@@ -51,8 +48,6 @@ static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cprof_session *active;
 static atomic_uint name_counter;
 static int exit_handler_installed;
-
-extern char **environ;
 
 static int64_t realtime_ns(void)
 {
@@ -141,127 +136,6 @@ static int resolve_opts(const struct cprof_session_opts *opts, struct cprof_sess
 				"buffer sizes must be powers of two (subbuf_size>=4096): %zu x %u",
 				s->subbuf_size, s->num_subbuf);
 	return 0;
-}
-
-/* The sessiond path: LTTNG_SESSIOND_PATH like the lttng CLI, else a PATH
- * search done here because the child of a multi-threaded process must not
- * allocate between fork and exec. */
-static int find_sessiond(char *out, size_t size)
-{
-	const char *env = getenv("LTTNG_SESSIOND_PATH");
-	const char *path = getenv("PATH");
-	const char *p, *colon;
-
-	if (env && *env) {
-		if ((size_t) snprintf(out, size, "%s", env) >= size)
-			return -ENAMETOOLONG;
-		return access(out, X_OK) ? -errno : 0;
-	}
-	if (!path || !*path)
-		path = "/usr/bin:/bin";
-	for (p = path; *p; p = *colon ? colon + 1 : colon) {
-		size_t len;
-
-		colon = strchrnul(p, ':');
-		len = (size_t) (colon - p);
-		if (!len || len + sizeof("/lttng-sessiond") > size)
-			continue;
-		memcpy(out, p, len);
-		strcpy(out + len, "/lttng-sessiond");
-		if (!access(out, X_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-/* Environment for the daemon: ours without LD_PRELOAD and CPROF_* so the
- * daemon is never traced by cprof itself. */
-static char **daemon_env(void)
-{
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 1, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "CPROF_", 6))
-			continue;
-		env[k++] = environ[i];
-	}
-	return env;
-}
-
-/* Runs `lttng-sessiond --daemonize`, which exits once the daemon accepts
- * commands.  posix_spawn (vfork semantics) runs no atfork handlers and no
- * interposed code in the child; closefrom keeps our sockets and lttng-ust's
- * shm fds out of the daemon. */
-static int spawn_sessiond(struct cprof_error *err)
-{
-	char path[PATH_MAX];
-	char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
-	posix_spawn_file_actions_t fa;
-	char **env = NULL;
-	int fa_ok = 0, r, status = 0;
-	pid_t pid;
-
-	r = find_sessiond(path, sizeof(path));
-	if (r) {
-		cprof_error_set(err, -EHOSTDOWN,
-				"no session daemon is running and lttng-sessiond cannot be started: %s not found in PATH",
-				"lttng-sessiond");
-		return -EHOSTDOWN;
-	}
-	env = daemon_env();
-	if (!env || posix_spawn_file_actions_init(&fa)) {
-		r = cprof_error_set(err, -ENOMEM, "out of memory spawning lttng-sessiond");
-		goto end;
-	}
-	fa_ok = 1;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
-			posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) ||
-			posix_spawn_file_actions_addclosefrom_np(&fa, 3)) {
-		r = cprof_error_set(err, -ENOMEM, "cannot set up the lttng-sessiond spawn");
-		goto end;
-	}
-	cprof_internal_begin();
-	r = posix_spawn(&pid, path, &fa, NULL, argv, env);
-	if (!r) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		/* ECHILD (the host reaps children or ignores SIGCHLD): fall
-		 * through to the liveness poll below. */
-	}
-	cprof_internal_end();
-	if (r) {
-		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: %s", path, strerror(r));
-		goto end;
-	}
-	for (int ms = 0; !lttng_session_daemon_alive(); ms += 10) {
-		if (ms >= SESSIOND_START_TIMEOUT_MS ||
-				(WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
-			r = cprof_error_set(err, -EHOSTDOWN,
-					"%s --daemonize failed (exit status %d); is HOME/LTTNG_HOME writable?",
-					path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-			goto end;
-		}
-		sleep_ns(10 * 1000 * 1000);
-	}
-	r = 0;
-end:
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	free(env);
-	return r;
-}
-
-static int ensure_sessiond(struct cprof_error *err)
-{
-	if (lttng_session_daemon_alive() == 1)
-		return 0;
-	return spawn_sessiond(err);
 }
 
 /* Destroys the LTTng session and waits until the daemon let go of it. */
@@ -449,7 +323,7 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	r = resolve_opts(opts, s, err);
 	if (r)
 		goto error;
-	r = ensure_sessiond(err);
+	r = cprof_sessiond_ensure(err);
 	if (r)
 		goto error;
 	sweep_stale_sessions();
