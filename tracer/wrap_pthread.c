@@ -507,6 +507,7 @@ EXPORT pid_t fork(void)
 	}
 	sigset_t set;
 	int saved = errno;
+	cprof_tls_guard++;   /* lttng-ust's own locks are not the program's */
 	lttng_ust_before_fork(&set);
 	errno = saved;
 	pid_t pid = real_fork();
@@ -518,6 +519,7 @@ EXPORT pid_t fork(void)
 	} else {
 		lttng_ust_after_fork_parent(&set);
 	}
+	cprof_tls_guard--;
 	errno = saved;
 	return pid;
 }
