@@ -1,7 +1,16 @@
-# http_busy.sh: a second trace request while one runs gets 409.
+# http_busy.sh [whole-run]: a trace request while a capture runs gets 409.
 source "$CPROF_SRC/tests/lib/harness.sh"
 source "$(dirname "$0")/http_lib.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+if [ "${1:-}" = whole-run ]; then
+	# a whole-run trace (CPROF_TRACE) holds the tracer: HTTP gets 409
+	TEST_NAME="http_busy whole-run"
+	start_app CPROF_TRACE="$T/out/whole.out"
+	get "/debug/pprof/trace?seconds=0.2"
+	expect_code 409
+	grep -q "tracing already enabled" "$T/body" || fail "409 body: $BODY"
+	pass
+fi
 start_app
 curl -sS -o "$T/first.out" -w '%{http_code}' --max-time 30 \
 	"http://$HOST:$PORT/debug/pprof/trace?seconds=3" >"$T/first.code" 2>"$T/first.err" &
