@@ -23,6 +23,11 @@ extern const char conv_index_sql[];    /* schema/cprof_index.sql */
 #define CHUNK_ROWS 8192
 #define MAX_QUEUED 8
 #define MAX_CACHED 32
+#define BATCH 64
+#define STATE_COLS 11
+#define STATE_INSERT "INSERT INTO thread_state (id, ts, dur, utid, state, reason," \
+	" object_id, waker_utid, waker_ts, callsite_id, result) VALUES "
+#define STATE_VALUES "(?,?,?,?,?,?,?,?,?,?,?)"
 
 enum { ROW_STATE, ROW_FLOW };
 struct row {
@@ -42,7 +47,7 @@ struct chunk {
 struct conv_writer {
 	sqlite3 *db;                 /* owned */
 	char *final_path, *tmp_path; /* owned */
-	sqlite3_stmt *st_state, *st_flow;       /* owned, used by the thread */
+	sqlite3_stmt *st_state, *st_flow, *st_batch;   /* owned, used by the thread */
 	struct { const char *sql; sqlite3_stmt *st; } cache[MAX_CACHED];   /* owned stmts */
 	int n_cache;
 	pthread_t thread;
@@ -72,26 +77,54 @@ static void bind_i(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
+static void bind_state(sqlite3_stmt *st, int o, const struct conv_state_row *s)
+{
+	sqlite3_bind_int64(st, o + 1, s->id);
+	sqlite3_bind_int64(st, o + 2, s->ts);
+	sqlite3_bind_int64(st, o + 3, s->dur);
+	sqlite3_bind_int64(st, o + 4, s->utid);
+	sqlite3_bind_text(st, o + 5, s->state, -1, SQLITE_STATIC);
+	if (s->reason)
+		sqlite3_bind_text(st, o + 6, s->reason, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, o + 6);
+	bind_i(st, o + 7, s->object_id);
+	bind_i(st, o + 8, s->waker_utid);
+	bind_i(st, o + 9, s->waker_ts);
+	bind_i(st, o + 10, s->callsite_id);
+	bind_i(st, o + 11, s->result);
+}
+
+static int step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* BATCH state rows in one statement: the per-statement cost of the VDBE is
+ * paid once per batch instead of once per row. */
+static int write_states(struct conv_writer *w, const struct conv_state_row **rows, int n)
+{
+	int ret = 0;
+	if (n == BATCH) {
+		for (int k = 0; k < n; k++)
+			bind_state(w->st_batch, k * STATE_COLS, rows[k]);
+		return step(w->st_batch);
+	}
+	for (int k = 0; k < n && !ret; k++) {
+		bind_state(w->st_state, 0, rows[k]);
+		ret = step(w->st_state);
+	}
+	return ret;
+}
+
 static int write_row(struct conv_writer *w, const struct row *r)
 {
 	sqlite3_stmt *st;
 	if (r->kind == ROW_STATE) {
-		const struct conv_state_row *s = &r->u.s;
 		st = w->st_state;
-		sqlite3_bind_int64(st, 1, s->id);
-		sqlite3_bind_int64(st, 2, s->ts);
-		sqlite3_bind_int64(st, 3, s->dur);
-		sqlite3_bind_int64(st, 4, s->utid);
-		sqlite3_bind_text(st, 5, s->state, -1, SQLITE_STATIC);
-		if (s->reason)
-			sqlite3_bind_text(st, 6, s->reason, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 6);
-		bind_i(st, 7, s->object_id);
-		bind_i(st, 8, s->waker_utid);
-		bind_i(st, 9, s->waker_ts);
-		bind_i(st, 10, s->callsite_id);
-		bind_i(st, 11, s->result);
+		bind_state(st, 0, &r->u.s);
 	} else {
 		const struct conv_flow_row *f = &r->u.f;
 		st = w->st_flow;
@@ -124,8 +157,22 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (!c)
 			return NULL;
+		const struct conv_state_row *batch[BATCH];
+		int nb = 0;
 		for (int i = 0; i < c->n && !w->failed; i++) {
-			if (write_row(w, &c->rows[i]) < 0) {
+			int ret = 0;
+			if (c->rows[i].kind == ROW_STATE) {
+				batch[nb++] = &c->rows[i].u.s;
+				if (nb == BATCH) {
+					ret = write_states(w, batch, nb);
+					nb = 0;
+				}
+			} else {
+				ret = write_row(w, &c->rows[i]);
+			}
+			if (!ret && i == c->n - 1 && nb)
+				ret = write_states(w, batch, nb);
+			if (ret < 0) {
 				snprintf(w->failmsg, sizeof w->failmsg, "%s", sqlite3_errmsg(w->db));
 				w->failed = 1;
 			}
@@ -182,9 +229,12 @@ int conv_writer_create(const char *final_path, struct conv_writer **out, struct 
 		ret = sql_fail(w, err, "schema");
 		goto error;
 	}
-	if (sqlite3_prepare_v2(w->db, "INSERT INTO thread_state (id, ts, dur, utid, state, reason,"
-			" object_id, waker_utid, waker_ts, callsite_id, result) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			-1, &w->st_state, NULL) != SQLITE_OK ||
+	char batch_sql[sizeof STATE_INSERT + BATCH * sizeof STATE_VALUES];
+	size_t off = (size_t) snprintf(batch_sql, sizeof batch_sql, "%s", STATE_INSERT);
+	for (int k = 0; k < BATCH; k++)
+		off += (size_t) snprintf(batch_sql + off, sizeof batch_sql - off, "%s" STATE_VALUES, k ? "," : "");
+	if (sqlite3_prepare_v2(w->db, STATE_INSERT STATE_VALUES, -1, &w->st_state, NULL) != SQLITE_OK ||
+			sqlite3_prepare_v2(w->db, batch_sql, -1, &w->st_batch, NULL) != SQLITE_OK ||
 			sqlite3_prepare_v2(w->db, "INSERT INTO flow (id, ts_out, utid_out, ts_in, utid_in,"
 			" thread_state_in, kind) VALUES (?,?,?,?,?,?,?)", -1, &w->st_flow, NULL) != SQLITE_OK) {
 		ret = sql_fail(w, err, "prepare");
@@ -325,7 +375,8 @@ static void finalize_all(struct conv_writer *w)
 	w->n_cache = 0;
 	sqlite3_finalize(w->st_state);
 	sqlite3_finalize(w->st_flow);
-	w->st_state = w->st_flow = NULL;
+	sqlite3_finalize(w->st_batch);
+	w->st_state = w->st_flow = w->st_batch = NULL;
 }
 
 int conv_writer_finish(struct conv_writer *w, struct conv_error *err)
