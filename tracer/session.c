@@ -57,12 +57,17 @@ static int64_t realtime_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static double mono_ms(void)
+static double clock_ms(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 /* CPROF_VERBOSE=1 logs how long each phase of a capture took. */
@@ -472,7 +477,7 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 {
 	struct cprof_session_result local = { 0 };
 	struct cprof_archive_info info;
-	double t0 = mono_ms(), t_stop;
+	double t0 = mono_ms(), t_stop, cpu = 0;
 	int r;
 
 	if (!res)
@@ -497,11 +502,13 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 			.subbuf_size = s->subbuf_size,
 			.num_subbuf = s->num_subbuf,
 		};
+		cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 		r = cprof_archive_write(out_fd, s->dir, &info, err);
+		cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	}
 	if (verbose())
-		cprof_log("session %s finished: stop %.1f ms, archive %.1f ms, discarded %llu",
-				s->name, t_stop - t0, mono_ms() - t_stop,
+		cprof_log("session %s finished: stop %.1f ms, archive %.1f ms (%.1f ms CPU), "
+				"discarded %llu", s->name, t_stop - t0, mono_ms() - t_stop, cpu,
 				(unsigned long long) res->discarded_events);
 	release_active(s);
 	dispose(s);
