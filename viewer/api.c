@@ -198,6 +198,12 @@ static int h_search(struct vw_db *db, const struct vw_req *req, struct vw_resp *
 	return vw_q_search(db, q, 50, &resp->body, err);
 }
 
+static int h_regions(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		     struct vw_err *err)
+{
+	return vw_q_regions(db, &resp->body, err);
+}
+
 static int h_tables(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		    struct vw_err *err)
 {
@@ -288,6 +294,7 @@ static const struct route {
 	{ "/api/objects", h_objects },   { "/api/search", h_search },
 	{ "/api/tables", h_tables },     { "/api/sql", h_sql },
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
+	{ "/api/regions", h_regions },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

@@ -3,9 +3,10 @@
  * For each thread the cache stores levels with buckets of 2^shift ns: rows
  * at least one bucket long are kept whole, shorter ones are merged per
  * bucket into one row with a count, the dominant (state, reason) and the
- * time per state.  A level is stored only if it has at most half the rows
- * of the finer level it would replace, so the cache stays smaller than the
- * trace.  The same scan precomputes the aggregates the analyses need
+ * time per state.  A level is stored only if it has at most 3/4 of the rows
+ * of the next finer stored level (or of the raw rows), so the cache stays
+ * within a small multiple of the trace while a window read at any zoom
+ * costs at most 4/3 of the rows its pixels need.  The same scan precomputes the aggregates the analyses need
  * (breakdown, stacks, objects), so no analysis scans the trace again.
  *
  * Two sequential scans in table order: the first counts the rows each level
@@ -26,7 +27,7 @@
 
 #include "lod_agg.h"
 
-#define LOD_VERSION 4
+#define LOD_VERSION 5
 #define MIN_SHIFT 10   /* 1 us buckets */
 #define MAX_SHIFT 40   /* ~18 min buckets */
 #define NLEV (MAX_SHIFT - MIN_SHIFT + 1)
@@ -271,7 +272,7 @@ static void choose_levels(struct build *bd)
 			struct lvl *l = &t->lv[k];
 
 			l->count += l->pend;
-			l->keep = prev > 1 && l->count * 2 <= prev;
+			l->keep = prev > 1 && l->count * 4 <= prev * 3;
 			if (l->keep)
 				prev = l->count;
 			l->count = 0;

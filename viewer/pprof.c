@@ -156,7 +156,7 @@ int vw_pprof_encode(const struct vw_stacks *s, void **out, size_t *out_len)
 	field_int(&b, 10, (uint64_t)(s->t_end - s->t_start));
 	if (b.oom || sub.oom || packed.oom)
 		goto end;
-	rc = vw_gzip(b.p, b.len, out, out_len);
+	rc = vw_gzip(b.p, b.len, 6, out, out_len);
 end:
 	free(st.s);
 	free(unk);

@@ -292,3 +292,97 @@ int vw_q_search(struct vw_db *db, const char *text, int limit, struct vw_buf *ou
 	vw_db_release(db, c);
 	return rc;
 }
+
+static int64_t pctl(const int64_t *v, size_t n, double p)
+{
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
+/* User regions by name with their latency distribution (like go tool
+ * trace's /userregions): count, total, min, percentiles, max, and a log2
+ * histogram.  Unfinished regions (dur -1) are counted apart. */
+int vw_q_regions(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
+{
+	sqlite3 *c = vw_db_acquire(db);
+	sqlite3_stmt *st = NULL;
+	int64_t *v = NULL, open_n = 0, sum = 0;
+	size_t n = 0, cap = 0;
+	char *name = NULL;
+	int rc, first = 1, more;
+
+	rc = sqlite3_prepare_v2(c, "SELECT name, dur FROM slice ORDER BY name, dur", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = vw_sql_err(c, rc, err, "regions");
+		goto end;
+	}
+	vw_buf_puts(out, "{\"regions\":[");
+	do {
+		const char *nm = NULL;
+		int64_t d = 0;
+
+		rc = sqlite3_step(st);
+		more = rc == SQLITE_ROW;
+		if (more) {
+			nm = (const char *)sqlite3_column_text(st, 0);
+			d = sqlite3_column_int64(st, 1);
+		}
+		if (name && (!more || strcmp(nm ? nm : "", name))) {
+			int b, hist[64] = { 0 };
+			size_t i;
+
+			for (i = 0; i < n; i++) {
+				for (b = 0; b < 63 && ((int64_t)1 << (b + 1)) <= v[i]; b++)
+					;
+				hist[b]++;
+			}
+			vw_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+			vw_json_str(out, name);
+			vw_buf_printf(out, ",\"count\":%zu,\"unfinished\":%" PRId64 ",\"total\":%" PRId64, n,
+				      open_n, sum);
+			if (n)
+				vw_buf_printf(out, ",\"min\":%" PRId64 ",\"p50\":%" PRId64 ",\"p90\":%" PRId64
+					      ",\"p99\":%" PRId64 ",\"max\":%" PRId64, v[0],
+					      pctl(v, n, 0.5), pctl(v, n, 0.9), pctl(v, n, 0.99), v[n - 1]);
+			vw_buf_puts(out, ",\"hist\":[");
+			for (b = 0; b < 64; b++)
+				vw_buf_printf(out, "%s%d", b ? "," : "", hist[b]);
+			vw_buf_puts(out, "]}");
+			first = 0;
+			free(name);
+			name = NULL;
+			n = 0;
+			open_n = sum = 0;
+		}
+		if (!more)
+			break;
+		if (!name && !(name = strdup(nm ? nm : ""))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (d < 0) {
+			open_n++;
+			continue;
+		}
+		if (n == cap) {
+			int64_t *nv = realloc(v, (cap = cap ? cap * 2 : 1024) * sizeof(*nv));
+
+			if (!nv) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = d;
+		sum += d;
+	} while (more);
+	vw_buf_puts(out, "]}");
+	rc = rc == SQLITE_DONE ? 0 : vw_sql_err(c, rc, err, "regions");
+end:
+	free(name);
+	free(v);
+	sqlite3_finalize(st);
+	vw_db_release(db, c);
+	return rc;
+}

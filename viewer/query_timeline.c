@@ -38,10 +38,19 @@ struct tl_out {
 static void tl_emit(void *ctx, const struct vw_seg *s)
 {
 	struct tl_out *o = ctx;
+	struct vw_buf *b = o->out;
 
-	vw_buf_printf(o->out, "%s%" PRId64 ",%" PRId64 ",%d,%d,%" PRId64, o->n ? "," : "",
-		      s->ts - o->base, s->dur, s->code, s->cnt > 1 ? s->cnt : 1, s->id);
-	o->n++;
+	if (o->n++)
+		vw_buf_putc(b, ',');
+	vw_buf_int(b, s->ts - o->base);
+	vw_buf_putc(b, ',');
+	vw_buf_int(b, s->dur);
+	vw_buf_putc(b, ',');
+	vw_buf_int(b, s->code);
+	vw_buf_putc(b, ',');
+	vw_buf_int(b, s->cnt > 1 ? s->cnt : 1);
+	vw_buf_putc(b, ',');
+	vw_buf_int(b, s->id);
 }
 
 static void merge_push(void *ctx, const struct vw_seg *s)

@@ -47,7 +47,8 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, int status, const c
 	int gzipped = 0;
 
 	if (ae && strstr(ae, "gzip") && len >= GZIP_MIN && !disposition &&
-	    !vw_gzip(data, len, &gz, &gzlen)) {
+	    !vw_gzip(data, len, 1, &gz, &gzlen)) {
+		/* level 1: a timeline answer must leave fast; ratio differs little */
 		gzipped = 1;
 		r = MHD_create_response_from_buffer(gzlen, gz, MHD_RESPMEM_MUST_FREE);
 	} else {

@@ -182,9 +182,23 @@ void vw_json_str(struct vw_buf *b, const char *s)
 	vw_buf_putc(b, '"');
 }
 
+void vw_buf_int(struct vw_buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	vw_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 void vw_json_int(struct vw_buf *b, int64_t v)
 {
-	vw_buf_printf(b, "%" PRId64, v);
+	vw_buf_int(b, v);
 }
 
 void vw_json_num(struct vw_buf *b, double v)
@@ -213,7 +227,7 @@ int64_t vw_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int vw_gzip(const void *src, size_t len, void **out, size_t *out_len)
+int vw_gzip(const void *src, size_t len, int level, void **out, size_t *out_len)
 {
 	z_stream z;
 	uLong cap;
@@ -222,7 +236,7 @@ int vw_gzip(const void *src, size_t len, void **out, size_t *out_len)
 
 	memset(&z, 0, sizeof(z));
 	/* windowBits 15 + 16: a gzip wrapper, what HTTP and pprof expect. */
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	cap = deflateBound(&z, (uLong)len) + 32;
 	dst = malloc(cap);

@@ -41,7 +41,11 @@ void vw_json_key(struct vw_buf *b, const char *key, int first);
 /* Monotonic clock in ns. */
 int64_t vw_now_ns(void);
 
-/* gzip-compresses src into a malloc'd buffer.  Returns 0 or -ENOMEM/-EIO. */
-int vw_gzip(const void *src, size_t len, void **out, size_t *out_len);
+/* gzip-compresses src into a malloc'd buffer at zlib level (1 fast .. 9
+ * small).  Returns 0 or -ENOMEM/-EIO. */
+int vw_gzip(const void *src, size_t len, int level, void **out, size_t *out_len);
+
+/* Appends a decimal integer, without printf (hot in timeline answers). */
+void vw_buf_int(struct vw_buf *b, int64_t v);
 
 #endif

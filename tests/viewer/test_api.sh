@@ -74,6 +74,9 @@ json 'j.objects.length === 3 && j.objects.every(o => o.state_id > 0)' "$b" | gre
 expect_status 200 "/api/search?q=worker"
 [ "$(json 'j.threads.length' "$b")" -ge 2 ] || fail "search threads"
 expect_status 400 "/api/search"
+expect_status 200 /api/regions
+json 'j.regions.some(r => r.name === "process_item" && r.count > 0 && r.p50 <= r.p99 && r.p99 <= r.max)' "$b" |
+	grep -q true || fail "regions"
 expect_status 200 /api/tables
 json 'j.map(t => t.name).includes("thread_state")' "$b" | grep -q true || fail "tables"
 for k in sync net syscall sleep sched; do

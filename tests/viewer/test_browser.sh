@@ -18,7 +18,7 @@ make_db "$db" 20000 8
 start_viewer "$db"
 shots="$CPROF_BUILD/tests/viewer/screenshots"
 mkdir -p "$shots"
-HOME="$T/home" CHROMIUM="$CHROMIUM" timeout 240 node "$dir/ui.test.mjs" "$URL" "$shots" >"$T/ui.log" 2>&1
+HOME="$T/home" CHROMIUM="$CHROMIUM" timeout 600 node "$dir/ui.test.mjs" "$URL" "$shots" >"$T/ui.log" 2>&1
 rc=$?
 cat "$T/ui.log"
 [ "$rc" = 0 ] || fail "browser test failed (exit $rc)"

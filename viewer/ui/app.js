@@ -1,6 +1,6 @@
 // app.js: hash router.  Each page module renders into <main id="page">.
 import * as api from './api.js';
-import { overview, threadsPage, objectsPage } from './pages.js';
+import { overview, threadsPage, objectsPage, regionsPage } from './pages.js';
 import { profilePage } from './flame.js';
 import { sqlPage } from './sql.js';
 import { timelinePage } from './timeline.js';
@@ -12,6 +12,7 @@ const routes = [
   [/^#\/threads$/, threadsPage],
   [/^#\/profile\/(\w+)$/, profilePage],
   [/^#\/objects$/, objectsPage],
+  [/^#\/regions$/, regionsPage],
   [/^#\/sql$/, sqlPage],
 ];
 

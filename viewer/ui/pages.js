@@ -35,7 +35,8 @@ export async function overview(main) {
         <span class="hint">The whole trace, no splitting: zoom to any range.</span></div>
       <div class="card"><b>Thread analysis</b>
         <a href="#/threads">Per-thread breakdown</a>
-        <a href="#/objects">Lock contention by object</a></div>
+        <a href="#/objects">Lock contention by object</a>
+        <a href="#/regions">User-defined regions</a></div>
       <div class="card"><b>Profiles</b>
         <a href="#/profile/net">Network blocking profile</a>
         <a href="#/profile/sync">Synchronization blocking profile</a>
@@ -130,4 +131,33 @@ export async function objectsPage(main) {
     </tbody></table>`;
   if (!r.objects.length) main.appendChild(h('<p class="muted">No thread waited on a sync object.</p>'));
   sortable(main.querySelector('#objects'));
+}
+
+// User regions by name with their latency distribution (go tool trace's
+// "User-defined regions").
+export async function regionsPage(main) {
+  const r = await api.get('regions');
+  const hist = (h) => {
+    let lo = h.findIndex((x) => x > 0), hi = h.length - 1 - [...h].reverse().findIndex((x) => x > 0);
+    if (lo < 0) return '';
+    const max = Math.max(...h);
+    const bars = [];
+    for (let b = lo; b <= hi; b++) {
+      bars.push(`<span title="${dur(2 ** b)} – ${dur(2 ** (b + 1))}: ${h[b]}" style="display:inline-block;width:6px;margin-right:1px;vertical-align:bottom;background:#1f6feb;height:${Math.max(1, Math.round((18 * h[b]) / max))}px"></span>`);
+    }
+    return `<span class="muted">${dur(2 ** lo)}</span> ${bars.join('')} <span class="muted">${dur(2 ** (hi + 1))}</span>`;
+  };
+  main.innerHTML = `
+    <h1>User regions</h1>
+    <p class="hint">Regions annotated by the program (like Go's trace.WithRegion), by name: count and latency distribution (log2 buckets).</p>
+    ${r.regions.length ? '' : '<p class="muted">This trace has no user regions.</p>'}
+    <table class="data" id="regions"><thead><tr><th>Region</th><th class="num">Count</th><th class="num">Total</th>
+      <th class="num">Min</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">Max</th><th>Distribution</th><th class="num">Unfinished</th></tr></thead><tbody>
+      ${r.regions.map((x) => `<tr><td>${esc(x.name)}</td><td class="num" data-v="${x.count}">${x.count.toLocaleString()}</td>
+        <td class="num" data-v="${x.total}">${dur(x.total)}</td><td class="num" data-v="${x.min ?? 0}">${dur(x.min)}</td>
+        <td class="num" data-v="${x.p50 ?? 0}">${dur(x.p50)}</td><td class="num" data-v="${x.p90 ?? 0}">${dur(x.p90)}</td>
+        <td class="num" data-v="${x.p99 ?? 0}">${dur(x.p99)}</td><td class="num" data-v="${x.max ?? 0}">${dur(x.max)}</td>
+        <td>${hist(x.hist)}</td><td class="num" data-v="${x.unfinished}">${x.unfinished || ''}</td></tr>`).join('')}
+    </tbody></table>`;
+  sortable(main.querySelector('#regions'));
 }

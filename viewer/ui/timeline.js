@@ -91,8 +91,9 @@ export async function timelinePage(main, query) {
     inflight = true;
     const my = ++seq;
     const span = view.t1 - view.t0;
-    const t0 = Math.max(0, Math.floor(view.t0 - span));
-    const t1 = Math.min(total, Math.ceil(view.t1 + span));
+    // Half a screen of margin each side: panning that far needs no fetch.
+    const t0 = Math.max(0, Math.floor(view.t0 - span / 2));
+    const t1 = Math.min(total, Math.ceil(view.t1 + span / 2));
     const width = Math.min(16384, Math.max(1, Math.round((plotW() * (t1 - t0)) / span)));
     const res = span / plotW();
     const t = performance.now();

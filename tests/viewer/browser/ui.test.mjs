@@ -26,7 +26,7 @@ const ctx = await chromium.launchPersistentContext(profile, {
 let rc = 0;
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
-  page.setDefaultTimeout(20000);
+  page.setDefaultTimeout(90000);
   page.on('pageerror', (e) => errors.push('page error: ' + e.message));
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().includes('/api/sql')) errors.push(`HTTP ${r.status()} ${r.url()}`); });
   const api = async (p) => (await page.request.get(url + 'api/' + p)).json();
@@ -126,6 +126,9 @@ try {
   await page.goto(url + '#/objects');
   await page.waitForSelector('#objects tbody tr');
   check((await page.textContent('#objects')).includes('queue.not_empty'), 'contended objects page');
+  await page.goto(url + '#/regions');
+  await page.waitForSelector('#regions tbody tr');
+  check((await page.textContent('#regions')).includes('process_item'), 'user regions page');
 
   check(errors.length === 0, `no page errors or failed requests ${errors.join('; ')}`);
 } catch (e) {
