@@ -147,7 +147,9 @@ static void report(const char *out)
 		fprintf(stderr, "cprof-run: trace written to %s (%lld bytes); view it with: cprof-trace %s\n",
 				out, (long long) st.st_size, out);
 	else
-		fprintf(stderr, "cprof-run: no trace was written to %s\n", out);
+		fprintf(stderr, "cprof-run: no trace was written to %s (the preload library "
+				"does not load into static or setuid programs; see the messages above)\n",
+				out);
 }
 
 /* Dies the way the child died, so our parent sees the same status. */

@@ -284,16 +284,23 @@ export async function timelinePage(main, query) {
     g.fillStyle = 'rgba(110,64,201,0.35)';
     g.strokeStyle = '#6e40c9';
     g.beginPath();
-    g.moveTo(LABEL_W, y + COUNTER_H - 3);
+    let started = false, last = LABEL_W;
     for (let i = 0; i < pts.length; i += 3) {
       const x0 = Math.max(LABEL_W, X(pts[i]));
       const x1 = i + 3 < pts.length ? X(pts[i + 3]) : W;
       if (x1 < LABEL_W || x0 > W) continue;
+      if (!started) {
+        g.moveTo(x0, y + COUNTER_H - 3);  // nothing is known before the first sample
+        started = true;
+      }
       g.lineTo(x0, Y(pts[i + 2]));
-      g.lineTo(Math.min(W, Math.max(x0 + 1, x1)), Y(pts[i + 2]));
+      last = Math.min(W, Math.max(x0 + 1, x1));
+      g.lineTo(last, Y(pts[i + 2]));
     }
-    g.lineTo(W, y + COUNTER_H - 3);
-    g.fill();
+    if (started) {
+      g.lineTo(last, y + COUNTER_H - 3);
+      g.fill();
+    }
     g.fillStyle = '#fff';
     g.fillRect(0, y, LABEL_W - 1, COUNTER_H);
     g.fillStyle = '#1d232a';
