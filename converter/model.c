@@ -462,8 +462,12 @@ void conv_model_discarded(struct conv_model *m, int64_t pid, const char *what, u
 	int64_t begin_ns, int64_t end_ns)
 {
 	char d[256];
-	snprintf(d, sizeof d, "the tracer discarded %llu %s between %lld and %lld (ring buffer full)",
-		(unsigned long long) count, what, (long long) begin_ns, (long long) end_ns);
+	if (begin_ns != CONV_NULL)
+		snprintf(d, sizeof d, "the tracer discarded %llu %s between %lld and %lld (ring buffer full)",
+			(unsigned long long) count, what, (long long) begin_ns, (long long) end_ns);
+	else
+		snprintf(d, sizeof d, "the tracer discarded %llu %s (ring buffer full)",
+			(unsigned long long) count, what);
 	conv_model_stat(m, !strcmp(what, "events") ? "discarded_events" : "discarded_packets",
 		(int) pid, "data_loss", "trace", (int64_t) count, d);
 	if (!strcmp(what, "events"))
