@@ -179,6 +179,99 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, trace_end,
 		lttng_ust_field_integer(uint64_t, threads, threads)
 		lttng_ust_field_integer(uint64_t, internal_errors, internal_errors)))
 
+/* ---- network and syscalls (fdtable.c, wrap_net.c, wrap_sys.c) ---------- *
+ * Field semantics and what is (not) recorded: tracer/EVENTS.md. */
+
+/* What fd is: emitted for every open fd at trace start (origin 0), before the
+ * first event naming an fd in a trace (1), and on accept/connect (2, 3).
+ * The latest fd_info of an fd applies until the next one.  type: enum
+ * cprof_fd_type; family: AF_* (0 for non-sockets); sotype: SOCK_* (0 for
+ * non-sockets); local/peer: "127.0.0.1:8080", "[::1]:8080", a unix path,
+ * "@name" (abstract) or "-" when unknown; path: the file (or pipe:[ino],
+ * anon_inode:[eventfd]...) as /proc/self/fd shows it, "-" for sockets.
+ * Never "": babeltrace2 2.0.4 reads an empty string field as the previous
+ * event's value (efficios/babeltrace#116). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, fd_info,
+	LTTNG_UST_TP_ARGS(int32_t, fd, uint8_t, type, uint8_t, origin, uint16_t, family,
+		uint8_t, sotype, const char *, local, const char *, peer, const char *, path),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(uint8_t, type, type)
+		lttng_ust_field_integer(uint8_t, origin, origin)
+		lttng_ust_field_integer(uint16_t, family, family)
+		lttng_ust_field_integer(uint8_t, sotype, sotype)
+		lttng_ust_field_string(local, local)
+		lttng_ust_field_string(peer, peer)
+		lttng_ust_field_string(path, path)))
+
+/* A socket was closed by the calling thread (close/shutdown of other fds is
+ * not recorded).  bytes_in/bytes_out/ops count what the process read and
+ * wrote on it through the interposed calls, blocking or not, while tracing
+ * (since trace start or since the socket was created, whichever is later).
+ * err: errno of close, 0 on success. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, fd_close,
+	LTTNG_UST_TP_ARGS(int32_t, fd, uint8_t, op, int32_t, err, uint64_t, bytes_in,
+		uint64_t, bytes_out, uint64_t, ops),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(uint8_t, op, op)
+		lttng_ust_field_integer(int32_t, err, err)
+		lttng_ust_field_integer(uint64_t, bytes_in, bytes_in)
+		lttng_ust_field_integer(uint64_t, bytes_out, bytes_out)
+		lttng_ust_field_integer(uint64_t, ops, ops)))
+
+/* End of a network wait: between the cprof:block_begin (kind NET_*, obj =
+ * fd) that opened it and the cprof:block_end that closes it.  op: enum
+ * cprof_net_op (the libc call); result: bytes moved (read/write family), the
+ * new fd (accept), 0 (connect), ready count (poll family), -1 on error;
+ * err: errno, 0 on success; dur_ns: time in the call (CLOCK_MONOTONIC);
+ * fds: the fds polled (poll/select, first 16), empty otherwise. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, net_end,
+	LTTNG_UST_TP_ARGS(uint8_t, op, int32_t, fd, int64_t, result, int32_t, err,
+		uint64_t, dur_ns, const int32_t *, fds, uint8_t, nfds),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, op, op)
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(int64_t, result, result)
+		lttng_ust_field_integer(int32_t, err, err)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
+		lttng_ust_field_sequence(int32_t, fds, fds, uint8_t, nfds)))
+
+/* End of a syscall wait known to block before it started (sleep family,
+ * fsync, waitpid, futex wait): between cprof:block_begin (kind SLEEP,
+ * SYSCALL or FUTEX, obj = arg) and cprof:block_end.  nr: the syscall number
+ * (x86-64 numbering on x86-64; prefer name); arg: fd, pid, futex address or
+ * requested sleep (ns); result: the call's return value; err: errno or the
+ * returned error number, 0 on success. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, syscall_end,
+	LTTNG_UST_TP_ARGS(int32_t, nr, const char *, name, uint64_t, arg, int64_t, result,
+		int32_t, err, uint64_t, dur_ns),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, nr, nr)
+		lttng_ust_field_string(name, name)
+		lttng_ust_field_integer_hex(uint64_t, arg, arg)
+		lttng_ust_field_integer(int64_t, result, result)
+		lttng_ust_field_integer(int32_t, err, err)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)))
+
+/* A complete syscall that may or may not block (file I/O, open), emitted
+ * when it returns and only if it took at least CPROF_SYSCALL_MIN_US (20 us
+ * by default): it started dur_ns before this event's timestamp.  No
+ * block_begin/block_end pair goes with it: the converter makes it a
+ * "syscall" thread state [ts - dur_ns, ts].  fd: the fd (the new fd for
+ * open, -1 if none). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, syscall_span,
+	LTTNG_UST_TP_ARGS(int32_t, nr, const char *, name, int32_t, fd, int64_t, result,
+		int32_t, err, uint64_t, dur_ns, const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, nr, nr)
+		lttng_ust_field_string(name, name)
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(int64_t, result, result)
+		lttng_ust_field_integer(int32_t, err, err)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
 #endif /* CPROF_TP_H */
 
 #include <lttng/tracepoint-event.h>

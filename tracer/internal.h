@@ -207,4 +207,12 @@ int cprof_httpd_port(void) CPROF_HIDDEN;
 int cprof_httpd_stop(void) CPROF_HIDDEN;
 void cprof_httpd_atfork_child(void) CPROF_HIDDEN;
 
+/* ---- fdtable.c, wrap_net.c, wrap_sys.c (network and syscalls, issue 6) - */
+/* Called by cprof_core_on_trace_start (after tracing is on): starts a new fd
+ * epoch and emits cprof:fd_info for every open fd.  Until core.c calls it,
+ * the first recorded I/O event of a capture does the same (later). */
+void cprof_fdtable_on_trace_start(void) CPROF_HIDDEN;
+/* Called by cprof_core_on_trace_stop (before trace_end): ends the epoch. */
+void cprof_fdtable_on_trace_stop(void) CPROF_HIDDEN;
+
 #endif

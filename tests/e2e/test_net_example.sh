@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Network and syscall capture end to end on the TCP example: a whole-run
+# trace (cprof-run) shows accept, read, write and connect waits with fds,
+# bytes, durations and stacks, fd_info with local and peer addresses before
+# the waits that name the fd, per-socket byte counts at close, and the
+# backend's sleeps; a live capture over HTTP shows the accept loop blocked
+# in accept since before the trace (status dump).
+source "$(dirname "$0")/../lib/harness.sh"
+tcp="$B/examples/cprof-example-tcp"
+
+out=$(run_app timeout 60 "$B/tracer/cprof-run" -o "$T/out/tcp.out" -- "$tcp" --no-http \
+	--duration 1.5 --clients 3 2>"$T/run.err") || { cat "$T/run.err" >&2; fail "traced example failed: $out"; }
+echo "$out" | grep -q 'failed_clients=0' || fail "clients failed under tracing: $out"
+n=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+[ "${n:-0}" -gt 50 ] || fail "too few requests served: $out"
+mkdir -p "$T/x" && tar xzf "$T/out/tcp.out" -C "$T/x" || fail "trace does not unpack"
+babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>"$T/bt.err" || { cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the trace"; }
+ev() { grep -c "cprof:$1:" "$T/ev.txt"; }
+note "events: $(wc -l <"$T/ev.txt") total, net_end $(ev net_end), fd_info $(ev fd_info), fd_close $(ev fd_close), syscall_end $(ev syscall_end)"
+
+# waits: block_begin(kind, obj = fd, stack) ... net_end(op, fd, bytes) ... block_end
+for k in 20:read 21:write 22:accept 23:connect; do
+	grep -Eq "cprof:block_begin:.*kind = ${k%%:*}, obj = 0x[0-9A-F]+, _stack_length = [1-9]" "$T/ev.txt" \
+		|| fail "no ${k#*:} wait (block_begin kind ${k%%:*}) with a stack"
+	grep -Eq "cprof:block_end:.*kind = ${k%%:*}, " "$T/ev.txt" || fail "no block_end for ${k#*:} waits"
+done
+grep -Eq 'cprof:net_end:.*op = 1, fd = [0-9]+, result = [1-9][0-9]*, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
+	|| fail "no blocking read with bytes and a duration"
+grep -Eq 'cprof:net_end:.*op = 7, fd = [0-9]+, result = [1-9][0-9]{4,}, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
+	|| fail "no blocked write of a big answer"
+grep -Eq 'cprof:net_end:.*op = 13, fd = [0-9]+, result = [0-9]+, err = 0' "$T/ev.txt" || fail "no accept wait end"
+grep -Eq 'cprof:net_end:.*op = 15, fd = [0-9]+, result = 0, err = 0' "$T/ev.txt" || fail "no connect wait end"
+
+# what the fds are: accepted and connected sockets with both addresses
+grep -Eq 'cprof:fd_info:.*origin = 2, family = 2, sotype = 1, local = "127\.0\.0\.1:[0-9]+", peer = "127\.0\.0\.1:[0-9]+"' \
+	"$T/ev.txt" || fail "no fd_info for an accepted connection with its peer"
+grep -Eq 'cprof:fd_info:.*origin = 3, family = 2, sotype = 1, local = "127\.0\.0\.1:[0-9]+", peer = "127\.0\.0\.1:[0-9]+"' \
+	"$T/ev.txt" || fail "no fd_info for a connected socket with its peer"
+grep -Eq 'cprof:fd_info:.*fd = 0, type = [0-9]+, origin = 0' "$T/ev.txt" || fail "no fd dump at trace start"
+# every fd named by a read wait was described first (in this thread or another)
+awk '/cprof:fd_info:/ { match($0, /fd = [0-9]+/); seen[substr($0, RSTART + 5, RLENGTH - 5)] = 1 }
+	/cprof:net_end:.*op = 1,/ { match($0, /fd = [0-9]+/); f = substr($0, RSTART + 5, RLENGTH - 5);
+		if (!(f in seen)) { print "fd " f " used before its fd_info"; bad = 1; exit } }
+	END { exit bad }' "$T/ev.txt" || fail "a net_end names an fd with no earlier fd_info"
+grep -Eq 'cprof:fd_close:.*op = 22, err = 0, bytes_in = [1-9][0-9]*, bytes_out = [1-9][0-9]*, ops = [1-9]' \
+	"$T/ev.txt" || fail "no socket close with byte counts"
+# the backend's 2 ms sleeps
+grep -Eq 'cprof:block_begin:.*kind = 30, obj = 0x1E8480' "$T/ev.txt" || fail "no sleep wait for the backend delay"
+grep -Eq 'cprof:syscall_end:.*name = "nanosleep", arg = 0x1E8480, result = 0, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
+	|| fail "no syscall_end for the backend's nanosleep"
+
+# live capture: the idle server's accept loop is blocked in accept() when the
+# trace starts; a client connects during it
+run_app "$tcp" --mode server --http 127.0.0.1:0 --port-file "$T/out/http" \
+	--serve-port-file "$T/out/serve" --duration 30 >"$T/srv.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for_file "$T/out/http" 20 && wait_for_file "$T/out/serve" 5 || { cat "$T/srv.log" >&2; fail "server did not start"; }
+sleep 0.3
+curl -sS -o "$T/live.out" "http://127.0.0.1:$(cat "$T/out/http")/debug/pprof/trace?seconds=1.5" &
+cpid=$!
+sleep 0.7
+cout=$(run_app "$tcp" --mode client --connect "$(cat "$T/out/serve")" --no-http --clients 2 --requests 30) \
+	|| fail "client against the live server failed: $cout"
+wait $cpid || fail "live trace request failed"
+mkdir -p "$T/y" && tar xzf "$T/live.out" -C "$T/y" || fail "live trace does not unpack"
+babeltrace2 "$T/y/ctf" >"$T/live.txt" 2>/dev/null || fail "babeltrace2 cannot read the live trace"
+grep -Eq 'cprof:thread_status:.*name = "accept-loop".*wait_kind = 22,' "$T/live.txt" \
+	|| fail "accept-loop not reported blocked in accept at trace start"
+grep -Eq 'cprof:fd_info:.*origin = 2, .*peer = "127\.0\.0\.1:[0-9]+"' "$T/live.txt" \
+	|| fail "no accepted connection in the live trace"
+grep -Eq 'cprof:net_end:.*op = 1, .*result = [1-9]' "$T/live.txt" || fail "no read wait in the live trace"
+pass

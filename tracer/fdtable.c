@@ -1,0 +1,408 @@
+/* fdtable.c: what each file descriptor is, for the I/O interposers.
+ *
+ * The wrappers that create, copy and close fds keep the table current
+ * (wrap_net.c, wrap_sys.c); fds they did not see (inherited, opened inside
+ * libc or by raw syscalls) are classified with fstat on first use.  Labels
+ * (addresses, paths) are not cached: they are computed when a cprof:fd_info
+ * is emitted, at most once per fd and trace ("epoch"), on slow paths.
+ * Everything here preserves errno and runs with the recursion guard held
+ * around any call that could reach an interposer. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "wrap_io.h"
+#include "cprof_tp.h"
+
+struct cprof_fd *cprof_fd_chunks[CPROF_FD_CHUNKS];
+volatile uint32_t cprof_fd_epoch;
+volatile int cprof_fd_epoch_live;
+uint64_t cprof_span_min_ns = 20000;
+
+void *cprof_io_resolve(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	if (!p) {
+		cprof_tls_guard++;
+		cprof_log("cannot find the real %s; calls to it fail with ENOSYS", name);
+		cprof_tls_guard--;
+		__atomic_fetch_add(&cprof_internal_errors, 1, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+__attribute__((constructor)) static void fdtable_init(void)
+{
+	const char *v = getenv("CPROF_SYSCALL_MIN_US");
+	if (v && *v) {
+		char *end;
+		unsigned long us = strtoul(v, &end, 10);
+		if (*end || us > 60000000ul) {
+			cprof_tls_guard++;
+			cprof_log("CPROF_SYSCALL_MIN_US=%s is not a number of microseconds (0..60000000), "
+				"using 20", v);
+			cprof_tls_guard--;
+		} else {
+			cprof_span_min_ns = us * 1000u;
+		}
+	}
+}
+
+struct cprof_fd *cprof_fd_get(int fd)
+{
+	if ((unsigned)fd >= CPROF_FD_CHUNK * CPROF_FD_CHUNKS)
+		return NULL;
+	struct cprof_fd **slot = &cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
+	struct cprof_fd *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (!c) {
+		/* mmap, not malloc: no dependency on the (interposed) allocator. */
+		int saved = errno;
+		void *m = mmap(NULL, sizeof(struct cprof_fd) * CPROF_FD_CHUNK,
+			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) {
+			cprof_tls_guard++;
+			cprof_internal_error("fd table allocation", errno);
+			cprof_tls_guard--;
+			errno = saved;
+			return NULL;
+		}
+		struct cprof_fd *expected = NULL;
+		if (__atomic_compare_exchange_n(slot, &expected, (struct cprof_fd *)m, 0,
+				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			c = m;
+		} else {
+			munmap(m, sizeof(struct cprof_fd) * CPROF_FD_CHUNK);
+			c = expected;
+		}
+		errno = saved;
+	}
+	return &c[fd & (CPROF_FD_CHUNK - 1)];
+}
+
+static int type_of_mode(mode_t m)
+{
+	if (S_ISSOCK(m))
+		return CPROF_FD_SOCKET;
+	if (S_ISREG(m))
+		return CPROF_FD_FILE;
+	if (S_ISDIR(m))
+		return CPROF_FD_DIR;
+	if (S_ISFIFO(m))
+		return CPROF_FD_PIPE;
+	if (S_ISCHR(m))
+		return CPROF_FD_CHAR;
+	if (S_ISBLK(m))
+		return CPROF_FD_BLOCK;
+	return CPROF_FD_ANON;           /* anon inodes have no file type bits */
+}
+
+int cprof_fd_classify(int fd)
+{
+	struct stat st;
+	int saved = errno, type;
+	if (fstat(fd, &st) != 0) {
+		errno = saved;
+		return CPROF_FD_UNKNOWN;
+	}
+	type = type_of_mode(st.st_mode);
+	struct cprof_fd *e = cprof_fd_get(fd);
+	if (e) {
+		if (type == CPROF_FD_SOCKET) {
+			int v = 0;
+			socklen_t len = sizeof v;
+			if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0)
+				e->family = (uint16_t)v;
+			len = sizeof v;
+			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0)
+				e->sotype = (uint8_t)v;
+		}
+		e->type = (uint8_t)type;
+	}
+	errno = saved;
+	return type;
+}
+
+int cprof_fd_nonblocking(int fd)
+{
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (e && (e->flags & CPROF_FDF_NB_KNOWN))
+		return (e->flags & CPROF_FDF_NONBLOCK) != 0;
+	int saved = errno;
+	/* raw syscall: fcntl is interposed */
+	long fl = syscall(SYS_fcntl, fd, F_GETFL);
+	errno = saved;
+	if (fl < 0)
+		return 0;
+	cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, (fl & O_NONBLOCK) != 0);
+	return (fl & O_NONBLOCK) != 0;
+}
+
+void cprof_fd_set_flag(int fd, uint8_t flag, int on)
+{
+	struct cprof_fd *e = cprof_fd_get(fd);
+	if (!e)
+		return;
+	uint8_t f = e->flags;
+	if (flag == CPROF_FDF_NONBLOCK)
+		f |= CPROF_FDF_NB_KNOWN;
+	e->flags = on ? (f | flag) : (f & (uint8_t)~flag);
+}
+
+void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock)
+{
+	struct cprof_fd *e = cprof_fd_get(fd);
+	if (!e)
+		return;
+	e->type = (uint8_t)type;
+	e->family = (uint16_t)family;
+	e->sotype = (uint8_t)sotype;
+	e->flags = nonblock < 0 ? 0 : (uint8_t)(CPROF_FDF_NB_KNOWN | (nonblock ? CPROF_FDF_NONBLOCK : 0));
+	e->bytes_in = e->bytes_out = e->ops = 0;
+	__atomic_fetch_add(&e->gen, 1, __ATOMIC_RELEASE);
+}
+
+void cprof_fd_copied(int from, int to)
+{
+	struct cprof_fd *s = cprof_fd_peek(from);
+	if (from == to)
+		return;
+	if (s && s->type)
+		cprof_fd_created(to, s->type, s->family, s->sotype,
+			(s->flags & CPROF_FDF_NB_KNOWN) ? (s->flags & CPROF_FDF_NONBLOCK) != 0 : -1);
+	else
+		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);
+}
+
+void cprof_fd_closed(int fd)
+{
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (e && (e->type || e->flags))
+		cprof_fd_created(fd, CPROF_FD_UNKNOWN, 0, 0, -1);
+}
+
+/* ---- labels ---------------------------------------------------------------- */
+
+static void fmt_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+	out[0] = 0;
+	if (!sa || len < sizeof(sa_family_t))
+		return;
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *in = (const void *)sa;
+		if (len >= sizeof *in && inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip))
+			snprintf(out, n, "%s:%u", ip, ntohs(in->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		if (len >= sizeof *in6 && inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip))
+			snprintf(out, n, "[%s]:%u", ip, ntohs(in6->sin6_port));
+		break;
+	}
+	case AF_UNIX: {
+		const struct sockaddr_un *un = (const void *)sa;
+		size_t plen = len > offsetof(struct sockaddr_un, sun_path) ?
+			len - offsetof(struct sockaddr_un, sun_path) : 0;
+		if (plen > sizeof un->sun_path)
+			plen = sizeof un->sun_path;
+		if (plen == 0)
+			break;
+		if (un->sun_path[0] == 0)       /* abstract: "@name" (NULs shown as @) */
+			snprintf(out, n, "@%.*s", (int)(plen - 1), un->sun_path + 1);
+		else
+			snprintf(out, n, "%.*s", (int)strnlen(un->sun_path, plen), un->sun_path);
+		break;
+	}
+	default:
+		snprintf(out, n, "family=%u", sa->sa_family);
+	}
+}
+
+static int anon_type(const char *path)
+{
+	static const struct { const char *name; int type; } kinds[] = {
+		{ "anon_inode:[eventfd]", CPROF_FD_EVENTFD },
+		{ "anon_inode:[eventpoll]", CPROF_FD_EPOLL },
+		{ "anon_inode:[timerfd]", CPROF_FD_TIMERFD },
+		{ "anon_inode:[signalfd]", CPROF_FD_SIGNALFD },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(path, kinds[i].name))
+			return kinds[i].type;
+	return CPROF_FD_ANON;
+}
+
+/* Emits fd_info for fd (guard held by the caller). */
+static void emit_info(int fd, uint8_t origin, const struct sockaddr *peer, socklen_t peer_len)
+{
+	char local[128] = "", remote[128] = "", path[512] = "";
+	struct cprof_fd *e = cprof_fd_get(fd);
+	int type = e && e->type ? e->type : cprof_fd_classify(fd);
+	uint16_t family = 0;
+	uint8_t sotype = 0;
+	if (type == CPROF_FD_UNKNOWN)
+		return;                 /* not an open fd */
+	if (type == CPROF_FD_SOCKET) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			fmt_addr((struct sockaddr *)&ss, len, local, sizeof local);
+		if (peer && peer_len) {
+			fmt_addr(peer, peer_len, remote, sizeof remote);
+		} else {
+			len = sizeof ss;
+			if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+				fmt_addr((struct sockaddr *)&ss, len, remote, sizeof remote);
+		}
+		if (e) {
+			family = e->family;
+			sotype = e->sotype;
+		}
+	} else {
+		char link[32];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, path, sizeof path - 1);
+		path[n > 0 ? n : 0] = 0;
+		if (type == CPROF_FD_ANON || type == CPROF_FD_EVENTFD || type == CPROF_FD_EPOLL ||
+				type == CPROF_FD_TIMERFD || type == CPROF_FD_SIGNALFD) {
+			type = anon_type(path);
+			if (e)
+				e->type = (uint8_t)type;
+		}
+	}
+	/* "-", not "": babeltrace2 2.0.4 shows an empty string field as the
+	 * previous event's value */
+	lttng_ust_tracepoint(cprof, fd_info, fd, (uint8_t)type, origin, family, sotype,
+		local[0] ? local : "-", remote[0] ? remote : "-", path[0] ? path : "-");
+	if (e) {
+		e->info_gen = e->gen;
+		e->info_epoch = cprof_fd_epoch;
+	}
+}
+
+/* ---- epochs ------------------------------------------------------------------ */
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* fd_info for every open fd, counters reset (guard held). */
+static void dump_fds(void)
+{
+	char buf[4096];
+	int dfd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+		O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	for (;;) {
+		long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			int fd = atoi(d->d_name);
+			if (fd == dfd)
+				continue;
+			struct cprof_fd *e = cprof_fd_peek(fd);
+			if (e)
+				e->bytes_in = e->bytes_out = e->ops = 0;
+			emit_info(fd, CPROF_FD_ORIGIN_DUMP, NULL, 0);
+		}
+	}
+	close(dfd);
+}
+
+static void start_epoch(void)
+{
+	int saved = errno;
+	cprof_tls_guard++;
+	__atomic_fetch_add(&cprof_fd_epoch, 1, __ATOMIC_ACQ_REL);
+	if (lttng_ust_tracepoint_enabled(cprof, fd_info))
+		dump_fds();
+	cprof_tls_guard--;
+	errno = saved;
+}
+
+void cprof_fdtable_on_trace_start(void)
+{
+	__atomic_store_n(&cprof_fd_epoch_live, 1, __ATOMIC_RELEASE);
+	start_epoch();
+}
+
+void cprof_fdtable_on_trace_stop(void)
+{
+	__atomic_store_n(&cprof_fd_epoch_live, 0, __ATOMIC_RELEASE);
+}
+
+/* Starts the epoch if the capture has none yet (core.c did not call the
+ * start hook). */
+static void epoch_ensure(void)
+{
+	int live = 0;
+	if (!__atomic_load_n(&cprof_fd_epoch_live, __ATOMIC_ACQUIRE) &&
+			__atomic_compare_exchange_n(&cprof_fd_epoch_live, &live, 1, 0,
+				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		start_epoch();
+}
+
+void cprof_fd_info_ensure(int fd)
+{
+	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, fd_info))
+		return;
+	epoch_ensure();
+	struct cprof_fd *e = cprof_fd_get(fd);
+	if (e && e->info_epoch == cprof_fd_epoch && e->info_gen == e->gen)
+		return;
+	if (e && __atomic_exchange_n(&e->busy, 1, __ATOMIC_ACQUIRE))
+		return;         /* another thread is emitting it right now */
+	int saved = errno;
+	cprof_tls_guard++;
+	emit_info(fd, CPROF_FD_ORIGIN_FIRST_USE, NULL, 0);
+	cprof_tls_guard--;
+	errno = saved;
+	if (e)
+		__atomic_store_n(&e->busy, 0, __ATOMIC_RELEASE);
+}
+
+void cprof_fd_info_emit(int fd, uint8_t origin, const struct sockaddr *peer, socklen_t peer_len)
+{
+	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, fd_info))
+		return;
+	epoch_ensure();
+	int saved = errno;
+	cprof_tls_guard++;
+	emit_info(fd, origin, peer, peer_len);
+	cprof_tls_guard--;
+	errno = saved;
+}
+
+void cprof_fd_close_emit(int fd, uint8_t op, int err, uint64_t in, uint64_t out, uint64_t ops)
+{
+	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, fd_close))
+		return;
+	int saved = errno;
+	cprof_tls_guard++;
+	lttng_ust_do_tracepoint(cprof, fd_close, fd, op, err, in, out, ops);
+	cprof_tls_guard--;
+	errno = saved;
+}

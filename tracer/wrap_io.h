@@ -1,0 +1,162 @@
+/* wrap_io.h: what fdtable.c, wrap_net.c and wrap_sys.c share (not used
+ * elsewhere): the fd table's hot-path lookups, the recording guard, real
+ * function resolution, the monotonic clock and the slow-path emitters.
+ *
+ * The fd table maps an fd to what it is (socket, file, pipe...), whether it
+ * is non-blocking, and per-trace byte counters.  Entries live in chunks of
+ * 1024 allocated with mmap on first use (fds up to 2^20; larger fds are
+ * simply not tracked); hot-path reads are plain loads, races between threads
+ * using the same fd only cost accuracy of a counter. */
+#ifndef CPROF_WRAP_IO_H
+#define CPROF_WRAP_IO_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define IO_EXPORT __attribute__((visibility("default")))
+#define io_likely(x) __builtin_expect(!!(x), 1)
+#define io_unlikely(x) __builtin_expect(!!(x), 0)
+
+#define CPROF_FD_CHUNK_BITS 10
+#define CPROF_FD_CHUNK (1 << CPROF_FD_CHUNK_BITS)
+#define CPROF_FD_CHUNKS 1024                 /* fds 0 .. 2^20-1 */
+
+/* entry flags */
+#define CPROF_FDF_NB_KNOWN 1    /* FDF_NONBLOCK is valid */
+#define CPROF_FDF_NONBLOCK 2    /* O_NONBLOCK set on the open file description */
+#define CPROF_FDF_NO_PROBE 4    /* SO_RCVLOWAT > 1: no MSG_DONTWAIT read probe */
+
+struct cprof_fd {
+	volatile uint8_t type;          /* enum cprof_fd_type; UNKNOWN = classify */
+	volatile uint8_t flags;         /* CPROF_FDF_* */
+	volatile uint8_t sotype;        /* SOCK_* for sockets */
+	volatile uint8_t busy;          /* fd_info emission in progress */
+	volatile uint16_t family;       /* AF_* for sockets */
+	uint16_t unused;
+	volatile uint32_t gen;          /* bumped at each (re)assignment of the fd */
+	volatile uint32_t info_gen;     /* fd_info emitted for (info_gen, info_epoch) */
+	volatile uint32_t info_epoch;
+	uint32_t unused2;
+	volatile uint64_t bytes_in, bytes_out, ops;   /* while tracing, this epoch */
+};
+
+extern struct cprof_fd *cprof_fd_chunks[CPROF_FD_CHUNKS];  /* owned; never freed */
+extern volatile uint32_t cprof_fd_epoch;     /* current trace epoch (0: none yet) */
+extern volatile int cprof_fd_epoch_live;     /* the epoch belongs to the running capture */
+extern uint64_t cprof_span_min_ns;           /* CPROF_SYSCALL_MIN_US */
+
+static inline int cprof_io_recording(void)
+{
+	return !cprof_tls_guard && !cprof_tls_ignored;
+}
+
+static inline uint64_t cprof_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The entry of fd if its chunk exists, else NULL (no allocation). */
+static inline struct cprof_fd *cprof_fd_peek(int fd)
+{
+	if (io_unlikely((unsigned)fd >= CPROF_FD_CHUNK * CPROF_FD_CHUNKS))
+		return 0;
+	struct cprof_fd *c = cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
+	return c ? &c[fd & (CPROF_FD_CHUNK - 1)] : 0;
+}
+
+/* The entry of fd, allocating its chunk; NULL if fd is out of range or
+ * memory is short. */
+struct cprof_fd *cprof_fd_get(int fd) CPROF_HIDDEN;
+/* Fills type/family/sotype (fstat, getsockopt) and returns the type. */
+int cprof_fd_classify(int fd) CPROF_HIDDEN __attribute__((noinline));
+/* Non-zero if fd is known or found (fcntl) to be non-blocking. */
+int cprof_fd_nonblocking(int fd) CPROF_HIDDEN;
+
+/* The fd's type, classified on first use. */
+static inline int cprof_fd_type(int fd)
+{
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (io_likely(e && e->type))
+		return e->type;
+	return cprof_fd_classify(fd);
+}
+
+/* Table updates, called by the wrappers that create, copy or close fds
+ * (always, traced or not; errno preserved). */
+void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock) CPROF_HIDDEN;
+void cprof_fd_copied(int from, int to) CPROF_HIDDEN;
+void cprof_fd_closed(int fd) CPROF_HIDDEN;
+void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
+
+/* While tracing: count bytes moved on a socket (blocking or not). */
+static inline void cprof_fd_count(int fd, int64_t in, int64_t out)
+{
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (e) {
+		/* plain load + store: no lock prefix on the hot path */
+		if (in > 0)
+			e->bytes_in += (uint64_t)in;
+		if (out > 0)
+			e->bytes_out += (uint64_t)out;
+		e->ops++;
+	}
+}
+
+/* Slow paths (tracing only; errno preserved). */
+/* Emits cprof:fd_info for fd unless already done for this fd and epoch;
+ * starts the epoch (fd dump) if the capture has none yet. */
+void cprof_fd_info_ensure(int fd) CPROF_HIDDEN __attribute__((noinline));
+/* Emits cprof:fd_info now (accept/connect), with the peer when known. */
+void cprof_fd_info_emit(int fd, uint8_t origin, const struct sockaddr *peer,
+		socklen_t peer_len) CPROF_HIDDEN;
+/* Emits cprof:fd_close for a socket with its counters (read before the
+ * entry was reset). */
+void cprof_fd_close_emit(int fd, uint8_t op, int err, uint64_t in, uint64_t out, uint64_t ops)
+	CPROF_HIDDEN;
+
+/* A wait recorded as block_begin ... net_end/syscall_end ... block_end. */
+struct cprof_io_wait {
+	uint64_t t0;            /* CLOCK_MONOTONIC at begin */
+	uint8_t kind;           /* enum cprof_wait_kind */
+	uint64_t obj;
+};
+void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj) CPROF_HIDDEN
+	__attribute__((noinline));
+/* result < 0: err is the errno (or the returned error number). */
+void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t result, int err,
+		const int32_t *fds, int nfds) CPROF_HIDDEN __attribute__((noinline));
+void cprof_sys_wait_end(struct cprof_io_wait *w, int nr, const char *name, int64_t result,
+		int err) CPROF_HIDDEN __attribute__((noinline));
+
+/* A syscall timed only while tracing, emitted if it took cprof_span_min_ns. */
+static inline uint64_t cprof_span_start(void)
+{
+	return io_unlikely(cprof_tracing) ? cprof_mono_ns() : 0;
+}
+void cprof_span_emit(int nr, const char *name, int fd, int64_t result, int err, uint64_t dur)
+	CPROF_HIDDEN __attribute__((noinline));
+static inline void cprof_span_end(uint64_t t0, int nr, const char *name, int fd, int64_t result)
+{
+	if (io_unlikely(t0)) {
+		uint64_t d = cprof_mono_ns() - t0;
+		if (d >= cprof_span_min_ns)
+			cprof_span_emit(nr, name, fd, result, result < 0 ? errno : 0, d);
+	}
+}
+
+/* dlsym(RTLD_NEXT, name), logging once per missing function. */
+void *cprof_io_resolve(const char *name) CPROF_HIDDEN;
+
+/* Real functions: declare with IO_REAL_DECL(name), call through IO_REAL(name)
+ * (NULL only if libc lacks it: the wrapper then fails with ENOSYS). */
+#define IO_REAL_DECL(name) static __typeof__(name) *real_##name
+#define IO_REAL(name) (io_likely(real_##name != 0) ? real_##name : \
+	(real_##name = (__typeof__(real_##name))cprof_io_resolve(#name)))
+
+#endif

@@ -1,0 +1,979 @@
+/* wrap_net.c: the interposed socket calls (and read/write family, which
+ * serve sockets and files alike), plus the calls that create, copy or
+ * close fds so the fd table stays current.
+ *
+ * What is a network wait (tracer/EVENTS.md): like Go's netpoller, a socket
+ * call is first tried without blocking (MSG_DONTWAIT, or a zero-timeout
+ * poll); only when that says "would block" on a blocking fd is the wait
+ * recorded - cprof:block_begin(kind NET_*, obj = fd, stack) before the real
+ * blocking call, cprof:net_end + cprof:block_end after.  Calls that find data
+ * ready, non-blocking fds and EAGAIN answers record nothing (their bytes are
+ * counted per socket while tracing and reported by cprof:fd_close).  When no
+ * capture runs, a socket call only marks the thread's wait (so the status
+ * dump at trace start shows threads blocked in the network) and never
+ * probes.  Return values and errno are the real calls'. */
+/* The wrappers define the plain symbols (open, pread...) and the *64 ones
+ * side by side: no LFS redirection, no fortify inlines here. */
+#undef _FILE_OFFSET_BITS
+#undef _FORTIFY_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "wrap_io.h"
+
+IO_REAL_DECL(read);
+IO_REAL_DECL(readv);
+IO_REAL_DECL(write);
+IO_REAL_DECL(writev);
+IO_REAL_DECL(recv);
+IO_REAL_DECL(recvfrom);
+IO_REAL_DECL(recvmsg);
+IO_REAL_DECL(recvmmsg);
+IO_REAL_DECL(send);
+IO_REAL_DECL(sendto);
+IO_REAL_DECL(sendmsg);
+IO_REAL_DECL(sendmmsg);
+IO_REAL_DECL(accept);
+IO_REAL_DECL(accept4);
+IO_REAL_DECL(connect);
+IO_REAL_DECL(poll);
+IO_REAL_DECL(ppoll);
+IO_REAL_DECL(select);
+IO_REAL_DECL(pselect);
+IO_REAL_DECL(epoll_wait);
+IO_REAL_DECL(epoll_pwait);
+IO_REAL_DECL(close);
+IO_REAL_DECL(socket);
+IO_REAL_DECL(socketpair);
+IO_REAL_DECL(pipe);
+IO_REAL_DECL(pipe2);
+IO_REAL_DECL(dup);
+IO_REAL_DECL(dup2);
+IO_REAL_DECL(dup3);
+IO_REAL_DECL(setsockopt);
+static int (*real_fcntl)(int, int, ...);
+static int (*real_fcntl64)(int, int, ...);
+static int (*real_ioctl)(int, unsigned long, ...);
+static ssize_t (*real___read_chk)(int, void *, size_t, size_t);
+static ssize_t (*real___recv_chk)(int, void *, size_t, size_t, int);
+static ssize_t (*real___recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *,
+	socklen_t *);
+static int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
+static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
+	const sigset_t *, size_t);
+
+#define NOSYS_IF_MISSING(name, ret) \
+	do { if (io_unlikely(!IO_REAL(name))) { errno = ENOSYS; return ret; } } while (0)
+
+#define MAX_POLL_FDS 16         /* fds listed in a net_end */
+#define MAX_IOV_COPY 64         /* vectored writes resumed after a partial probe */
+
+/* ---- one socket read or write -------------------------------------------- */
+
+struct io_call {
+	uint8_t op;                     /* enum cprof_net_op */
+	int fd;
+	void *buf;                      /* read recv recvfrom write send sendto */
+	size_t len;
+	int flags;                      /* recv/send flags */
+	struct sockaddr *from;          /* recvfrom */
+	socklen_t *fromlen;
+	const struct sockaddr *to;      /* sendto */
+	socklen_t tolen;
+	const struct iovec *iov;        /* readv writev */
+	int iovcnt;
+	struct msghdr *msg;             /* recvmsg sendmsg (borrowed from the caller) */
+	struct mmsghdr *mmsg;           /* recvmmsg sendmmsg */
+	unsigned vlen;
+	struct timespec *tmo;           /* recvmmsg */
+};
+
+static int is_input(uint8_t op)
+{
+	return op <= CPROF_NET_RECVMMSG;
+}
+
+/* The call exactly as the program made it. */
+static ssize_t call_real(const struct io_call *c)
+{
+	switch (c->op) {
+	case CPROF_NET_READ: return real_read(c->fd, c->buf, c->len);
+	case CPROF_NET_READV: return real_readv(c->fd, c->iov, c->iovcnt);
+	case CPROF_NET_RECV: return real_recv(c->fd, c->buf, c->len, c->flags);
+	case CPROF_NET_RECVFROM:
+		return real_recvfrom(c->fd, c->buf, c->len, c->flags, c->from, c->fromlen);
+	case CPROF_NET_RECVMSG: return real_recvmsg(c->fd, c->msg, c->flags);
+	case CPROF_NET_RECVMMSG: return real_recvmmsg(c->fd, c->mmsg, c->vlen, c->flags, c->tmo);
+	case CPROF_NET_WRITE: return real_write(c->fd, c->buf, c->len);
+	case CPROF_NET_WRITEV: return real_writev(c->fd, c->iov, c->iovcnt);
+	case CPROF_NET_SEND: return real_send(c->fd, c->buf, c->len, c->flags);
+	case CPROF_NET_SENDTO: return real_sendto(c->fd, c->buf, c->len, c->flags, c->to, c->tolen);
+	case CPROF_NET_SENDMSG: return real_sendmsg(c->fd, c->msg, c->flags);
+	case CPROF_NET_SENDMMSG: return real_sendmmsg(c->fd, c->mmsg, c->vlen, c->flags);
+	default: errno = ENOSYS; return -1;
+	}
+}
+
+/* The same call without blocking (MSG_DONTWAIT: the fd's flags are not
+ * touched); read/readv/write/writev on a socket are recv/recvmsg/send/sendmsg
+ * with no flags (send(2), recv(2)). */
+static ssize_t call_probe(const struct io_call *c)
+{
+	struct msghdr m;
+	switch (c->op) {
+	case CPROF_NET_READ:
+		return IO_REAL(recv) ? real_recv(c->fd, c->buf, c->len, MSG_DONTWAIT) : -1;
+	case CPROF_NET_RECV:
+		return real_recv(c->fd, c->buf, c->len, c->flags | MSG_DONTWAIT);
+	case CPROF_NET_RECVFROM:
+		return real_recvfrom(c->fd, c->buf, c->len, c->flags | MSG_DONTWAIT, c->from,
+			c->fromlen);
+	case CPROF_NET_READV:
+		memset(&m, 0, sizeof m);
+		m.msg_iov = (struct iovec *)c->iov;
+		m.msg_iovlen = (size_t)c->iovcnt;
+		return IO_REAL(recvmsg) ? real_recvmsg(c->fd, &m, MSG_DONTWAIT) : -1;
+	case CPROF_NET_RECVMSG:
+		return real_recvmsg(c->fd, c->msg, c->flags | MSG_DONTWAIT);
+	case CPROF_NET_WRITE:
+		return IO_REAL(send) ? real_send(c->fd, c->buf, c->len, MSG_DONTWAIT) : -1;
+	case CPROF_NET_SEND:
+		return real_send(c->fd, c->buf, c->len, c->flags | MSG_DONTWAIT);
+	case CPROF_NET_SENDTO:
+		return real_sendto(c->fd, c->buf, c->len, c->flags | MSG_DONTWAIT, c->to, c->tolen);
+	case CPROF_NET_WRITEV:
+		memset(&m, 0, sizeof m);
+		m.msg_iov = (struct iovec *)c->iov;
+		m.msg_iovlen = (size_t)c->iovcnt;
+		return IO_REAL(sendmsg) ? real_sendmsg(c->fd, &m, MSG_DONTWAIT) : -1;
+	case CPROF_NET_SENDMSG:
+		return real_sendmsg(c->fd, c->msg, c->flags | MSG_DONTWAIT);
+	default: errno = ENOSYS; return -1;
+	}
+}
+
+static size_t iov_total(const struct iovec *iov, size_t n)
+{
+	size_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+/* The rest of a stream write after the probe sent `done` bytes: the blocking
+ * call the program would have been in. */
+static ssize_t call_rest(const struct io_call *c, size_t done)
+{
+	if (!done)
+		return call_real(c);
+	switch (c->op) {
+	case CPROF_NET_WRITE:
+		return real_write(c->fd, (const char *)c->buf + done, c->len - done);
+	case CPROF_NET_SEND:
+		return real_send(c->fd, (const char *)c->buf + done, c->len - done, c->flags);
+	case CPROF_NET_SENDTO:
+		return real_sendto(c->fd, (const char *)c->buf + done, c->len - done, c->flags,
+			c->to, c->tolen);
+	case CPROF_NET_WRITEV:
+	case CPROF_NET_SENDMSG: {
+		const struct iovec *iov = c->op == CPROF_NET_WRITEV ? c->iov : c->msg->msg_iov;
+		size_t n = c->op == CPROF_NET_WRITEV ? (size_t)c->iovcnt : c->msg->msg_iovlen;
+		struct iovec rest[MAX_IOV_COPY];
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (done >= iov[i].iov_len) {
+				done -= iov[i].iov_len;
+				continue;
+			}
+			rest[k].iov_base = (char *)iov[i].iov_base + done;
+			rest[k].iov_len = iov[i].iov_len - done;
+			done = 0;
+			k++;
+		}
+		if (c->op == CPROF_NET_WRITEV)
+			return real_writev(c->fd, rest, (int)k);
+		struct msghdr m = *c->msg;
+		m.msg_iov = rest;
+		m.msg_iovlen = k;
+		m.msg_control = NULL;   /* ancillary data went with the first part */
+		m.msg_controllen = 0;
+		return real_sendmsg(c->fd, &m, c->flags);
+	}
+	default:
+		errno = ENOSYS;
+		return -1;
+	}
+}
+
+static size_t call_len(const struct io_call *c)
+{
+	switch (c->op) {
+	case CPROF_NET_WRITEV: return iov_total(c->iov, (size_t)c->iovcnt);
+	case CPROF_NET_SENDMSG: return iov_total(c->msg->msg_iov, c->msg->msg_iovlen);
+	default: return c->len;
+	}
+}
+
+static void count(const struct io_call *c, ssize_t r)
+{
+	if (r <= 0 || !cprof_tracing)
+		return;
+	if (c->op == CPROF_NET_RECVMMSG || c->op == CPROF_NET_SENDMMSG) {
+		int64_t b = 0;
+		for (ssize_t i = 0; i < r; i++)
+			b += c->mmsg[i].msg_len;
+		cprof_fd_count(c->fd, is_input(c->op) ? b : 0, is_input(c->op) ? 0 : b);
+	} else {
+		cprof_fd_count(c->fd, is_input(c->op) ? r : 0, is_input(c->op) ? 0 : r);
+	}
+}
+
+/* Records the real call as a wait (the probe said it would block). */
+static ssize_t call_as_wait(const struct io_call *c, size_t done, int entry_errno)
+{
+	struct cprof_io_wait w;
+	uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+	cprof_fd_info_ensure(c->fd);
+	errno = entry_errno;
+	cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
+	ssize_t r = call_rest(c, done);
+	int err = r < 0 ? errno : 0;
+	if (done) {
+		/* what the one blocking call would have returned: the bytes sent
+		 * before an error or a signal */
+		if (r < 0) {
+			r = (ssize_t)done;
+			errno = entry_errno;
+		} else {
+			r += (ssize_t)done;
+		}
+	}
+	count(c, r);
+	cprof_net_wait_end(&w, c->op, c->fd, r, err, NULL, 0);
+	if (r < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+		/* non-blocking after all (set behind our back), or SO_*TIMEO */
+		cprof_fd_nonblocking(c->fd);
+		errno = err;
+	}
+	return r;
+}
+
+/* Waits with a zero-timeout poll first: for calls a MSG_DONTWAIT probe would
+ * change (MSG_WAITALL, SO_RCVLOWAT, mmsg batches, long iovecs). */
+static ssize_t call_poll_probe(const struct io_call *c, int entry_errno)
+{
+	struct pollfd p = { .fd = c->fd, .events = is_input(c->op) ? POLLIN : POLLOUT };
+	if (IO_REAL(poll) && real_poll(&p, 1, 0) != 0) {
+		errno = entry_errno;
+		ssize_t r = call_real(c);
+		count(c, r);
+		return r;
+	}
+	return call_as_wait(c, 0, entry_errno);
+}
+
+static ssize_t sock_io(const struct io_call *c)
+{
+	int entry_errno = errno;
+	struct cprof_fd *e = cprof_fd_peek(c->fd);
+	int nonblock = (c->flags & MSG_DONTWAIT) ||
+		(e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
+			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK));
+	if (nonblock) {
+		ssize_t r = call_real(c);
+		count(c, r);
+		return r;
+	}
+	if (!cprof_tracing) {
+		/* mark the wait for a status dump, do not probe */
+		if (io_unlikely(cprof_fd_epoch_live))
+			cprof_fd_epoch_live = 0;
+		struct cprof_io_wait w;
+		uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+		cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
+		ssize_t r = call_real(c);
+		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
+		return r;
+	}
+	if (c->op == CPROF_NET_RECVMMSG || c->op == CPROF_NET_SENDMMSG ||
+			(c->flags & (MSG_WAITALL | MSG_ERRQUEUE)) || (e && (e->flags & CPROF_FDF_NO_PROBE)) ||
+			(c->op == CPROF_NET_WRITEV && c->iovcnt > MAX_IOV_COPY) ||
+			((c->op == CPROF_NET_SENDMSG || c->op == CPROF_NET_RECVMSG) &&
+				c->msg->msg_iovlen > MAX_IOV_COPY)) {
+		if (c->flags & MSG_ERRQUEUE) {  /* never blocks */
+			ssize_t r = call_real(c);
+			count(c, r);
+			return r;
+		}
+		return call_poll_probe(c, entry_errno);
+	}
+	ssize_t r = call_probe(c);
+	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return r;               /* a real error, same as the real call's */
+	size_t done = 0;
+	if (r >= 0) {
+		if (is_input(c->op) || (size_t)r >= call_len(c) || (e && e->sotype != SOCK_STREAM)) {
+			count(c, r);
+			return r;       /* data was ready / all sent */
+		}
+		done = (size_t)r;       /* partial stream write: the rest blocks */
+	}
+	if (cprof_fd_nonblocking(c->fd)) {
+		if (done) {
+			count(c, r);
+			errno = entry_errno;
+		}
+		return r;               /* the real call would have said the same */
+	}
+	return call_as_wait(c, done, entry_errno);
+}
+
+static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
+{
+	if (cprof_fd_type(c->fd) == CPROF_FD_SOCKET)
+		return sock_io(c);
+	uint64_t t0 = cprof_span_start();
+	ssize_t r = call_real(c);
+	cprof_span_end(t0, nr, name, c->fd, r);
+	return r;
+}
+
+/* ---- read/write family ---------------------------------------------------- */
+
+static ssize_t do_read(int fd, void *buf, size_t n)
+{
+	NOSYS_IF_MISSING(read, -1);
+	if (!cprof_io_recording())
+		return real_read(fd, buf, n);
+	struct io_call c = { .op = CPROF_NET_READ, .fd = fd, .buf = buf, .len = n };
+	return io_dispatch(&c, SYS_read, "read");
+}
+
+IO_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	return do_read(fd, buf, n);
+}
+
+IO_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen) {       /* let glibc report the overflow */
+		if (!real___read_chk)
+			real___read_chk = cprof_io_resolve("__read_chk");
+		if (real___read_chk)
+			return real___read_chk(fd, buf, n, buflen);
+		__builtin_trap();
+	}
+	return do_read(fd, buf, n);
+}
+
+IO_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	NOSYS_IF_MISSING(readv, -1);
+	if (!cprof_io_recording())
+		return real_readv(fd, iov, iovcnt);
+	struct io_call c = { .op = CPROF_NET_READV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
+	return io_dispatch(&c, SYS_readv, "readv");
+}
+
+IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	NOSYS_IF_MISSING(write, -1);
+	if (!cprof_io_recording())
+		return real_write(fd, buf, n);
+	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
+	return io_dispatch(&c, SYS_write, "write");
+}
+
+IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	NOSYS_IF_MISSING(writev, -1);
+	if (!cprof_io_recording())
+		return real_writev(fd, iov, iovcnt);
+	struct io_call c = { .op = CPROF_NET_WRITEV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
+	return io_dispatch(&c, SYS_writev, "writev");
+}
+
+/* ---- socket-only calls ------------------------------------------------------ */
+
+static ssize_t do_recv(int fd, void *buf, size_t n, int flags)
+{
+	NOSYS_IF_MISSING(recv, -1);
+	if (!cprof_io_recording())
+		return real_recv(fd, buf, n, flags);
+	struct io_call c = { .op = CPROF_NET_RECV, .fd = fd, .buf = buf, .len = n, .flags = flags };
+	return sock_io(&c);
+}
+
+IO_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	return do_recv(fd, buf, n, flags);
+}
+
+IO_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	if (n > buflen) {
+		if (!real___recv_chk)
+			real___recv_chk = cprof_io_resolve("__recv_chk");
+		if (real___recv_chk)
+			return real___recv_chk(fd, buf, n, buflen, flags);
+		__builtin_trap();
+	}
+	return do_recv(fd, buf, n, flags);
+}
+
+static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+		socklen_t *fromlen)
+{
+	NOSYS_IF_MISSING(recvfrom, -1);
+	if (!cprof_io_recording())
+		return real_recvfrom(fd, buf, n, flags, from, fromlen);
+	struct io_call c = { .op = CPROF_NET_RECVFROM, .fd = fd, .buf = buf, .len = n,
+		.flags = flags, .from = from, .fromlen = fromlen };
+	return sock_io(&c);
+}
+
+/* _GNU_SOURCE declares the sockaddr arguments as transparent unions */
+IO_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG from,
+		socklen_t *fromlen)
+{
+	return do_recvfrom(fd, buf, n, flags, from.__sockaddr__, fromlen);
+}
+
+IO_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+		struct sockaddr *from, socklen_t *fromlen)
+{
+	if (n > buflen) {
+		if (!real___recvfrom_chk)
+			real___recvfrom_chk = cprof_io_resolve("__recvfrom_chk");
+		if (real___recvfrom_chk)
+			return real___recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
+		__builtin_trap();
+	}
+	return do_recvfrom(fd, buf, n, flags, from, fromlen);
+}
+
+IO_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	NOSYS_IF_MISSING(recvmsg, -1);
+	if (!cprof_io_recording() || !msg)
+		return real_recvmsg(fd, msg, flags);
+	struct io_call c = { .op = CPROF_NET_RECVMSG, .fd = fd, .msg = msg, .flags = flags };
+	ssize_t r = sock_io(&c);
+	if (r >= 0 && msg->msg_control && msg->msg_controllen) {
+		/* fds passed with SCM_RIGHTS: unknown until first use */
+		int saved = errno;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+				int *fds = (int *)CMSG_DATA(cm);
+				size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t i = 0; i < n; i++)
+					cprof_fd_created(fds[i], CPROF_FD_UNKNOWN, 0, 0, -1);
+			}
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
+		struct timespec *tmo)
+{
+	NOSYS_IF_MISSING(recvmmsg, -1);
+	if (!cprof_io_recording())
+		return real_recvmmsg(fd, vec, vlen, flags, tmo);
+	struct io_call c = { .op = CPROF_NET_RECVMMSG, .fd = fd, .mmsg = vec, .vlen = vlen,
+		.flags = flags, .tmo = tmo };
+	return (int)sock_io(&c);
+}
+
+IO_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	NOSYS_IF_MISSING(send, -1);
+	if (!cprof_io_recording())
+		return real_send(fd, buf, n, flags);
+	struct io_call c = { .op = CPROF_NET_SEND, .fd = fd, .buf = (void *)buf, .len = n,
+		.flags = flags };
+	return sock_io(&c);
+}
+
+IO_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+		__CONST_SOCKADDR_ARG to_arg, socklen_t tolen)
+{
+	const struct sockaddr *to = to_arg.__sockaddr__;
+	NOSYS_IF_MISSING(sendto, -1);
+	if (!cprof_io_recording())
+		return real_sendto(fd, buf, n, flags, to, tolen);
+	struct io_call c = { .op = CPROF_NET_SENDTO, .fd = fd, .buf = (void *)buf, .len = n,
+		.flags = flags, .to = to, .tolen = tolen };
+	return sock_io(&c);
+}
+
+IO_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	NOSYS_IF_MISSING(sendmsg, -1);
+	if (!cprof_io_recording() || !msg)
+		return real_sendmsg(fd, msg, flags);
+	struct io_call c = { .op = CPROF_NET_SENDMSG, .fd = fd, .msg = (struct msghdr *)msg,
+		.flags = flags };
+	return sock_io(&c);
+}
+
+IO_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	NOSYS_IF_MISSING(sendmmsg, -1);
+	if (!cprof_io_recording())
+		return real_sendmmsg(fd, vec, vlen, flags);
+	struct io_call c = { .op = CPROF_NET_SENDMMSG, .fd = fd, .mmsg = vec, .vlen = vlen,
+		.flags = flags };
+	return (int)sock_io(&c);
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+static int do_accept(uint8_t op, int fd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+	struct cprof_io_wait w;
+	int waited = 0, entry_errno = errno, r;
+	if (cprof_fd_type(fd) == CPROF_FD_SOCKET && !cprof_fd_nonblocking(fd)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (!cprof_tracing || !IO_REAL(poll) || real_poll(&p, 1, 0) == 0) {
+			cprof_fd_info_ensure(fd);
+			errno = entry_errno;
+			cprof_io_wait_begin(&w, CPROF_WAIT_NET_ACCEPT, (uint64_t)fd);
+			waited = 1;
+		}
+	}
+	r = op == CPROF_NET_ACCEPT ? real_accept(fd, addr, alen) : real_accept4(fd, addr, alen, flags);
+	int err = r < 0 ? errno : 0;
+	if (r >= 0) {
+		struct cprof_fd *l = cprof_fd_peek(fd);
+		cprof_fd_created(r, CPROF_FD_SOCKET, l ? l->family : 0, l ? l->sotype : 0,
+			(flags & SOCK_NONBLOCK) != 0);
+		if (cprof_tracing)
+			cprof_fd_info_emit(r, CPROF_FD_ORIGIN_ACCEPT, addr, addr && alen ? *alen : 0);
+	}
+	if (waited)
+		cprof_net_wait_end(&w, op, fd, r, err, NULL, 0);
+	if (r < 0)
+		errno = err;
+	return r;
+}
+
+IO_EXPORT int accept(int fd, __SOCKADDR_ARG addr_arg, socklen_t *alen)
+{
+	struct sockaddr *addr = addr_arg.__sockaddr__;
+	NOSYS_IF_MISSING(accept, -1);
+	if (!cprof_io_recording()) {
+		int r = real_accept(fd, addr, alen);
+		if (r >= 0)
+			cprof_fd_created(r, CPROF_FD_UNKNOWN, 0, 0, -1);
+		return r;
+	}
+	return do_accept(CPROF_NET_ACCEPT, fd, addr, alen, 0);
+}
+
+IO_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *alen, int flags)
+{
+	struct sockaddr *addr = addr_arg.__sockaddr__;
+	NOSYS_IF_MISSING(accept4, -1);
+	if (!cprof_io_recording()) {
+		int r = real_accept4(fd, addr, alen, flags);
+		if (r >= 0)
+			cprof_fd_created(r, CPROF_FD_UNKNOWN, 0, 0, -1);
+		return r;
+	}
+	return do_accept(CPROF_NET_ACCEPT4, fd, addr, alen, flags);
+}
+
+IO_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
+{
+	const struct sockaddr *addr = addr_arg.__sockaddr__;
+	NOSYS_IF_MISSING(connect, -1);
+	if (!cprof_io_recording())
+		return real_connect(fd, addr, len);
+	struct cprof_io_wait w;
+	int waited = 0, entry_errno = errno;
+	if (cprof_fd_type(fd) == CPROF_FD_SOCKET) {
+		struct cprof_fd *e = cprof_fd_peek(fd);
+		int stream = e && (e->sotype == SOCK_STREAM || e->sotype == SOCK_SEQPACKET);
+		if (stream && !cprof_fd_nonblocking(fd)) {
+			cprof_fd_info_ensure(fd);
+			errno = entry_errno;
+			cprof_io_wait_begin(&w, CPROF_WAIT_NET_CONNECT, (uint64_t)fd);
+			waited = 1;
+		}
+	}
+	int r = real_connect(fd, addr, len);
+	int err = r < 0 ? errno : 0;
+	if (cprof_tracing)
+		cprof_fd_info_emit(fd, CPROF_FD_ORIGIN_CONNECT, addr, len);
+	if (waited)
+		cprof_net_wait_end(&w, CPROF_NET_CONNECT, fd, r, err, NULL, 0);
+	if (r < 0)
+		errno = err;
+	return r;
+}
+
+IO_EXPORT int close(int fd)
+{
+	NOSYS_IF_MISSING(close, -1);
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (e && e->type == CPROF_FD_SOCKET && cprof_tracing && cprof_io_recording()) {
+		cprof_fd_info_ensure(fd);
+		uint64_t in = e->bytes_in, out = e->bytes_out, ops = e->ops;
+		/* reset before the number can be reused by another thread */
+		cprof_fd_closed(fd);
+		int r = real_close(fd);
+		cprof_fd_close_emit(fd, CPROF_NET_CLOSE, r < 0 ? errno : 0, in, out, ops);
+		return r;
+	}
+	cprof_fd_closed(fd);
+	return real_close(fd);
+}
+
+/* ---- fd creation and copies (table upkeep only) ----------------------------- */
+
+IO_EXPORT int socket(int domain, int type, int protocol)
+{
+	NOSYS_IF_MISSING(socket, -1);
+	int r = real_socket(domain, type, protocol);
+	if (r >= 0)
+		cprof_fd_created(r, CPROF_FD_SOCKET, domain, type & 0xf, (type & SOCK_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	NOSYS_IF_MISSING(socketpair, -1);
+	int r = real_socketpair(domain, type, protocol, sv);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(sv[i], CPROF_FD_SOCKET, domain, type & 0xf,
+				(type & SOCK_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int pipe(int fds[2])
+{
+	NOSYS_IF_MISSING(pipe, -1);
+	int r = real_pipe(fds);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, 0);
+	return r;
+}
+
+IO_EXPORT int pipe2(int fds[2], int flags)
+{
+	NOSYS_IF_MISSING(pipe2, -1);
+	int r = real_pipe2(fds, flags);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, (flags & O_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int dup(int fd)
+{
+	NOSYS_IF_MISSING(dup, -1);
+	int r = real_dup(fd);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+IO_EXPORT int dup2(int fd, int fd2)
+{
+	NOSYS_IF_MISSING(dup2, -1);
+	int r = real_dup2(fd, fd2);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+IO_EXPORT int dup3(int fd, int fd2, int flags)
+{
+	NOSYS_IF_MISSING(dup3, -1);
+	int r = real_dup3(fd, fd2, flags);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+static void fcntl_track(int fd, int cmd, long arg, int r)
+{
+	if (r < 0)
+		return;
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		cprof_fd_copied(fd, r);
+	else if (cmd == F_SETFL)
+		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, (arg & O_NONBLOCK) != 0);
+}
+
+/* Variadic: like glibc, the third argument is passed on as a pointer-sized
+ * value whatever the command. */
+IO_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl && !(real_fcntl = cprof_io_resolve("fcntl"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_fcntl(fd, cmd, arg);
+	if (r >= 0) {
+		int saved = errno;
+		fcntl_track(fd, cmd, (long)arg, r);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl64 && !(real_fcntl64 = cprof_io_resolve("fcntl64"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_fcntl64(fd, cmd, arg);
+	if (r >= 0) {
+		int saved = errno;
+		fcntl_track(fd, cmd, (long)arg, r);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_ioctl && !(real_ioctl = cprof_io_resolve("ioctl"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_ioctl(fd, req, arg);
+	if (r == 0 && req == FIONBIO && arg) {
+		int saved = errno;
+		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, *(const int *)arg != 0);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	NOSYS_IF_MISSING(setsockopt, -1);
+	int r = real_setsockopt(fd, level, name, val, len);
+	if (r == 0 && level == SOL_SOCKET && name == SO_RCVLOWAT && val && len >= sizeof(int)) {
+		int saved = errno;
+		cprof_fd_set_flag(fd, CPROF_FDF_NO_PROBE, *(const int *)val > 1);
+		errno = saved;
+	}
+	return r;
+}
+
+/* ---- poll family ------------------------------------------------------------ */
+
+/* The wait kind of a poll over these fds: network if any is a socket. */
+static uint8_t poll_kind(const int32_t *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (cprof_fd_type(fds[i]) == CPROF_FD_SOCKET)
+			return CPROF_WAIT_NET_POLL;
+	return CPROF_WAIT_SYSCALL;
+}
+
+static int pollfd_list(const struct pollfd *p, nfds_t n, int32_t *out)
+{
+	int k = 0;
+	for (nfds_t i = 0; i < n && k < MAX_POLL_FDS; i++)
+		if (p[i].fd >= 0)
+			out[k++] = p[i].fd;
+	return k;
+}
+
+static void ensure_infos(const int32_t *fds, int n)
+{
+	if (!cprof_tracing)
+		return;
+	for (int i = 0; i < n; i++)
+		cprof_fd_info_ensure(fds[i]);
+}
+
+/* poll and ppoll: probe with a zero timeout while tracing, then the wait. */
+static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
+		const struct timespec *ts, const sigset_t *mask)
+{
+	int entry_errno = errno;
+	int32_t list[MAX_POLL_FDS];
+	if (cprof_tracing) {
+		static const struct timespec zero = { 0, 0 };
+		int r = op == CPROF_NET_POLL ? real_poll(fds, n, 0) : real_ppoll(fds, n, &zero, mask);
+		if (r != 0)
+			return r;
+		errno = entry_errno;
+	}
+	int k = pollfd_list(fds, n, list);
+	uint8_t kind = n == 0 ? CPROF_WAIT_SLEEP : poll_kind(list, k);
+	struct cprof_io_wait w;
+	ensure_infos(list, k);
+	errno = entry_errno;
+	cprof_io_wait_begin(&w, kind, k ? (uint64_t)list[0] : 0);
+	int r = op == CPROF_NET_POLL ? real_poll(fds, n, timeout_ms) : real_ppoll(fds, n, ts, mask);
+	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
+	return r;
+}
+
+IO_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	NOSYS_IF_MISSING(poll, -1);
+	if (!cprof_io_recording() || timeout == 0)
+		return real_poll(fds, n, timeout);
+	return do_poll(CPROF_NET_POLL, fds, n, timeout, NULL, NULL);
+}
+
+IO_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (fdslen / sizeof *fds < n) {
+		if (!real___poll_chk)
+			real___poll_chk = cprof_io_resolve("__poll_chk");
+		if (real___poll_chk)
+			return real___poll_chk(fds, n, timeout, fdslen);
+		__builtin_trap();
+	}
+	return poll(fds, n, timeout);
+}
+
+IO_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	NOSYS_IF_MISSING(ppoll, -1);
+	if (!cprof_io_recording() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
+		return real_ppoll(fds, n, ts, mask);
+	return do_poll(CPROF_NET_PPOLL, fds, n, 0, ts, mask);
+}
+
+IO_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		const sigset_t *mask, size_t fdslen)
+{
+	if (fdslen / sizeof *fds < n) {
+		if (!real___ppoll_chk)
+			real___ppoll_chk = cprof_io_resolve("__ppoll_chk");
+		if (real___ppoll_chk)
+			return real___ppoll_chk(fds, n, ts, mask, fdslen);
+		__builtin_trap();
+	}
+	return ppoll(fds, n, ts, mask);
+}
+
+/* select and pselect: the sets are in/out, so the probe works on copies. */
+static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+		struct timeval *tv, const struct timespec *ts, const sigset_t *mask)
+{
+	int entry_errno = errno;
+	size_t bytes = nfds > 0 ? (((size_t)nfds + 63) / 64) * 8 : 0;
+	if (bytes > sizeof(fd_set))
+		bytes = sizeof(fd_set);
+	int32_t list[MAX_POLL_FDS];
+	int k = 0;
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE && k < MAX_POLL_FDS; fd++)
+		if ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex)))
+			list[k++] = fd;
+	if (cprof_tracing && k) {
+		fd_set c[3];
+		fd_set *sets[3] = { rd, wr, ex };
+		for (int i = 0; i < 3; i++)
+			if (sets[i])
+				memcpy(&c[i], sets[i], bytes);
+		struct timeval ztv = { 0, 0 };
+		struct timespec zts = { 0, 0 };
+		int r = op == CPROF_NET_SELECT ? real_select(nfds, rd, wr, ex, &ztv) :
+			real_pselect(nfds, rd, wr, ex, &zts, mask);
+		if (r != 0)
+			return r;
+		for (int i = 0; i < 3; i++)
+			if (sets[i])
+				memcpy(sets[i], &c[i], bytes);
+		errno = entry_errno;
+	}
+	uint8_t kind = k == 0 ? CPROF_WAIT_SLEEP : poll_kind(list, k);
+	struct cprof_io_wait w;
+	ensure_infos(list, k);
+	errno = entry_errno;
+	cprof_io_wait_begin(&w, kind, k ? (uint64_t)list[0] : 0);
+	int r = op == CPROF_NET_SELECT ? real_select(nfds, rd, wr, ex, tv) :
+		real_pselect(nfds, rd, wr, ex, ts, mask);
+	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
+	return r;
+}
+
+IO_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+	NOSYS_IF_MISSING(select, -1);
+	if (!cprof_io_recording() || (tv && tv->tv_sec == 0 && tv->tv_usec == 0))
+		return real_select(nfds, rd, wr, ex, tv);
+	return do_select(CPROF_NET_SELECT, nfds, rd, wr, ex, tv, NULL, NULL);
+}
+
+IO_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts,
+		const sigset_t *mask)
+{
+	NOSYS_IF_MISSING(pselect, -1);
+	if (!cprof_io_recording() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
+		return real_pselect(nfds, rd, wr, ex, ts, mask);
+	return do_select(CPROF_NET_PSELECT, nfds, rd, wr, ex, NULL, ts, mask);
+}
+
+static int do_epoll(uint8_t op, int epfd, struct epoll_event *ev, int max, int timeout,
+		const sigset_t *mask)
+{
+	int entry_errno = errno;
+	if (cprof_tracing) {
+		int r = op == CPROF_NET_EPOLL_WAIT ? real_epoll_wait(epfd, ev, max, 0) :
+			real_epoll_pwait(epfd, ev, max, 0, mask);
+		if (r != 0)
+			return r;
+		cprof_fd_info_ensure(epfd);
+		errno = entry_errno;
+	}
+	struct cprof_io_wait w;
+	cprof_io_wait_begin(&w, CPROF_WAIT_NET_POLL, (uint64_t)epfd);
+	int r = op == CPROF_NET_EPOLL_WAIT ? real_epoll_wait(epfd, ev, max, timeout) :
+		real_epoll_pwait(epfd, ev, max, timeout, mask);
+	cprof_net_wait_end(&w, op, epfd, r, r < 0 ? errno : 0, NULL, 0);
+	return r;
+}
+
+IO_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	NOSYS_IF_MISSING(epoll_wait, -1);
+	if (!cprof_io_recording() || timeout == 0)
+		return real_epoll_wait(epfd, ev, max, timeout);
+	return do_epoll(CPROF_NET_EPOLL_WAIT, epfd, ev, max, timeout, NULL);
+}
+
+IO_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+		const sigset_t *mask)
+{
+	NOSYS_IF_MISSING(epoll_pwait, -1);
+	if (!cprof_io_recording() || timeout == 0)
+		return real_epoll_pwait(epfd, ev, max, timeout, mask);
+	return do_epoll(CPROF_NET_EPOLL_PWAIT, epfd, ev, max, timeout, mask);
+}
