@@ -4,9 +4,8 @@
 # stacks, wakers, and the status of a thread blocked since before the trace.
 source "$(dirname "$0")/../lib/harness.sh"
 
-run_app "$B/examples/cprof-example-service" --http 127.0.0.1:0 --port-file "$T/out/port" \
-	>"$T/service.log" 2>&1 &
-BG_PIDS+=($!)
+start_app "$B/examples/cprof-example-service" --http 127.0.0.1:0 --port-file "$T/out/port" \
+	>"$T/service.log" 2>&1
 wait_for_file "$T/out/port" 20 || { cat "$T/service.log" >&2; fail "service did not start"; }
 port=$(cat "$T/out/port")
 sleep 0.3   # let the stuck thread block before the trace starts

@@ -48,11 +48,35 @@ run_app() {
 	fi
 }
 
+# start_app CMD...: run_app in the background; its pid (the app itself, not
+# a subshell) is added to BG_PIDS and stopped at exit.
+start_app() {
+	if [ -n "$APP_USER" ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "${APP_ENV[@]}" "$@" &
+	else
+		"${APP_ENV[@]}" "$@" &
+	fi
+	BG_PIDS+=($!)
+}
+
+# descendants PID: every process below PID (by parent pid, read from ps).
+descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 BG_PIDS=()
 cleanup() {
-	local p
-	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	local p all=()
+	# `run_app ... &` leaves a subshell whose child is the app: stop the
+	# whole tree, not only the pid bash knows.
+	for p in "${BG_PIDS[@]}"; do all+=("$p" $(descendants "$p")); done
+	for p in "${all[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null; done
 	local pidf="$T/home/.lttng/lttng-sessiond.pid"
 	if [ -f "$pidf" ]; then
 		local sp; sp=$(cat "$pidf")
