@@ -319,7 +319,7 @@ int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,
 			resp->type = "application/json; charset=utf-8";
 			resp->disposition = NULL;
 			resp->status = rc == -ENOENT ? 404 : rc == -EINVAL ? 400
-				: rc == -ETIMEDOUT ? 408 : 500;
+				: rc == -ETIMEDOUT ? 408 : rc == -EAGAIN ? 503 : 500;
 			vw_buf_puts(&resp->body, "{\"error\":");
 			vw_json_str(&resp->body, err.msg[0] ? err.msg : "internal error");
 			vw_buf_putc(&resp->body, '}');

@@ -101,23 +101,53 @@ void vw_merger_push(struct vw_merger *m, const struct vw_seg *s)
 
 /* ---- reads ---- */
 
-int vw_code_find(const struct vw_db *db, const char *state, const char *reason)
+static int code_eq(const struct vw_code *c, const char *state, const char *reason)
 {
-	int i;
+	return !strcmp(c->state, state) &&
+	       ((!reason && !c->reason) || (reason && c->reason && !strcmp(reason, c->reason)));
+}
 
-	for (i = 0; i < db->ncodes; i++)
-		if (!strcmp(db->codes[i].state, state ? state : "unknown") &&
-		    ((!reason && !db->codes[i].reason) ||
-		     (reason && db->codes[i].reason && !strcmp(reason, db->codes[i].reason))))
+int vw_code_intern(struct vw_db *db, const char *state, const char *reason)
+{
+	int i, n = vw_ncodes(db), rc = -1;
+
+	if (!state)
+		state = "unknown";
+	for (i = 0; i < n; i++)
+		if (code_eq(&db->codes[i], state, reason))
 			return i;
-	return -1;
+	pthread_mutex_lock(&db->lock);
+	for (i = n; i < db->ncodes; i++)
+		if (code_eq(&db->codes[i], state, reason)) {
+			rc = i;
+			goto out;
+		}
+	if (db->ncodes == VW_MAXCODES)
+		goto out;
+	i = db->ncodes;
+	db->codes[i].state = strdup(state);
+	db->codes[i].reason = reason ? strdup(reason) : NULL;
+	db->codes[i].st = vw_state_index(state);
+	if (!db->codes[i].state || (reason && !db->codes[i].reason)) {
+		free(db->codes[i].state);
+		free(db->codes[i].reason);
+		goto out;
+	}
+	__atomic_store_n(&db->ncodes, i + 1, __ATOMIC_RELEASE);
+	rc = i;
+out:
+	pthread_mutex_unlock(&db->lock);
+	return rc;
 }
 
 int vw_lod_level(const struct vw_db *db, int64_t utid, int shift)
 {
-	int lo = 0, hi = db->ntl - 1, k;
+	int lo = 0, hi, k;
 	uint64_t m;
 
+	if (!vw_ready(db))
+		return -1;
+	hi = db->ntl - 1;
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
 
@@ -138,6 +168,69 @@ int vw_lod_level(const struct vw_db *db, int64_t utid, int shift)
 	return -1;
 }
 
+/* Before the cache exists: the state at each bucket's start, one index
+ * seek per bucket (Trace Compass samples the same way).  Exact at the
+ * pixel level for states longer than a bucket; shorter ones are sampled. */
+static int sample_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t0,
+		       int64_t t1, vw_seg_fn fn, void *ctx, struct vw_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct vw_seg s;
+	int64_t t = t0, res = (int64_t)1 << shift;
+	int rc;
+
+	rc = sqlite3_prepare_v3(c, "SELECT ts, dur, id, state, reason FROM thread_state"
+				" WHERE utid = ?1 AND ts <= ?2 ORDER BY ts DESC LIMIT 1", -1,
+				SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK)
+		return vw_sql_err(c, rc, err, "timeline");
+	memset(&s, 0, sizeof(s));
+	s.cnt = 1;
+	while (t < t1) {
+		sqlite3_bind_int64(st, 1, utid);
+		sqlite3_bind_int64(st, 2, t);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			s.ts = sqlite3_column_int64(st, 0);
+			s.dur = sqlite3_column_int64(st, 1);
+			s.id = sqlite3_column_int64(st, 2);
+			s.code = vw_code_intern(db, (const char *)sqlite3_column_text(st, 3),
+						(const char *)sqlite3_column_text(st, 4));
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW || s.ts + s.dur <= t) {
+			/* Before the thread's first state or after its last: jump to
+			 * its first state after t, if any. */
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				break;
+			rc = SQLITE_DONE;
+			{
+				sqlite3_stmt *nx = NULL;
+				int64_t next = INT64_MAX;
+
+				if (sqlite3_prepare_v2(c, "SELECT min(ts) FROM thread_state WHERE utid = ?1"
+						       " AND ts > ?2", -1, &nx, NULL) == SQLITE_OK) {
+					sqlite3_bind_int64(nx, 1, utid);
+					sqlite3_bind_int64(nx, 2, t);
+					if (sqlite3_step(nx) == SQLITE_ROW &&
+					    sqlite3_column_type(nx, 0) != SQLITE_NULL)
+						next = sqlite3_column_int64(nx, 0);
+				}
+				sqlite3_finalize(nx);
+				if (next == INT64_MAX || next >= t1)
+					break;
+				t = next;
+				continue;
+			}
+		}
+		fn(ctx, &s);
+		/* Next bucket, or the end of this state if it is longer. */
+		t = s.ts + s.dur > (t / res + 1) * res ? s.ts + s.dur : (t / res + 1) * res;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vw_sql_err(c, rc, err, "timeline");
+}
+
 int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t0, int64_t t1,
 		vw_seg_fn fn, void *ctx, struct vw_err *err)
 {
@@ -147,6 +240,15 @@ int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t
 	int rc, i, raw = level < 0 && db->raw_indexed;
 	const char *sql;
 
+	if (!vw_ready(db)) {
+		if (!db->raw_indexed) {
+			vw_err_set(err, "the timeline index is being built");
+			return -EAGAIN;
+		}
+		/* Small windows read every row; large ones sample. */
+		if (shift > 12)
+			return sample_read(db, c, utid, shift, t0, t1, fn, ctx, err);
+	}
 	if (level < 0 && !raw)
 		level = 0;  /* raw copy in the sidecar */
 	if (raw)
@@ -171,13 +273,13 @@ int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t
 		s.dur = sqlite3_column_int64(st, 1);
 		s.id = sqlite3_column_int64(st, 2);
 		if (raw) {
-			s.code = vw_code_find(db, (const char *)sqlite3_column_text(st, 3),
-					      (const char *)sqlite3_column_text(st, 4));
+			s.code = vw_code_intern(db, (const char *)sqlite3_column_text(st, 3),
+						(const char *)sqlite3_column_text(st, 4));
 			s.cnt = 1;
 		} else {
 			s.code = sqlite3_column_int(st, 3);
 			s.cnt = sqlite3_column_int(st, 4);
-			if (s.code < 0 || s.code >= db->ncodes)
+			if (s.code < 0 || s.code >= vw_ncodes(db))
 				s.code = -1;
 			for (i = 0; i < VW_NSTATE && s.cnt > 1; i++)
 				s.sd[i] = sqlite3_column_int64(st, 5 + i);

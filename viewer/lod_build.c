@@ -52,11 +52,17 @@ struct thr {
 	struct lvl lv[NLEV];
 };
 
+struct local_code {
+	char *state, *reason;   /* owned */
+	int code;               /* in db->codes */
+};
+
 struct build {
+	struct vw_db *db;       /* borrowed: codes are interned there */
 	sqlite3 *out;
 	sqlite3_stmt *ins;
-	struct vw_code *codes;  /* owned */
-	int ncodes;
+	struct local_code *lc;  /* owned: lock-free lookups of codes seen */
+	int nlc;
 	struct thr **tab;       /* owned; open addressing by utid */
 	size_t cap, nthr;
 	int pass;               /* 1: count and aggregate, 2: write */
@@ -69,24 +75,26 @@ struct build {
 
 static int code_of(struct build *bd, const char *state, const char *reason)
 {
-	int i;
-	struct vw_code *n;
+	struct local_code *n;
+	int i, code;
 
-	for (i = bd->ncodes - 1; i >= 0; i--)
-		if (!strcmp(bd->codes[i].state, state) &&
-		    ((!reason && !bd->codes[i].reason) ||
-		     (reason && bd->codes[i].reason && !strcmp(reason, bd->codes[i].reason))))
-			return i;
-	n = realloc(bd->codes, (size_t)(bd->ncodes + 1) * sizeof(*n));
-	if (!n)
+	for (i = bd->nlc - 1; i >= 0; i--)
+		if (!strcmp(bd->lc[i].state, state) &&
+		    ((!reason && !bd->lc[i].reason) ||
+		     (reason && bd->lc[i].reason && !strcmp(reason, bd->lc[i].reason))))
+			return bd->lc[i].code;
+	code = vw_code_intern(bd->db, state, reason);
+	n = realloc(bd->lc, (size_t)(bd->nlc + 1) * sizeof(*n));
+	if (code < 0 || !n)
 		return -ENOMEM;
-	bd->codes = n;
-	n[bd->ncodes].state = strdup(state);
-	n[bd->ncodes].reason = reason ? strdup(reason) : NULL;
-	n[bd->ncodes].st = vw_state_index(state);
-	if (!n[bd->ncodes].state || (reason && !n[bd->ncodes].reason))
+	bd->lc = n;
+	n[bd->nlc].state = strdup(state);
+	n[bd->nlc].reason = reason ? strdup(reason) : NULL;
+	n[bd->nlc].code = code;
+	if (!n[bd->nlc].state || (reason && !n[bd->nlc].reason))
 		return -ENOMEM;
-	return bd->ncodes++;
+	bd->nlc++;
+	return code;
 }
 
 static void insert_seg(struct build *bd, int64_t utid, int shift, const struct vw_seg *s)
@@ -276,7 +284,7 @@ static void choose_levels(struct build *bd)
 			if (l->keep)
 				prev = l->count;
 			l->count = 0;
-			vw_merger_init(&l->m, (int64_t)1 << l->shift, 0, bd->codes, emit_level, l);
+			vw_merger_init(&l->m, (int64_t)1 << l->shift, 0, bd->db->codes, emit_level, l);
 		}
 	}
 }
@@ -316,7 +324,7 @@ static const char lod_schema[] =
 	"  cnt INTEGER, total INTEGER, maxdur INTEGER, maxid INTEGER);"
 	"BEGIN;";
 
-static int has_raw_index(sqlite3 *src)
+int vw_has_raw_index(sqlite3 *src)
 {
 	sqlite3_stmt *st = NULL;
 	int found = 0;
@@ -350,6 +358,10 @@ static int scan(struct build *bd, sqlite3 *src, int ordered, int quiet, struct v
 	}
 	while (!bd->rc && !bd->unordered && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
 		row(bd, rd);
+		if ((n & 0xffff) == 0 && __atomic_load_n(&bd->db->cancel, __ATOMIC_RELAXED)) {
+			vw_err_set(err, "cancelled");
+			bd->rc = -ECANCELED;
+		}
 		if (++n % 2000000 == 0 && !quiet)
 			fprintf(stderr, "cprof-trace: indexing the timeline (pass %d): %" PRId64 " states\n",
 				bd->pass, n);
@@ -383,10 +395,10 @@ static int write_tables(struct build *bd, const struct stat *sst, int64_t t0)
 				     "INSERT INTO lod_object VALUES(?,?,?,?,?,?,?)", 3);
 	if (rc || sqlite3_prepare_v2(bd->out, "INSERT INTO lod_code VALUES(?,?,?)", -1, &st, NULL))
 		return -EIO;
-	for (k = 0; k < bd->ncodes; k++) {
+	for (k = 0; k < vw_ncodes(bd->db); k++) {
 		sqlite3_bind_int(st, 1, k);
-		sqlite3_bind_text(st, 2, bd->codes[k].state, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, bd->codes[k].reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, bd->db->codes[k].state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, bd->db->codes[k].reason, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -EIO;
 		sqlite3_reset(st);
@@ -428,16 +440,17 @@ static int write_tables(struct build *bd, const struct stat *sst, int64_t t0)
 	return rc;
 }
 
-static int build(sqlite3 *src, const char *tmp, const struct stat *sst, int quiet,
-		 struct vw_err *err)
+static int build(struct vw_db *db, sqlite3 *src, const char *tmp, const struct stat *sst,
+		 int quiet, struct vw_err *err)
 {
 	struct build bd;
 	int64_t t0 = vw_now_ns();
 	int rc = -EIO, ordered = 0, i;
 
 	memset(&bd, 0, sizeof(bd));
+	bd.db = db;
 	reset(&bd);
-	bd.raw = !has_raw_index(src);
+	bd.raw = !vw_has_raw_index(src);
 	if (sqlite3_open_v2(tmp, &bd.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		vw_err_set(err, "cannot create the viewer cache %s: %s", tmp, sqlite3_errmsg(bd.out));
@@ -490,11 +503,11 @@ end:
 	sqlite3_finalize(bd.ins);
 	sqlite3_close(bd.out);
 	reset(&bd);
-	for (i = 0; i < bd.ncodes; i++) {
-		free(bd.codes[i].state);
-		free(bd.codes[i].reason);
+	for (i = 0; i < bd.nlc; i++) {
+		free(bd.lc[i].state);
+		free(bd.lc[i].reason);
 	}
-	free(bd.codes);
+	free(bd.lc);
 	return rc;
 }
 
@@ -530,7 +543,15 @@ end:
 	return fresh;
 }
 
-int vw_lod_prepare(const char *db_path, const char *lod_path, int quiet, struct vw_err *err)
+int vw_lod_fresh(const char *db_path, const char *lod_path)
+{
+	struct stat sst;
+
+	return !stat(db_path, &sst) && is_fresh(lod_path, &sst);
+}
+
+int vw_lod_prepare(struct vw_db *db, const char *db_path, const char *lod_path, int quiet,
+		   struct vw_err *err)
 {
 	struct stat sst;
 	sqlite3 *src = NULL;
@@ -553,7 +574,7 @@ int vw_lod_prepare(const char *db_path, const char *lod_path, int quiet, struct 
 		goto end;
 	}
 	sqlite3_exec(src, "PRAGMA cache_size=-32000", NULL, NULL, NULL);
-	rc = build(src, tmp, &sst, quiet, err);
+	rc = build(db, src, tmp, &sst, quiet, err);
 	if (!rc && rename(tmp, lod_path)) {
 		rc = -errno;
 		vw_err_set(err, "cannot rename %s: %s", tmp, strerror(errno));

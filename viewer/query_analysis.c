@@ -157,10 +157,25 @@ end:
 	return rc;
 }
 
+static int not_ready(struct vw_db *db, struct vw_err *err)
+{
+	if (vw_ready(db))
+		return 0;
+	if (db->build_err[0])
+		vw_err_set(err, "the timeline index failed: %s", db->build_err);
+	else
+		vw_err_set(err, "the trace is still being indexed: this analysis appears in a moment");
+	return db->build_err[0] ? -EIO : -EAGAIN;
+}
+
 int vw_q_breakdown(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 {
-	sqlite3 *c = vw_db_acquire(db);
-	int rc;
+	sqlite3 *c;
+	int rc = not_ready(db, err);
+
+	if (rc)
+		return rc;
+	c = vw_db_acquire(db);
 
 	vw_buf_puts(out, "{\"rows\":");
 	rc = rows(c, out,
@@ -176,11 +191,14 @@ int vw_q_breakdown(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 
 int vw_q_objects(struct vw_db *db, int limit, struct vw_buf *out, struct vw_err *err)
 {
-	sqlite3 *c = vw_db_acquire(db);
+	sqlite3 *c;
 	sqlite3_stmt *st = NULL;
 	int64_t p[2];
-	int rc, n = 0;
+	int rc = not_ready(db, err), n = 0;
 
+	if (rc)
+		return rc;
+	c = vw_db_acquire(db);
 	rc = sqlite3_prepare_v2(c,
 		"SELECT o.object_id, so.address, so.kind, so.name, sum(o.cnt), sum(o.total),"
 		" max(o.maxdur), count(DISTINCT o.utid) FROM lod.lod_object o"
@@ -262,7 +280,12 @@ int vw_q_search(struct vw_db *db, const char *text, int limit, struct vw_buf *ou
 	rc = 0;
 	for (i = 0; i < 6 && !rc; i += 2) {
 		vw_json_key(out, sqls[i], i == 0);
-		rc = sqlite3_prepare_v2(c, sqls[i + 1], -1, &st, NULL);
+		/* Before the cache: objects without their longest wait. */
+		rc = sqlite3_prepare_v2(c, i == 2 && !vw_ready(db)
+			? "SELECT id, name, kind, address, NULL AS state_id FROM sync_object so"
+			  " WHERE so.name LIKE '%' || ?1 || '%' ESCAPE '\\' OR printf('0x%x', so.address)"
+			  " LIKE ?1 || '%' OR so.kind = ?1 LIMIT ?2"
+			: sqls[i + 1], -1, &st, NULL);
 		if (rc != SQLITE_OK) {
 			rc = vw_sql_err(c, rc, err, "search");
 			break;

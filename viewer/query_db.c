@@ -28,6 +28,8 @@ int64_t vw_db_t0(const struct vw_db *db)
 	return db->t_start;
 }
 
+static int attach(struct vw_db *db, sqlite3 *c, struct vw_err *err);
+
 sqlite3 *vw_db_acquire(struct vw_db *db)
 {
 	sqlite3 *c = NULL;
@@ -46,6 +48,9 @@ sqlite3 *vw_db_acquire(struct vw_db *db)
 	}
 out:
 	pthread_mutex_unlock(&db->lock);
+	/* The cache appears while serving: attach it on first use. */
+	if (vw_ready(db) && !db->attached[i] && !attach(db, c, NULL))
+		db->attached[i] = 1;
 	return c;
 }
 
@@ -110,42 +115,61 @@ end:
 	return p;
 }
 
+static int attach(struct vw_db *db, sqlite3 *c, struct vw_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c, "ATTACH ?1 AS lod", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, db->lod_path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : vw_sql_err(c, rc, err, db->lod_path);
+}
+
 static int open_conn(struct vw_db *db, sqlite3 **out, struct vw_err *err)
 {
 	sqlite3 *c = NULL;
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = vw_sql_err(c, rc, err, db->path);
-		goto fail;
+		sqlite3_close(c);
+		return rc;
 	}
 	sqlite3_busy_timeout(c, 2000);
 	sqlite3_exec(c, "PRAGMA cache_size=-16000", NULL, NULL, NULL);
-	if (db->lod_path) {
-		rc = sqlite3_prepare_v2(c, "ATTACH ?1 AS lod", -1, &st, NULL);
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, db->lod_path, -1, SQLITE_STATIC);
-			rc = sqlite3_step(st);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_OK) {
-			rc = vw_sql_err(c, rc, err, db->lod_path);
-			goto fail;
-		}
-	}
 	*out = c;
 	return 0;
-fail:
-	sqlite3_close(c);
-	return rc;
+}
+
+/* Trace bounds from the (utid, ts) index: two seeks per thread, the same
+ * values the cache computes from every row. */
+static void bounds_from_index(struct vw_db *db, sqlite3 *c)
+{
+	sqlite3_stmt *st = NULL;
+
+	db->t_start = 0;
+	db->t_end = 0;
+	if (sqlite3_prepare_v2(c,
+		"SELECT min((SELECT ts FROM thread_state s WHERE s.utid = t.utid ORDER BY ts LIMIT 1)),"
+		" max((SELECT ts + dur FROM thread_state s WHERE s.utid = t.utid"
+		" ORDER BY ts DESC LIMIT 1)) FROM thread t", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		db->t_start = sqlite3_column_int64(st, 0);
+		db->t_end = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
 }
 
 static int load_cache(struct vw_db *db, sqlite3 *c, struct vw_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	struct vw_thread_lod *tl = NULL;
 	int rc, n;
 
 	rc = sqlite3_prepare_v2(c, "SELECT key, value FROM lod.lod_meta", -1, &st, NULL);
@@ -155,64 +179,86 @@ static int load_cache(struct vw_db *db, sqlite3 *c, struct vw_err *err)
 		const char *k = (const char *)sqlite3_column_text(st, 0);
 		int64_t v = sqlite3_column_int64(st, 1);
 
-		if (!strcmp(k, "t_start"))
-			db->t_start = v;
-		else if (!strcmp(k, "t_end"))
-			db->t_end = v;
-		else if (!strcmp(k, "states"))
-			db->nstates = v;
-		else if (!strcmp(k, "raw_indexed"))
-			db->raw_indexed = (int)v;
+		if (!strcmp(k, "states"))
+			__atomic_store_n(&db->nstates, v, __ATOMIC_RELAXED);
 	}
 	sqlite3_finalize(st);
 	rc = sqlite3_prepare_v2(c, "SELECT code, state, reason FROM lod.lod_code ORDER BY code", -1,
 				&st, NULL);
 	if (rc != SQLITE_OK)
 		goto sqlerr;
+	/* Codes built in this process are already there; intern keeps the
+	 * numbering of a cache built earlier. */
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct vw_code *nc = realloc(db->codes, (size_t)(db->ncodes + 1) * sizeof(*nc));
-		const char *r = (const char *)sqlite3_column_text(st, 2);
-
-		if (!nc)
-			goto oom;
-		db->codes = nc;
-		nc[db->ncodes].state = strdup((const char *)sqlite3_column_text(st, 1));
-		nc[db->ncodes].reason = r ? strdup(r) : NULL;
-		nc[db->ncodes].st = vw_state_index(nc[db->ncodes].state);
-		db->ncodes++;
+		if (vw_code_intern(db, (const char *)sqlite3_column_text(st, 1),
+				   (const char *)sqlite3_column_text(st, 2)) != sqlite3_column_int(st, 0)) {
+			sqlite3_finalize(st);
+			vw_err_set(err, "viewer cache %s: inconsistent codes", db->lod_path);
+			return -EINVAL;
+		}
 	}
 	sqlite3_finalize(st);
 	rc = sqlite3_prepare_v2(c, "SELECT utid, shift FROM lod.lod_level ORDER BY utid", -1, &st,
 				NULL);
 	if (rc != SQLITE_OK)
 		goto sqlerr;
+	n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t utid = sqlite3_column_int64(st, 0);
 		int shift = sqlite3_column_int(st, 1);
 
-		n = db->ntl;
-		if (!n || db->tl[n - 1].utid != utid) {
-			struct vw_thread_lod *t = realloc(db->tl, (size_t)(n + 1) * sizeof(*t));
+		if (!n || tl[n - 1].utid != utid) {
+			struct vw_thread_lod *t = realloc(tl, (size_t)(n + 1) * sizeof(*t));
 
 			if (!t)
 				goto oom;
-			db->tl = t;
+			tl = t;
 			t[n].utid = utid;
 			t[n].shifts = 0;
-			db->ntl = ++n;
+			n++;
 		}
 		if (shift >= 0 && shift < 64)
-			db->tl[n - 1].shifts |= 1ull << shift;
+			tl[n - 1].shifts |= 1ull << shift;
 	}
 	sqlite3_finalize(st);
+	db->tl = tl;
+	db->ntl = n;
+	__atomic_store_n(&db->ready, 1, __ATOMIC_RELEASE);
 	return 0;
 sqlerr:
 	sqlite3_finalize(st);
+	free(tl);
 	return vw_sql_err(c, rc, err, "viewer cache");
 oom:
 	sqlite3_finalize(st);
+	free(tl);
 	vw_err_set(err, "out of memory");
 	return -ENOMEM;
+}
+
+/* Builds the cache while the server already answers from the index. */
+static void *builder_main(void *arg)
+{
+	struct vw_db *db = arg;
+	struct vw_err err = { { 0 } };
+	sqlite3 *c = NULL;
+	int rc;
+
+	rc = vw_lod_prepare(db, db->path, db->lod_path, db->quiet, &err);
+	if (!rc)
+		rc = open_conn(db, &c, &err);
+	if (!rc)
+		rc = attach(db, c, &err);
+	if (!rc)
+		rc = load_cache(db, c, &err);
+	sqlite3_close(c);
+	if (rc && rc != -ECANCELED) {
+		snprintf(db->build_err, sizeof(db->build_err), "%s", err.msg);
+		fprintf(stderr, "cprof-trace: the timeline index failed: %s\n", err.msg);
+	} else if (!rc && !db->quiet) {
+		fprintf(stderr, "cprof-trace: timeline index ready\n");
+	}
+	return NULL;
 }
 
 int vw_db_open(struct vw_db **out, const char *path, const struct vw_db_opts *opts,
@@ -220,25 +266,18 @@ int vw_db_open(struct vw_db **out, const char *path, const struct vw_db_opts *op
 {
 	struct vw_db *db = calloc(1, sizeof(*db));
 	sqlite3_stmt *st = NULL;
-	int rc = -ENOMEM, i;
+	int rc = -ENOMEM, i, fresh = 0;
 
 	if (!db)
 		goto fail;
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->cond, NULL);
+	db->nstates = -1;
+	db->quiet = opts->quiet;
 	db->path = strdup(path);
-	if (!db->path)
+	db->codes = calloc(VW_MAXCODES, sizeof(*db->codes));
+	if (!db->path || !db->codes)
 		goto fail;
-	if (!opts->no_lod) {
-		db->lod_path = opts->lod_path ? strdup(opts->lod_path) : lod_path_for(path);
-		if (!db->lod_path) {
-			vw_err_set(err, "no writable place for the viewer cache of %s", path);
-			goto fail;
-		}
-		rc = vw_lod_prepare(path, db->lod_path, opts->quiet, err);
-		if (rc)
-			goto fail;
-	}
 	db->npool = opts->no_lod ? 1 : VW_POOL;
 	for (i = 0; i < db->npool; i++) {
 		rc = open_conn(db, &db->pool[i], err);
@@ -256,10 +295,43 @@ int vw_db_open(struct vw_db **out, const char *path, const struct vw_db_opts *op
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (db->lod_path) {
+	db->raw_indexed = vw_has_raw_index(db->pool[0]);
+	bounds_from_index(db, db->pool[0]);
+	if (opts->no_lod) {
+		*out = db;
+		return 0;
+	}
+	db->lod_path = opts->lod_path ? strdup(opts->lod_path) : lod_path_for(path);
+	if (!db->lod_path) {
+		vw_err_set(err, "no writable place for the viewer cache of %s", path);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	fresh = vw_lod_fresh(path, db->lod_path);
+	if (!fresh && !db->raw_indexed) {
+		/* Without an index nothing can be drawn before the cache. */
+		rc = vw_lod_prepare(db, path, db->lod_path, opts->quiet, err);
+		if (rc)
+			goto fail;
+		fresh = 1;
+	}
+	if (fresh) {
+		for (i = 0; i < db->npool; i++) {
+			rc = attach(db, db->pool[i], err);
+			if (rc)
+				goto fail;
+			db->attached[i] = 1;
+		}
 		rc = load_cache(db, db->pool[0], err);
 		if (rc)
 			goto fail;
+	} else {
+		if (pthread_create(&db->builder, NULL, builder_main, db)) {
+			rc = -EAGAIN;
+			vw_err_set(err, "cannot start the index builder");
+			goto fail;
+		}
+		db->building = 1;
 	}
 	*out = db;
 	return 0;
@@ -276,9 +348,13 @@ void vw_db_destroy(struct vw_db *db)
 
 	if (!db)
 		return;
+	if (db->building) {
+		__atomic_store_n(&db->cancel, 1, __ATOMIC_RELAXED);
+		pthread_join(db->builder, NULL);
+	}
 	for (i = 0; i < db->npool; i++)
 		sqlite3_close(db->pool[i]);
-	for (i = 0; i < db->ncodes; i++) {
+	for (i = 0; db->codes && i < db->ncodes; i++) {
 		free(db->codes[i].state);
 		free(db->codes[i].reason);
 	}
@@ -347,7 +423,9 @@ int vw_q_summary(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	vw_json_key(out, "duration_ns", 0);
 	vw_json_int(out, db->t_end - db->t_start);
 	vw_json_key(out, "states", 0);
-	vw_json_int(out, db->nstates);
+	vw_json_int(out, __atomic_load_n(&db->nstates, __ATOMIC_RELAXED));
+	vw_json_key(out, "indexing", 0);
+	vw_buf_puts(out, db->lod_path && !vw_ready(db) ? "true" : "false");
 	if (sqlite3_prepare_v2(c, "SELECT coalesce(sum(value), 0) FROM stats"
 			       " WHERE severity = 'data_loss'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
@@ -393,7 +471,7 @@ int vw_q_threads(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	vw_buf_putc(out, ']');
 	vw_json_key(out, "codes", 0);
 	vw_buf_putc(out, '[');
-	for (i = 0; i < db->ncodes; i++) {
+	for (i = 0; i < vw_ncodes(db); i++) {
 		vw_buf_puts(out, i ? ",{" : "{");
 		vw_json_key(out, "state", 1);
 		vw_json_str(out, db->codes[i].state);

@@ -29,6 +29,7 @@ struct vw_thread_lod {
 };
 
 #define VW_POOL 4
+#define VW_MAXCODES 4096
 
 struct vw_db {
 	char *path;              /* owned */
@@ -38,19 +39,44 @@ struct vw_db {
 	sqlite3 *pool[VW_POOL];  /* owned; free ones have busy[i] == 0 */
 	int busy[VW_POOL];
 	int npool;
-	struct vw_code *codes;   /* owned; index = code */
+	/* (state, reason) codes: VW_MAXCODES slots allocated once, appended
+	 * under lock, ncodes published with release order, so readers never
+	 * lock.  Shared by the window reads and the cache builder. */
+	struct vw_code *codes;   /* owned */
 	int ncodes;
+	/* Set once the cache is loaded (ready, release order). */
 	struct vw_thread_lod *tl;/* owned, sorted by utid */
 	int ntl;
+	int ready;
+	int attached[VW_POOL];   /* pool[i] has the cache attached */
 	int raw_indexed;         /* thread_state(utid, ts) index in the trace db */
 	int64_t t_start, t_end;  /* absolute ns */
-	int64_t nstates;         /* thread_state rows */
+	int64_t nstates;         /* thread_state rows, -1 until known */
+	/* The cache builder, when the cache was missing at open. */
+	pthread_t builder;
+	int building;
+	int cancel;              /* asks the builder to stop (atomic) */
+	int quiet;
+	char build_err[512];
 };
 
-/* lod.c: builds the sidecar when missing or stale. */
-int vw_lod_prepare(const char *db_path, const char *lod_path, int quiet, struct vw_err *err);
-/* Code of a (state, reason) pair; -1 when unknown to the sidecar. */
-int vw_code_find(const struct vw_db *db, const char *state, const char *reason);
+/* lod_build.c: is the cache of db_path at lod_path up to date? */
+int vw_lod_fresh(const char *db_path, const char *lod_path);
+/* Builds the cache when missing or stale; codes are interned in db. */
+int vw_lod_prepare(struct vw_db *db, const char *db_path, const char *lod_path, int quiet,
+		   struct vw_err *err);
+/* Does the trace db have an index on thread_state(utid, ts)? */
+int vw_has_raw_index(sqlite3 *src);
+/* Code of a (state, reason) pair, added when new; -1 when the table is full. */
+int vw_code_intern(struct vw_db *db, const char *state, const char *reason);
+static inline int vw_ncodes(const struct vw_db *db)
+{
+	return __atomic_load_n(&db->ncodes, __ATOMIC_ACQUIRE);
+}
+static inline int vw_ready(const struct vw_db *db)
+{
+	return __atomic_load_n(&db->ready, __ATOMIC_ACQUIRE);
+}
 /* Level to read for a thread at a resolution of 2^shift ns; -1: raw rows. */
 int vw_lod_level(const struct vw_db *db, int64_t utid, int shift);
 

@@ -144,7 +144,7 @@ int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struc
 			   kind ? kind : "");
 		return -EINVAL;
 	}
-	if (db->lod_path)
+	if (db->lod_path && vw_ready(db))
 		snprintf(sql, sizeof(sql),
 			 "SELECT s.callsite_id, sum(s.cnt), sum(s.total) FROM lod.lod_stack s"
 			 " JOIN lod.lod_code c USING(code) WHERE c.state IN %s"
@@ -153,6 +153,10 @@ int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struc
 		snprintf(sql, sizeof(sql),
 			 "SELECT callsite_id, count(*), sum(dur) FROM thread_state WHERE state IN %s"
 			 " GROUP BY callsite_id ORDER BY 3 DESC", km->states);
+	if (db->lod_path && !vw_ready(db)) {
+		vw_err_set(err, "the trace is still being indexed: this profile appears in a moment");
+		return -EAGAIN;
+	}
 	c = vw_db_acquire(db);
 	out->t_start = db->t_start;
 	out->t_end = db->t_end;

@@ -84,6 +84,15 @@ int vw_q_timeline(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int
 		vw_merger_flush(&m);
 		vw_buf_puts(out, "]}");
 	}
+	/* Codes travel with the answer: new ones appear while sampling. */
+	vw_buf_printf(out, "],\"exact\":%s,\"codes\":[", vw_ready(db) ? "true" : "false");
+	for (i = 0; i < vw_ncodes(db); i++) {
+		vw_buf_puts(out, i ? ",[" : "[");
+		vw_json_str(out, db->codes[i].state);
+		vw_buf_putc(out, ',');
+		vw_json_str(out, db->codes[i].reason);
+		vw_buf_putc(out, ']');
+	}
 	vw_buf_puts(out, "]}");
 	vw_db_release(db, c);
 	return rc;
@@ -337,13 +346,17 @@ int vw_q_select(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int64
 		vw_err_set(err, "empty selection");
 		return -EINVAL;
 	}
+	if (!vw_ready(db)) {
+		vw_err_set(err, "the timeline index is still being built: try again in a moment");
+		return -EAGAIN;
+	}
 	memset(&a, 0, sizeof(a));
 	a.codes = db->codes;
-	a.ncodes = db->ncodes;
+	a.ncodes = vw_ncodes(db);
 	a.t0 = t0 + db->t_start;
 	a.t1 = t1 + db->t_start;
-	a.code_dur = calloc((size_t)db->ncodes + 1, sizeof(int64_t));
-	a.code_cnt = calloc((size_t)db->ncodes + 1, sizeof(int64_t));
+	a.code_dur = calloc((size_t)a.ncodes + 1, sizeof(int64_t));
+	a.code_cnt = calloc((size_t)a.ncodes + 1, sizeof(int64_t));
 	if (!a.code_dur || !a.code_cnt) {
 		rc = -ENOMEM;
 		goto end;
@@ -366,7 +379,7 @@ int vw_q_select(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int64
 	}
 	vw_buf_puts(out, "],\"reasons\":[");
 	first = 1;
-	for (i = 0; i < db->ncodes; i++) {
+	for (i = 0; i < a.ncodes; i++) {
 		if (!a.code_cnt[i])
 			continue;
 		vw_buf_printf(out, "%s{\"state\":", first ? "" : ",");

@@ -6,7 +6,8 @@
 # Targets (DESIGN.md §5): first paint <= 1 s, p95 <= 100 ms, RSS <= 300 MB.
 # Prints figures only; no timing assertions.
 # Env: CPROF_BENCH_EVENTS (default 10000000), CPROF_BENCH_THREADS (32),
-#      CPROF_BENCH_WIDTH (1400 px per query).
+#      CPROF_BENCH_WIDTH (1400 px per query), CPROF_BENCH_DB (an existing
+#      database instead of a generated one; its index is kept beside it).
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../viewer/lib.sh"
 
@@ -16,39 +17,49 @@ width=${CPROF_BENCH_WIDTH:-1400}
 # The database takes minutes to generate: keep it in the build dir.
 dir="$CPROF_BUILD/tests/bench"
 mkdir -p "$dir"
-db="$dir/viewer-$events-$threads.db"
-if [ ! -f "$db" ] || [ "$GEN_DB" -nt "$db" ]; then
+db=${CPROF_BENCH_DB:-$dir/viewer-$events-$threads.db}
+if [ -z "${CPROF_BENCH_DB:-}" ] && { [ ! -f "$db" ] || [ "$GEN_DB" -nt "$db" ]; }; then
 	note "generating $db ($events states, $threads threads)"
 	t=$(date +%s)
 	make_db "$db.tmp" "$events" "$threads"
 	mv "$db.tmp" "$db"
 	note "generated in $(( $(date +%s) - t )) s"
 fi
-cache="$T/out/bench.view-cache"
+cache="$db.view-cache"
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-# Cold: the one-off timeline index is built before the server listens.
-t=$(date +%s%N)
-start_viewer "$db" -cache "$cache"
-cold_ms=$(ms "$t")
-kill "$VIEW_PID"; wait "$VIEW_PID" 2>/dev/null
+# first_paint: server start to the answers of the UI's first screen.
+first_paint() {
+	local t=$(date +%s%N)
+	start_viewer "$db"
+	listen_ms=$(ms "$t")
+	get /api/threads >"$T/threads.json"
+	utids=$(json 'j.threads.map(t => t.utid).join(",")' "$T/threads.json")
+	dur=$(json j.duration_ns "$T/threads.json")
+	get "/api/timeline?utids=$utids&t0=0&t1=$dur&width=$width" -H 'Accept-Encoding: gzip' >/dev/null
+	[ "$(cat "$T/status")" = 200 ] || fail "first timeline query: HTTP $(cat "$T/status")"
+	get "/api/counters?t0=0&t1=$dur&width=$width" -H 'Accept-Encoding: gzip' >/dev/null
+	first_ms=$(ms "$t")
+}
 
-# Warm: server start to the first timeline answer for the whole trace.
-t=$(date +%s%N)
-start_viewer "$db" -cache "$cache"
-listen_ms=$(ms "$t")
-get /api/threads >"$T/threads.json"
-utids=$(json 'j.threads.map(t => t.utid).join(",")' "$T/threads.json")
-dur=$(json j.duration_ns "$T/threads.json")
-get "/api/timeline?utids=$utids&t0=0&t1=$dur&width=$width" -H 'Accept-Encoding: gzip' >/dev/null
-get "/api/counters?t0=0&t1=$dur&width=$width" -H 'Accept-Encoding: gzip' >/dev/null
-first_ms=$(ms "$t")
-[ "$(cat "$T/status")" = 200 ] || fail "first timeline query: HTTP $(cat "$T/status")"
+# Cold: no index yet.  The server answers at once with a sampled timeline
+# (index seeks) and builds the index in the background.
+cold=""
+if [ ! -f "$cache" ]; then
+	first_paint
+	t=$(date +%s%N)
+	wait_indexed
+	cold="  no index yet: listening after ${listen_ms} ms, first (sampled) paint after ${first_ms} ms; index built in the background in $(( $(ms "$t") / 1000 )) s"
+	kill "$VIEW_PID"; wait "$VIEW_PID" 2>/dev/null
+fi
+
+# Warm: the index exists (as on every later open).
+first_paint
 
 # 200 random windows: spans log-uniform from 10 us to the whole trace.
 awk -v n=200 -v dur="$dur" 'BEGIN { srand(42); lo = log(10000); hi = log(dur);
 	for (i = 0; i < n; i++) { span = int(exp(lo + rand() * (hi - lo))); t0 = int(rand() * (dur - span));
-		printf "%d %d\n", t0, t0 + span } }' >"$T/windows"
+		printf "%.0f %.0f\n", t0, t0 + span } }' >"$T/windows"
 : >"$T/lat"
 segs=0
 while read -r a z; do
@@ -63,8 +74,9 @@ hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$VIEW_PID/status")
 states=$("$VIEW" -sql "SELECT count(*) FROM thread_state" "$db" | tail -1)
 
 echo "viewer benchmark: $states thread states, $threads threads, $(du -m "$db" | cut -f1) MB database, ${width}px windows"
-echo "  cold open (one-off timeline index build, $(du -m "$cache" | cut -f1) MB cache): ${cold_ms} ms"
-echo "  warm: server listening after ${listen_ms} ms"
+[ -n "$cold" ] && echo "$cold"
+echo "  timeline index: $(du -m "$cache" | cut -f1) MB beside the database"
+echo "  server listening after ${listen_ms} ms"
 echo "  first paint (start -> threads + whole-trace timeline + counters): ${first_ms} ms (target <= 1000)"
 echo "  zoom/pan window query latency over 200 windows: p50 ${p50} ms, p95 ${p95} ms, max ${max} ms (target p95 <= 100)"
 echo "  server RSS after the queries: $((rss_kb / 1024)) MB, peak $((hwm_kb / 1024)) MB (target <= 300)"

@@ -51,3 +51,12 @@ json() {
 		const v = eval(process.argv[1]); console.log(typeof v === "object" ? JSON.stringify(v) : v);' \
 		"$1" "$2" || fail "bad JSON or expression $1 on $(head -c 200 "$2")"
 }
+
+# wait_indexed: waits until the server's timeline index is built.
+wait_indexed() {
+	for _ in $(seq 600); do
+		curl -s "${URL}api/summary" | grep -q '"indexing":false' && return 0
+		sleep 0.2
+	done
+	fail "the timeline index was not built in 120 s: $(cat "$T/viewer.err")"
+}

@@ -14,6 +14,14 @@ start_viewer "$db"
 case "$URL" in http://127.0.0.1:*) ;; *) fail "default address is not loopback: $URL" ;; esac
 
 b="$T/body"
+# The server answers at once; the timeline is sampled until its index is
+# built in the background, and the analyses say they are coming (503).
+expect_status 200 /api/threads
+expect_status 200 "/api/timeline?utids=1,2,3&t0=0&t1=100000000&width=500"
+get /api/breakdown >/dev/null
+case "$(cat "$T/status")" in 200 | 503) ;; *) fail "breakdown while indexing: HTTP $(cat "$T/status")" ;; esac
+wait_indexed
+[ -f "$db.view-cache" ] || fail "no timeline index beside the database"
 expect_status 200 /api/summary
 [ "$(json j.lost_events "$b")" = 42 ] || fail "summary: lost events"
 json 'j.metadata.find(m => m.name === "host").value' "$b" | grep -q testhost || fail "summary: metadata"

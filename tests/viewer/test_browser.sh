@@ -16,6 +16,7 @@ fi
 db="$T/out/ui.db"
 make_db "$db" 20000 8
 start_viewer "$db"
+wait_indexed
 shots="$CPROF_BUILD/tests/viewer/screenshots"
 mkdir -p "$shots"
 HOME="$T/home" CHROMIUM="$CHROMIUM" timeout 600 node "$dir/ui.test.mjs" "$URL" "$shots" >"$T/ui.log" 2>&1

@@ -13,7 +13,11 @@ export async function get(name, params = {}) {
   } catch (e) {
     throw new Error(`${url}: HTTP ${r.status}`);
   }
-  if (!r.ok) throw new Error(body && body.error ? body.error : `HTTP ${r.status}`);
+  if (!r.ok) {
+    const e = new Error(body && body.error ? body.error : `HTTP ${r.status}`);
+    e.status = r.status;  // 503: the trace is still being indexed
+    throw e;
+  }
   return body;
 }
 

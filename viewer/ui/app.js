@@ -35,7 +35,9 @@ async function route() {
     try {
       cleanup = (await page(main, ...m.slice(1))) || null;
     } catch (e) {
-      main.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+      main.innerHTML = `<p class="${e.status === 503 ? 'warn' : 'error'}">${esc(e.message)}</p>`;
+      // Analyses come from the index built in the background: retry.
+      if (e.status === 503) setTimeout(() => { if (location.hash === hash) route(); }, 2000);
     }
     return;
   }

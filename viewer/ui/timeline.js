@@ -31,11 +31,17 @@ export async function timelinePage(main, query) {
   const canvas = main.querySelector('#tl-canvas');
   const side = main.querySelector('#tl-side');
   const status = main.querySelector('#tl-status');
-  const codes = th.codes;
-  const codeColor = codes.map((c) => color(c.state, c.reason));
+  let codes = th.codes;
+  let codeColor = [];
   const total = Math.max(th.duration_ns, 1);
-  main.querySelector('#tl-legend').innerHTML = codes.map((c, i) =>
-    `<span><span class="swatch" style="background:${codeColor[i]}"></span>${esc(label(c.state, c.reason))}</span>`).join('');
+  function setCodes(list) {
+    codes = list;
+    codeColor = codes.map((c) => color(c.state, c.reason));
+    main.querySelector('#tl-legend').innerHTML = codes.map((c, i) =>
+      `<span><span class="swatch" style="background:${codeColor[i]}"></span>${esc(label(c.state, c.reason))}</span>`).join('');
+  }
+  setCodes(codes);
+  let refetch = 0;
 
   // View and layout.
   const view = { t0: 0, t1: total };
@@ -102,6 +108,10 @@ export async function timelinePage(main, query) {
       const [a, b, c] = await Promise.all([api.get('timeline', p), api.get('slices', p), api.get('counters', p)]);
       if (my === seq) {
         tl = { t0, t1, res, tracks: new Map(a.tracks.map((x) => [x.utid, x.segs])) };
+        if (a.codes.length !== codes.length) setCodes(a.codes.map(([state, reason]) => ({ state, reason })));
+        // Sampled while the index is built: refine once it is there.
+        clearTimeout(refetch);
+        if (!a.exact) refetch = setTimeout(() => { tl = null; fetchData(); }, 2000);
         sl = { t0, t1, tracks: new Map(b.tracks.map((x) => [x.utid, x.slices])) };
         ct = c;
         counters = c.counters;
@@ -110,7 +120,7 @@ export async function timelinePage(main, query) {
           for (const s of list) d = Math.max(d, s[3] + 1);
           if (d > (sliceDepth.get(u) || 0)) sliceDepth.set(u, Math.min(d, 6));
         }
-        status.textContent = `${dur(res)}/px · fetched in ${Math.round(performance.now() - t)} ms`;
+        status.textContent = `${dur(res)}/px · fetched in ${Math.round(performance.now() - t)} ms${a.exact ? '' : ' · indexing the trace: sampled view'}`;
         window.cprofTimeline.ready = true;
         window.cprofTimeline.fetches++;
       }
@@ -387,7 +397,7 @@ export async function timelinePage(main, query) {
       const r = await api.get('select', { t0: Math.max(0, Math.round(t0)), t1: Math.round(t1), utids: us.length ? us : undefined });
       side.innerHTML = selectionHtml(r);
     } catch (e) {
-      side.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+      side.innerHTML = `<p class="${e.status === 503 ? 'warn' : 'error'}">${esc(e.message)}</p>`;
     }
   }
 
@@ -569,6 +579,7 @@ export async function timelinePage(main, query) {
   else fetchData();
   if (highlight !== null) scrollToThread(highlight);
   return () => {
+    clearTimeout(refetch);
     window.removeEventListener('mousemove', onMove);
     window.removeEventListener('mouseup', onUp);
     window.removeEventListener('keydown', onKey);
