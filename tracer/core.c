@@ -175,14 +175,19 @@ void cprof_core_on_trace_start(void)
 {
 	/* lttng_start_tracing returns once the session daemon has told the
 	 * application to start; our tracepoints flip a moment later. */
-	for (int i = 0; i < 2000 && !lttng_ust_tracepoint_enabled(cprof, thread_status); i++) {
+	/* Up to 10 s: an application that started before its session daemon
+	 * registers when the daemon appears, but lttng-ust's listener sleeps
+	 * 5 s between retries once it failed twice (measured: empty traces
+	 * with a 2 s bound on a loaded machine). */
+	for (int i = 0; i < 10000 && !lttng_ust_tracepoint_enabled(cprof, thread_status); i++) {
 		struct timespec ts = { 0, 1000000 };
 		cprof_tls_guard++;
 		nanosleep(&ts, NULL);
 		cprof_tls_guard--;
 	}
 	if (!lttng_ust_tracepoint_enabled(cprof, thread_status))
-		cprof_log("tracepoints did not become active within 2 s; the trace may be empty");
+		cprof_log("tracepoints did not become active within 10 s; the trace will be empty "
+			"(is the application registered with the session daemon?)");
 	cprof_tls_guard++;
 	__atomic_store_n(&cprof_tracing, 1, __ATOMIC_RELEASE);
 
