@@ -54,6 +54,11 @@ static const struct spec catalog[] = {
 	{ "cprof:stw_end", EV_STW_END, { 0 }, { 0 }, NULL },
 	{ "cprof:gc_heap", EV_GC_HEAP, { "gc_no", "heap_size", "free_bytes", "unmapped_bytes",
 		"allocd_since_gc", "reclaimed" }, { 0 }, NULL },
+	{ "cprof:task_begin", EV_TASK_BEGIN, { "id", "parent" }, { "type" }, "stack" },
+	{ "cprof:task_end", EV_TASK_END, { "id" }, { 0 }, NULL },
+	{ "cprof:region_begin", EV_REGION_BEGIN, { "task" }, { "type" }, "stack" },
+	{ "cprof:region_end", EV_REGION_END, { "task" }, { "type" }, NULL },
+	{ "cprof:user_log", EV_USER_LOG, { "task" }, { "category", "message" }, NULL },
 	{ "cprof:syscall_span", EV_SYSCALL_SPAN, { "nr", "fd", "result", "err", "dur_ns" }, { "name" }, "stack" },
 	{ "cprof:syscall_end", EV_SYSCALL_END, { "nr", "arg", "result", "err", "dur_ns" }, { "name" }, NULL },
 };

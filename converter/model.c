@@ -446,6 +446,10 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_GC_HEAP:
 		model_mem_event(m, ev);
 		break;
+	case EV_TASK_BEGIN: case EV_TASK_END: case EV_REGION_BEGIN: case EV_REGION_END:
+	case EV_USER_LOG:
+		model_annot_event(m, ev);
+		break;
 	case EV_TRACE_END:
 		model_self(m, ev);
 		conv_model_stat(m, "tracer_internal_errors", 0, ev->i[1] ? "error" : "info", "tracer",

@@ -11,19 +11,19 @@
 #include "conv.h"
 #include "model_priv.h"
 
-static void slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const char *cat,
-	const char *name)
+void model_slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const char *cat,
+	const char *name, int64_t task)
 {
 	if (t->n_open == MAX_SLICE_DEPTH ||
 			model_grow((void **) &m->slices, &m->cap_slices, m->n_slices + 1, sizeof *m->slices) < 0)
 		return;
 	int64_t parent = t->n_open ? m->slices[t->slices[t->n_open - 1]].id : CONV_NULL;
 	m->slices[m->n_slices] = (struct slice_row) { (int64_t) m->n_slices + 1, ts, -1, t->utid,
-		t->n_open, parent, cat, model_intern(m, name && *name ? name : cat) };
+		t->n_open, parent, task, cat, model_intern(m, name && *name ? name : cat) };
 	t->slices[t->n_open++] = m->n_slices++;
 }
 
-static void slice_end(struct conv_model *m, struct thread *t, int64_t ts, const char *cat)
+void model_slice_end(struct conv_model *m, struct thread *t, int64_t ts, const char *cat)
 {
 	/* the innermost open slice of this category */
 	for (int i = t->n_open - 1; i >= 0; i--) {
@@ -89,12 +89,12 @@ void model_mem_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_GC_BEGIN:
 	case EV_STW_BEGIN:
 		if ((t = model_self(m, ev)))
-			slice_begin(m, t, ev->ts, ev->type == EV_GC_BEGIN ? "gc" : "stw", ev->s[0]);
+			model_slice_begin(m, t, ev->ts, ev->type == EV_GC_BEGIN ? "gc" : "stw", ev->s[0], 0);
 		break;
 	case EV_GC_END:
 	case EV_STW_END:
 		if ((t = model_self(m, ev)))
-			slice_end(m, t, ev->ts, ev->type == EV_GC_END ? "gc" : "stw");
+			model_slice_end(m, t, ev->ts, ev->type == EV_GC_END ? "gc" : "stw");
 		break;
 	default:
 		break;
@@ -107,8 +107,14 @@ int model_mem_write(struct conv_model *m)
 	for (size_t k = 0; k < m->n_slices && !ret; k++) {
 		struct slice_row *s = &m->slices[k];
 		struct conv_val v[] = { VI(s->id), VI(s->ts), VI(s->dur), VI(THREAD_TRACK_BASE + s->utid),
-			VT(s->category), VT(s->name), VI(s->depth), VI(s->parent_id), VI(CONV_NULL) };
+			VT(s->category), VT(s->name), VI(s->depth), VI(s->parent_id),
+			VI(s->task ? s->id : CONV_NULL) };
 		ret = conv_writer_insert(m->w, "INSERT INTO slice VALUES (?,?,?,?,?,?,?,?,?)", v, 9);
+		if (!ret && s->task) {
+			/* the slice's own args: the task it belongs to */
+			struct conv_val a[] = { VI(s->id), VT("task"), VI(s->task), VT(NULL), VI(CONV_NULL) };
+			ret = conv_writer_insert(m->w, "INSERT INTO args VALUES (?,?,?,?,?)", a, 5);
+		}
 	}
 	for (size_t k = 0; k < m->n_allocs && !ret; k++) {
 		struct alloc_row *a = &m->allocs[k];

@@ -53,6 +53,8 @@ void conv_model_destroy(struct conv_model *m)
 	for (size_t i = 0; i < m->n_strings; i++)
 		free(m->strings[i]);
 	conv_map_fini(&m->live_allocs);
+	conv_map_fini(&m->by_task);
+	free(m->tasks);
 	free(m->strings);
 	free(m->slices);
 	free(m->allocs);
@@ -181,6 +183,8 @@ static int write_objects_and_counters(struct conv_model *m)
 	}
 	if (!ret)
 		ret = model_mem_write(m);
+	if (!ret)
+		ret = model_annot_write(m);
 	return ret;
 }
 

@@ -53,7 +53,12 @@ struct create { int64_t creator_utid, ts, callsite; };
 struct sample { int64_t ts; double value; int track; };
 struct slice_row {
 	int64_t id, ts, dur, utid, depth, parent_id;   /* dur -1 while open */
+	int64_t task;                /* user task id of a region or log, 0 = none */
 	const char *category, *name;   /* static / interned */
+};
+struct task_row {
+	int64_t id, parent, begin_ts, end_ts, begin_utid, end_utid, callsite;
+	const char *type;            /* interned */
 };
 struct alloc_row {
 	int64_t id, ts, utid, callsite, free_ts;
@@ -98,6 +103,9 @@ struct conv_model {
 	size_t n_stats, cap_stats;
 	struct slice_row *slices;    /* owned */
 	size_t n_slices, cap_slices;
+	struct task_row *tasks;      /* owned: user tasks (cprof:task_begin/end) */
+	size_t n_tasks, cap_tasks;
+	struct conv_map by_task;     /* (pid, task id) → index in tasks */
 	struct alloc_row *allocs;    /* owned */
 	size_t n_allocs, cap_allocs;
 	struct conv_map live_allocs; /* ptr → index in allocs */
@@ -120,6 +128,14 @@ void model_counter(struct conv_model *m, int track, int64_t ts, double value);
 const char *model_intern(struct conv_model *m, const char *s);
 /* model_mem.c: memory, GC and stop-the-world events. */
 void model_mem_event(struct conv_model *m, const struct conv_event *ev);
+/* Nested per-thread slices (gc, stw, region, log), shared by model_mem.c
+ * and model_annot.c. */
+void model_slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const char *cat,
+	const char *name, int64_t task);
+void model_slice_end(struct conv_model *m, struct thread *t, int64_t ts, const char *cat);
+/* User annotations: tasks → task rows, regions and logs → slices. */
+void model_annot_event(struct conv_model *m, const struct conv_event *ev);
+int model_annot_write(struct conv_model *m);
 int model_mem_write(struct conv_model *m);
 /* Closes t's open interval at ts (trace end); model.c. */
 void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts);

@@ -111,6 +111,20 @@ CREATE TABLE slice (
   arg_set_id INTEGER
 );
 
+-- User tasks (cprof_task_begin/end): logical operations that may span
+-- threads.  Their regions are slices with category 'region' whose args row
+-- key 'task' holds the task id.
+CREATE TABLE task (
+  id INTEGER NOT NULL,              -- the id cprof_task_begin returned
+  type TEXT NOT NULL,
+  parent_id INTEGER,                -- parent task id, NULL for none
+  ts INTEGER NOT NULL,              -- begin (the trace start if begun before)
+  dur INTEGER NOT NULL,             -- -1 when it did not end within the trace
+  begin_utid INTEGER REFERENCES thread(utid),
+  end_utid INTEGER REFERENCES thread(utid),
+  callsite_id INTEGER REFERENCES stack_profile_callsite(id)
+);
+
 CREATE TABLE args (
   arg_set_id INTEGER NOT NULL,
   key TEXT NOT NULL,

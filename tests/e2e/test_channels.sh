@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Channels end to end: the channel pipeline and the thread-leak examples
 # traced for their whole run, converted, and checked in the database:
-# chan_send / select waits with the partner as waker, and leaked threads
-# blocked on chan_send from right after their start to the end of the trace.
+# chan_send / select waits with the partner as waker, request tasks with
+# their regions and logs, and leaked threads blocked on chan_send from right
+# after their start to the end of the trace.
 source "$(dirname "$0")/../lib/harness.sh"
 conv="$B/converter/cprof-convert"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -25,6 +26,24 @@ n=$(q "$db" "SELECT count(*) FROM thread_state s JOIN thread t ON t.utid=s.utid
 n=$(q "$db" "SELECT count(*) FROM thread_state s JOIN sync_object o ON o.id=s.object_id
 	WHERE s.reason='chan_send' AND o.name IN ('raw','parsed','enriched')")
 [ "$n" -gt 0 ] || fail "channel names missing on chan_send waits"
+
+# tasks, regions and logs (Go's runtime/trace annotations)
+n=$(q "$db" "SELECT count(*) FROM task k JOIN thread b ON b.utid=k.begin_utid JOIN thread e ON e.utid=k.end_utid
+	WHERE k.type='request' AND b.name='producer' AND e.name='sink' AND k.dur > 0")
+delivered=$(sed -n 's/^delivered \([0-9]*\) items/\1/p' "$T/pipe.log")
+[ "$n" -ge "$delivered" ] && [ "$n" -gt 0 ] || fail "expected $delivered request tasks from producer to sink, got $n"
+for r in parse enrich; do
+	n=$(q "$db" "SELECT count(*) FROM slice s JOIN track t ON t.id=s.track_id JOIN thread th ON th.utid=t.utid
+		JOIN args a ON a.arg_set_id=s.arg_set_id AND a.key='task'
+		JOIN task k ON k.id=a.int_value
+		WHERE s.category='region' AND s.name='$r' AND s.dur > 0")
+	[ "$n" -ge "$delivered" ] || fail "expected >= $delivered '$r' regions tied to their tasks, got $n"
+done
+# the enricher's regions are its slow call: about 2 ms each
+avg=$(q "$db" "SELECT CAST(avg(dur)/1000 AS INTEGER) FROM slice WHERE category='region' AND name='enrich'")
+[ "$avg" -ge 1900 ] || fail "enrich regions average $avg us, expected >= 2 ms"
+n=$(q "$db" "SELECT count(*) FROM slice WHERE category='log' AND name LIKE 'progress: % items in the last tick'")
+[ "$n" -ge 5 ] || fail "expected the sink's progress logs, got $n"
 
 run_app env CPROF_TRACE="$T/out/leak.out" "$B/examples/cprof-example-leak" --no-http --duration 1.5 \
 	>"$T/leak.log" 2>&1 || { cat "$T/leak.log" >&2; fail "leak example failed"; }
