@@ -66,7 +66,8 @@ while read -r a z; do
 	curl -s -o "$T/w.json" -w '%{http_code} %{time_total}\n' --compressed \
 		"${URL}api/timeline?utids=$utids&t0=$a&t1=$z&width=$width" >>"$T/lat"
 done <"$T/windows"
-grep -vc '^200 ' "$T/lat" | grep -q '^0$' || fail "window queries failed: $(grep -v '^200 ' "$T/lat" | head -3)"
+bad=$(awk '$1 != 200' "$T/lat" | wc -l)
+[ "$bad" = 0 ] || fail "$bad window queries failed: $(awk '$1 != 200' "$T/lat" | head -3)"
 read -r p50 p95 max < <(awk '{print $2 * 1000}' "$T/lat" | sort -n |
 	awk '{v[NR] = $1} END {printf "%.1f %.1f %.1f\n", v[int(NR * 0.5)], v[int(NR * 0.95)], v[NR]}')
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$VIEW_PID/status")
