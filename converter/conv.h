@@ -99,8 +99,9 @@ const struct conv_module_info *conv_symbols_module(const struct conv_symbols *s,
  * *mapping gets the mapping id or CONV_NULL, *offset addr - symbol start. */
 const char *conv_symbols_lookup(struct conv_symbols *s, uint64_t addr, int64_t *mapping,
 	uint64_t *offset);
-/* A symbol that strictly contains addr (for global objects), else NULL. */
-const char *conv_symbols_object(struct conv_symbols *s, uint64_t addr);
+/* A symbol that strictly contains addr (for global objects), else NULL;
+ * *offset = addr - the symbol's start. */
+const char *conv_symbols_object(struct conv_symbols *s, uint64_t addr, uint64_t *offset);
 
 /* ---- stacks.c ----------------------------------------------------------- */
 

@@ -148,8 +148,15 @@ static int write_objects_and_counters(struct conv_model *m)
 		if (!o->id)
 			continue;
 		const char *name = o->name, *src = o->name ? "user" : NULL;
-		if (!name && (name = conv_symbols_object(m->sym, o->addr)))
+		char member[320];
+		uint64_t off = 0;
+		if (!name && (name = conv_symbols_object(m->sym, o->addr, &off))) {
 			src = "symbol";
+			if (off) {   /* a lock inside a global struct: "queue+0x28" */
+				snprintf(member, sizeof member, "%s+0x%llx", name, (unsigned long long) off);
+				name = member;
+			}
+		}
 		if (!name && !strcmp(o->kind, "join") && (name = handle_owner(m, o->addr)))
 			src = "thread";
 		struct conv_val v[] = { VI(o->id), VI((int64_t) o->addr), VT(o->kind), VT(name), VT(src) };

@@ -237,7 +237,7 @@ const char *conv_symbols_lookup(struct conv_symbols *s, uint64_t addr, int64_t *
 	return y->name;
 }
 
-const char *conv_symbols_object(struct conv_symbols *s, uint64_t addr)
+const char *conv_symbols_object(struct conv_symbols *s, uint64_t addr, uint64_t *offset)
 {
 	struct module *m = find_module(s, addr);
 	if (!m)
@@ -245,5 +245,8 @@ const char *conv_symbols_object(struct conv_symbols *s, uint64_t addr)
 	if (!m->loaded)
 		load_syms(s, m);
 	const struct sym *y = find_sym(m, addr - m->info.bias);
-	return y && y->size && addr - m->info.bias < y->value + y->size ? y->name : NULL;
+	if (!y || !y->size || addr - m->info.bias >= y->value + y->size)
+		return NULL;
+	*offset = addr - m->info.bias - y->value;
+	return y->name;
 }

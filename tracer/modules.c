@@ -275,7 +275,10 @@ static int collect(const struct image *im, const Elf64_Shdr *symtab, const Elf64
 		const Elf64_Sym *s = &syms[i];
 		unsigned type = ELF64_ST_TYPE(s->st_info);
 
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s->st_shndx == SHN_UNDEF ||
+		/* functions for stacks; sized data objects so the converter can
+		 * name a global mutex or condvar by the symbol that holds it */
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC &&
+				!(type == STT_OBJECT && s->st_size)) || s->st_shndx == SHN_UNDEF ||
 				!s->st_value || s->st_name >= strtab->sh_size)
 			continue;
 		/* the name must end inside the string table */

@@ -43,4 +43,20 @@ grep -E 'cprof:wake:.*kind = 4, ' "$T/events.txt" >/dev/null || fail "no condvar
 # symbols travel with the trace
 [ -s "$T/x/cprof/modules.tsv" ] || fail "no modules.tsv"
 grep -rq 'worker_main' "$T/x/cprof/symbols/" || fail "the example's worker_main is not in the shipped symbols"
+
+# and in the database: objects named by their global symbols, the stuck
+# thread blocked on `never_signalled` from the first moment of the trace,
+# contended mutex waits with a waker and a symbolized stack
+"$B/converter/cprof-convert" -q "$T/trace.out" -o "$T/t.db" || fail "conversion failed"
+q() { sqlite3 -batch -noheader "$T/t.db" "$1"; }
+[ "$(q "SELECT count(*) FROM sync_object WHERE kind='mutex' AND name='table_lock'")" = 1 ] \
+	|| fail "table_lock not named in sync_object"
+n=$(q "SELECT count(*) FROM thread_state s JOIN thread t USING (utid) JOIN sync_object o ON o.id=s.object_id
+	WHERE t.name='stuck-waiter' AND o.name='never_signalled' AND s.reason='cond'
+	AND s.ts = (SELECT int_value FROM metadata WHERE name='trace_start')")
+[ "$n" = 1 ] || fail "stuck-waiter is not blocked on never_signalled from the trace start"
+n=$(q "SELECT count(*) FROM thread_state s JOIN sync_object o ON o.id=s.object_id
+	JOIN stack_profile_callsite c ON c.id=s.callsite_id JOIN stack_profile_frame f ON f.id=c.frame_id
+	WHERE o.name='table_lock' AND s.waker_utid IS NOT NULL AND f.name IS NOT NULL")
+[ "$n" -gt 0 ] || fail "no table_lock wait with a waker and a symbolized frame"
 pass
