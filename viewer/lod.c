@@ -245,9 +245,10 @@ int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t
 			vw_err_set(err, "the timeline index is being built");
 			return -EAGAIN;
 		}
-		/* Small windows read every row; large ones sample. */
+		/* Small windows read every row; large ones sample every 4 px
+		 * (a preview: the exact view replaces it once indexed). */
 		if (shift > 12)
-			return sample_read(db, c, utid, shift, t0, t1, fn, ctx, err);
+			return sample_read(db, c, utid, shift + 2, t0, t1, fn, ctx, err);
 	}
 	if (level < 0 && !raw)
 		level = 0;  /* raw copy in the sidecar */
