@@ -118,6 +118,35 @@ struct cprof_select_case {
  * is ready); > 0 returns -ETIMEDOUT after that long.  At most 64 cases. */
 CPROF_EXTERN int cprof_chan_select(struct cprof_select_case *cases, size_t n, int64_t timeout_ns);
 
+/* ---- memory: heap counters and GC-like phases -----------------------------
+ * libcprof interposes the malloc family: traces get a heap in-use counter,
+ * allocator statistics and sampled allocations with stacks (environment:
+ * CPROF_ALLOC_SAMPLE_RATE bytes between samples on average, default 524288,
+ * 0 = off; CPROF_MALLINFO_MS, default 100; CPROF_HEAP_DELTA; CPROF_ALLOC=0
+ * turns it all off).  malloc_trim calls and Boehm GC collections show as GC
+ * phases by themselves.  Allocators and runtimes written in C mark their own
+ * phases with these: they cost nothing when no capture runs. */
+
+/* A GC-like phase (a sweep, a compaction, a pool reset) on the calling
+ * thread.  Phases nest per thread; cprof_gc_end() closes the innermost.
+ * kind is copied into the trace ("pool.sweep"). */
+CPROF_EXTERN void cprof_gc_begin(const char *kind);
+CPROF_EXTERN void cprof_gc_end(void);
+/* A stop-the-world pause: the program's other threads are held, from
+ * cprof_stw_begin() to cprof_stw_end() on the calling thread. */
+CPROF_EXTERN void cprof_stw_begin(const char *reason);
+CPROF_EXTERN void cprof_stw_end(void);
+
+struct cprof_heap_stats {
+	int64_t inuse_bytes;     /* usable bytes of the live malloc blocks */
+	int64_t inuse_objects;   /* live malloc blocks */
+	uint64_t alloc_bytes;    /* cumulative */
+	uint64_t allocs;         /* cumulative */
+};
+/* The heap counters as cprof keeps them (other threads' last few hundred
+ * calls may be missing).  -ENOTSUP when CPROF_ALLOC=0. */
+CPROF_EXTERN int cprof_heap_read(struct cprof_heap_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

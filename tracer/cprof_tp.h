@@ -178,6 +178,113 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, trace_end,
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(uint64_t, threads, threads)
 		lttng_ust_field_integer(uint64_t, internal_errors, internal_errors)))
+/* ---- memory (issue 7; tracer/EVENTS.md "Memory") ------------------------ */
+
+/* Once per capture, at its start: the allocator settings the other memory
+ * events depend on.  sample_rate: mean bytes between two alloc_sample (0 =
+ * sampling off); heap_delta: how far inuse_bytes moves before a heap event is
+ * considered; period_ns: the heap + mallinfo period (0 = off); enabled: 0 if
+ * CPROF_ALLOC=0 switched accounting off; boehm: 1 if the Boehm GC callback is
+ * installed. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, alloc_config,
+	LTTNG_UST_TP_ARGS(uint64_t, sample_rate, uint64_t, heap_delta, uint64_t, period_ns,
+		uint8_t, enabled, uint8_t, boehm),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, sample_rate, sample_rate)
+		lttng_ust_field_integer(uint64_t, heap_delta, heap_delta)
+		lttng_ust_field_integer(uint64_t, period_ns, period_ns)
+		lttng_ust_field_integer(uint8_t, enabled, enabled)
+		lttng_ust_field_integer(uint8_t, boehm, boehm)))
+
+/* Process-wide heap counter (malloc family, usable sizes): bytes and blocks
+ * in use, cumulative bytes and blocks allocated.  Emitted when inuse_bytes
+ * moved by heap_delta (at most once per coarse clock tick), periodically, and
+ * at trace start/stop - never per call.  Approximate: each thread folds its
+ * deltas every 256 calls or 256 KiB.  The emitting vtid is irrelevant. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, heap,
+	LTTNG_UST_TP_ARGS(int64_t, inuse_bytes, int64_t, inuse_objects, uint64_t, alloc_bytes,
+		uint64_t, allocs),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int64_t, inuse_bytes, inuse_bytes)
+		lttng_ust_field_integer(int64_t, inuse_objects, inuse_objects)
+		lttng_ust_field_integer(uint64_t, alloc_bytes, alloc_bytes)
+		lttng_ust_field_integer(uint64_t, allocs, allocs)))
+
+/* glibc's mallinfo2(), periodically and after malloc_trim (process-wide). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, mallinfo,
+	LTTNG_UST_TP_ARGS(uint64_t, arena, uint64_t, ordblks, uint64_t, smblks, uint64_t, hblks,
+		uint64_t, hblkhd, uint64_t, fsmblks, uint64_t, uordblks, uint64_t, fordblks,
+		uint64_t, keepcost),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, arena, arena)
+		lttng_ust_field_integer(uint64_t, ordblks, ordblks)
+		lttng_ust_field_integer(uint64_t, smblks, smblks)
+		lttng_ust_field_integer(uint64_t, hblks, hblks)
+		lttng_ust_field_integer(uint64_t, hblkhd, hblkhd)
+		lttng_ust_field_integer(uint64_t, fsmblks, fsmblks)
+		lttng_ust_field_integer(uint64_t, uordblks, uordblks)
+		lttng_ust_field_integer(uint64_t, fordblks, fordblks)
+		lttng_ust_field_integer(uint64_t, keepcost, keepcost)))
+
+/* A sampled allocation (one per sample_rate bytes on average, exponential
+ * intervals): the block's address, the requested size, its usable size, and
+ * the allocating stack (innermost first, starting at malloc's caller).  A
+ * sample of usable size u stands for u / (1 - exp(-u / sample_rate)) bytes. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, alloc_sample,
+	LTTNG_UST_TP_ARGS(uint64_t, ptr, uint64_t, size, uint64_t, usable,
+		const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint64_t, ptr, ptr)
+		lttng_ust_field_integer(uint64_t, size, size)
+		lttng_ust_field_integer(uint64_t, usable, usable)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* A block reported by an alloc_sample was freed (or moved by realloc). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, free_sample,
+	LTTNG_UST_TP_ARGS(uint64_t, ptr, uint64_t, usable),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint64_t, ptr, ptr)
+		lttng_ust_field_integer(uint64_t, usable, usable)))
+
+/* A GC-like phase begins on the calling thread: kind is "malloc_trim",
+ * "boehm", "boehm.mark", "boehm.reclaim" or the cprof_gc_begin argument.
+ * Phases nest per thread; gc_end closes the innermost. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, gc_begin,
+	LTTNG_UST_TP_ARGS(const char *, kind),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(kind, kind)))
+
+/* result: malloc_trim's return value (1: memory was released), the
+ * collection number for "boehm", 0 otherwise. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, gc_end,
+	LTTNG_UST_TP_ARGS(int64_t, result),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int64_t, result, result)))
+
+/* Stop-the-world pause (the program's other threads do not run) on the
+ * calling thread, until stw_end; reason "boehm" or cprof_stw_begin's. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, stw_begin,
+	LTTNG_UST_TP_ARGS(const char *, reason),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(reason, reason)))
+
+LTTNG_UST_TRACEPOINT_EVENT(cprof, stw_end,
+	LTTNG_UST_TP_ARGS(uint8_t, unused),
+	LTTNG_UST_TP_FIELDS())
+
+/* Boehm GC heap after a collection (GC_prof_stats_s, at GC_EVENT_END):
+ * gc_no, heap size, free bytes (both including unmapped), unmapped bytes,
+ * bytes allocated since the previous collection, bytes it reclaimed. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, gc_heap,
+	LTTNG_UST_TP_ARGS(uint64_t, gc_no, uint64_t, heap_size, uint64_t, free_bytes,
+		uint64_t, unmapped_bytes, uint64_t, allocd_since_gc, uint64_t, reclaimed),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint64_t, gc_no, gc_no)
+		lttng_ust_field_integer(uint64_t, heap_size, heap_size)
+		lttng_ust_field_integer(uint64_t, free_bytes, free_bytes)
+		lttng_ust_field_integer(uint64_t, unmapped_bytes, unmapped_bytes)
+		lttng_ust_field_integer(uint64_t, allocd_since_gc, allocd_since_gc)
+		lttng_ust_field_integer(uint64_t, reclaimed, reclaimed)))
 
 /* ---- network and syscalls (fdtable.c, wrap_net.c, wrap_sys.c) ---------- *
  * Field semantics and what is (not) recorded: tracer/EVENTS.md. */

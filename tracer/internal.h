@@ -206,6 +206,34 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err) CPROF_HIDDEN;
 int cprof_httpd_port(void) CPROF_HIDDEN;
 int cprof_httpd_stop(void) CPROF_HIDDEN;
 void cprof_httpd_atfork_child(void) CPROF_HIDDEN;
+/* ---- wrap_alloc.c, memstats.c, gc.c (memory, issue 7) ------------------ */
+struct cprof_heap_totals {
+	int64_t inuse_bytes, inuse_objects;   /* usable bytes / blocks live */
+	uint64_t alloc_bytes, allocs;         /* cumulative */
+};
+extern int cprof_alloc_enabled;       /* 0 when CPROF_ALLOC=0 */
+/* Reads env, resolves the real allocator, hooks Boehm GC (idempotent; also
+ * run by a constructor). */
+void cprof_alloc_init(void) CPROF_HIDDEN;
+int64_t cprof_alloc_sample_rate(void) CPROF_HIDDEN;
+int64_t cprof_alloc_heap_delta(void) CPROF_HIDDEN;
+/* Folds the calling thread's deltas, then reads the process totals. */
+void cprof_heap_read_totals(struct cprof_heap_totals *out) CPROF_HIDDEN;
+/* Emits cprof:heap / cprof:mallinfo now (caller checked cprof_tracing). */
+void cprof_heap_emit(void) CPROF_HIDDEN;
+/* Asks every thread to fold its deltas at its next allocator call. */
+void cprof_heap_fold_request(void) CPROF_HIDDEN;
+void cprof_mallinfo_emit(void) CPROF_HIDDEN;
+void cprof_memstats_init(void) CPROF_HIDDEN;
+void cprof_memstats_atfork_child(void) CPROF_HIDDEN;
+/* Called by cprof_core_on_trace_start (after tracing is on) and
+ * cprof_core_on_trace_stop (before trace_end): alloc_config, the periodic
+ * heap + mallinfo thread, Boehm GC re-hook. */
+void cprof_alloc_on_trace_start(void) CPROF_HIDDEN;
+void cprof_alloc_on_trace_stop(void) CPROF_HIDDEN;
+void cprof_gc_init(void) CPROF_HIDDEN;
+void cprof_gc_on_trace_start(void) CPROF_HIDDEN;
+int cprof_gc_boehm_hooked(void) CPROF_HIDDEN;
 
 /* ---- fdtable.c, wrap_net.c, wrap_sys.c (network and syscalls, issue 6) - */
 /* Called by cprof_core_on_trace_start (after tracing is on): starts a new fd
