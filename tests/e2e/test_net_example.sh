@@ -36,7 +36,8 @@ grep -Eq 'cprof:fd_info:.*origin = 2, family = 2, sotype = 1, local = "127\.0\.0
 	"$T/ev.txt" || fail "no fd_info for an accepted connection with its peer"
 grep -Eq 'cprof:fd_info:.*origin = 3, family = 2, sotype = 1, local = "127\.0\.0\.1:[0-9]+", peer = "127\.0\.0\.1:[0-9]+"' \
 	"$T/ev.txt" || fail "no fd_info for a connected socket with its peer"
-grep -Eq 'cprof:fd_info:.*fd = 0, type = [0-9]+, origin = 0' "$T/ev.txt" || fail "no fd dump at trace start"
+# (any fd: the test's stdin may be closed)
+[ "$(grep -Ec 'cprof:fd_info:.*, origin = 0, ' "$T/ev.txt")" -ge 3 ] || fail "no fd dump at trace start"
 # every fd named by a read wait was described first (in this thread or another)
 awk '/cprof:fd_info:/ { match($0, /fd = [0-9]+/); seen[substr($0, RSTART + 5, RLENGTH - 5)] = 1 }
 	/cprof:net_end:.*op = 1,/ { match($0, /fd = [0-9]+/); f = substr($0, RSTART + 5, RLENGTH - 5);
