@@ -158,5 +158,7 @@ void *cprof_io_resolve(const char *name) CPROF_HIDDEN;
 #define IO_REAL_DECL(name) static __typeof__(name) *real_##name
 #define IO_REAL(name) (io_likely(real_##name != 0) ? real_##name : \
 	(real_##name = (__typeof__(real_##name))cprof_io_resolve(#name)))
+#define NOSYS_IF_MISSING(name, ret) \
+	do { if (io_unlikely(!IO_REAL(name))) { errno = ENOSYS; return ret; } } while (0)
 
 #endif

@@ -1,6 +1,6 @@
 /* wrap_net.c: the interposed socket calls (and read/write family, which
- * serve sockets and files alike), plus the calls that create, copy or
- * close fds so the fd table stays current.
+ * serve sockets and files alike) and close; the calls that only create or
+ * copy fds are in wrap_fd.c.
  *
  * What is a network wait (tracer/EVENTS.md): like Go's netpoller, a socket
  * call is first tried without blocking (MSG_DONTWAIT, or a zero-timeout
@@ -19,10 +19,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -53,17 +51,6 @@ IO_REAL_DECL(pselect);
 IO_REAL_DECL(epoll_wait);
 IO_REAL_DECL(epoll_pwait);
 IO_REAL_DECL(close);
-IO_REAL_DECL(socket);
-IO_REAL_DECL(socketpair);
-IO_REAL_DECL(pipe);
-IO_REAL_DECL(pipe2);
-IO_REAL_DECL(dup);
-IO_REAL_DECL(dup2);
-IO_REAL_DECL(dup3);
-IO_REAL_DECL(setsockopt);
-static int (*real_fcntl)(int, int, ...);
-static int (*real_fcntl64)(int, int, ...);
-static int (*real_ioctl)(int, unsigned long, ...);
 static ssize_t (*real___read_chk)(int, void *, size_t, size_t);
 static ssize_t (*real___recv_chk)(int, void *, size_t, size_t, int);
 static ssize_t (*real___recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *,
@@ -71,9 +58,6 @@ static ssize_t (*real___recvfrom_chk)(int, void *, size_t, size_t, int, struct s
 static int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
 static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
 	const sigset_t *, size_t);
-
-#define NOSYS_IF_MISSING(name, ret) \
-	do { if (io_unlikely(!IO_REAL(name))) { errno = ENOSYS; return ret; } } while (0)
 
 #define MAX_POLL_FDS 16         /* fds listed in a net_end */
 #define MAX_IOV_COPY 64         /* vectored writes resumed after a partial probe */
@@ -638,156 +622,6 @@ IO_EXPORT int close(int fd)
 	}
 	cprof_fd_closed(fd);
 	return real_close(fd);
-}
-
-/* ---- fd creation and copies (table upkeep only) ----------------------------- */
-
-IO_EXPORT int socket(int domain, int type, int protocol)
-{
-	NOSYS_IF_MISSING(socket, -1);
-	int r = real_socket(domain, type, protocol);
-	if (r >= 0)
-		cprof_fd_created(r, CPROF_FD_SOCKET, domain, type & 0xf, (type & SOCK_NONBLOCK) != 0);
-	return r;
-}
-
-IO_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
-{
-	NOSYS_IF_MISSING(socketpair, -1);
-	int r = real_socketpair(domain, type, protocol, sv);
-	if (r == 0)
-		for (int i = 0; i < 2; i++)
-			cprof_fd_created(sv[i], CPROF_FD_SOCKET, domain, type & 0xf,
-				(type & SOCK_NONBLOCK) != 0);
-	return r;
-}
-
-IO_EXPORT int pipe(int fds[2])
-{
-	NOSYS_IF_MISSING(pipe, -1);
-	int r = real_pipe(fds);
-	if (r == 0)
-		for (int i = 0; i < 2; i++)
-			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, 0);
-	return r;
-}
-
-IO_EXPORT int pipe2(int fds[2], int flags)
-{
-	NOSYS_IF_MISSING(pipe2, -1);
-	int r = real_pipe2(fds, flags);
-	if (r == 0)
-		for (int i = 0; i < 2; i++)
-			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, (flags & O_NONBLOCK) != 0);
-	return r;
-}
-
-IO_EXPORT int dup(int fd)
-{
-	NOSYS_IF_MISSING(dup, -1);
-	int r = real_dup(fd);
-	if (r >= 0)
-		cprof_fd_copied(fd, r);
-	return r;
-}
-
-IO_EXPORT int dup2(int fd, int fd2)
-{
-	NOSYS_IF_MISSING(dup2, -1);
-	int r = real_dup2(fd, fd2);
-	if (r >= 0)
-		cprof_fd_copied(fd, r);
-	return r;
-}
-
-IO_EXPORT int dup3(int fd, int fd2, int flags)
-{
-	NOSYS_IF_MISSING(dup3, -1);
-	int r = real_dup3(fd, fd2, flags);
-	if (r >= 0)
-		cprof_fd_copied(fd, r);
-	return r;
-}
-
-static void fcntl_track(int fd, int cmd, long arg, int r)
-{
-	if (r < 0)
-		return;
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		cprof_fd_copied(fd, r);
-	else if (cmd == F_SETFL)
-		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, (arg & O_NONBLOCK) != 0);
-}
-
-/* Variadic: like glibc, the third argument is passed on as a pointer-sized
- * value whatever the command. */
-IO_EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!real_fcntl && !(real_fcntl = cprof_io_resolve("fcntl"))) {
-		errno = ENOSYS;
-		return -1;
-	}
-	int r = real_fcntl(fd, cmd, arg);
-	if (r >= 0) {
-		int saved = errno;
-		fcntl_track(fd, cmd, (long)arg, r);
-		errno = saved;
-	}
-	return r;
-}
-
-IO_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!real_fcntl64 && !(real_fcntl64 = cprof_io_resolve("fcntl64"))) {
-		errno = ENOSYS;
-		return -1;
-	}
-	int r = real_fcntl64(fd, cmd, arg);
-	if (r >= 0) {
-		int saved = errno;
-		fcntl_track(fd, cmd, (long)arg, r);
-		errno = saved;
-	}
-	return r;
-}
-
-IO_EXPORT int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	va_start(ap, req);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!real_ioctl && !(real_ioctl = cprof_io_resolve("ioctl"))) {
-		errno = ENOSYS;
-		return -1;
-	}
-	int r = real_ioctl(fd, req, arg);
-	if (r == 0 && req == FIONBIO && arg) {
-		int saved = errno;
-		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, *(const int *)arg != 0);
-		errno = saved;
-	}
-	return r;
-}
-
-IO_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
-{
-	NOSYS_IF_MISSING(setsockopt, -1);
-	int r = real_setsockopt(fd, level, name, val, len);
-	if (r == 0 && level == SOL_SOCKET && name == SO_RCVLOWAT && val && len >= sizeof(int)) {
-		int saved = errno;
-		cprof_fd_set_flag(fd, CPROF_FDF_NO_PROBE, *(const int *)val > 1);
-		errno = saved;
-	}
-	return r;
 }
 
 /* ---- poll family ------------------------------------------------------------ */

@@ -1,0 +1,175 @@
+/* wrap_fd.c: the interposed calls that create, copy or change fds, kept
+ * only so the fd table (fdtable.c) knows what each fd is and whether it is
+ * non-blocking.  Nothing here is recorded; return values and errno are the
+ * real calls'. */
+/* no LFS redirection (fcntl -> fcntl64), no fortify inlines */
+#undef _FILE_OFFSET_BITS
+#undef _FORTIFY_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wrap_io.h"
+
+IO_REAL_DECL(socket);
+IO_REAL_DECL(socketpair);
+IO_REAL_DECL(pipe);
+IO_REAL_DECL(pipe2);
+IO_REAL_DECL(dup);
+IO_REAL_DECL(dup2);
+IO_REAL_DECL(dup3);
+IO_REAL_DECL(setsockopt);
+static int (*real_fcntl)(int, int, ...);
+static int (*real_fcntl64)(int, int, ...);
+static int (*real_ioctl)(int, unsigned long, ...);
+
+
+IO_EXPORT int socket(int domain, int type, int protocol)
+{
+	NOSYS_IF_MISSING(socket, -1);
+	int r = real_socket(domain, type, protocol);
+	if (r >= 0)
+		cprof_fd_created(r, CPROF_FD_SOCKET, domain, type & 0xf, (type & SOCK_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	NOSYS_IF_MISSING(socketpair, -1);
+	int r = real_socketpair(domain, type, protocol, sv);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(sv[i], CPROF_FD_SOCKET, domain, type & 0xf,
+				(type & SOCK_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int pipe(int fds[2])
+{
+	NOSYS_IF_MISSING(pipe, -1);
+	int r = real_pipe(fds);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, 0);
+	return r;
+}
+
+IO_EXPORT int pipe2(int fds[2], int flags)
+{
+	NOSYS_IF_MISSING(pipe2, -1);
+	int r = real_pipe2(fds, flags);
+	if (r == 0)
+		for (int i = 0; i < 2; i++)
+			cprof_fd_created(fds[i], CPROF_FD_PIPE, 0, 0, (flags & O_NONBLOCK) != 0);
+	return r;
+}
+
+IO_EXPORT int dup(int fd)
+{
+	NOSYS_IF_MISSING(dup, -1);
+	int r = real_dup(fd);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+IO_EXPORT int dup2(int fd, int fd2)
+{
+	NOSYS_IF_MISSING(dup2, -1);
+	int r = real_dup2(fd, fd2);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+IO_EXPORT int dup3(int fd, int fd2, int flags)
+{
+	NOSYS_IF_MISSING(dup3, -1);
+	int r = real_dup3(fd, fd2, flags);
+	if (r >= 0)
+		cprof_fd_copied(fd, r);
+	return r;
+}
+
+static void fcntl_track(int fd, int cmd, long arg, int r)
+{
+	if (r < 0)
+		return;
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		cprof_fd_copied(fd, r);
+	else if (cmd == F_SETFL)
+		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, (arg & O_NONBLOCK) != 0);
+}
+
+/* Variadic: like glibc, the third argument is passed on as a pointer-sized
+ * value whatever the command. */
+IO_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl && !(real_fcntl = cprof_io_resolve("fcntl"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_fcntl(fd, cmd, arg);
+	if (r >= 0) {
+		int saved = errno;
+		fcntl_track(fd, cmd, (long)arg, r);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl64 && !(real_fcntl64 = cprof_io_resolve("fcntl64"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_fcntl64(fd, cmd, arg);
+	if (r >= 0) {
+		int saved = errno;
+		fcntl_track(fd, cmd, (long)arg, r);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_ioctl && !(real_ioctl = cprof_io_resolve("ioctl"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real_ioctl(fd, req, arg);
+	if (r == 0 && req == FIONBIO && arg) {
+		int saved = errno;
+		cprof_fd_set_flag(fd, CPROF_FDF_NONBLOCK, *(const int *)arg != 0);
+		errno = saved;
+	}
+	return r;
+}
+
+IO_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	NOSYS_IF_MISSING(setsockopt, -1);
+	int r = real_setsockopt(fd, level, name, val, len);
+	if (r == 0 && level == SOL_SOCKET && name == SO_RCVLOWAT && val && len >= sizeof(int)) {
+		int saved = errno;
+		cprof_fd_set_flag(fd, CPROF_FDF_NO_PROBE, *(const int *)val > 1);
+		errno = saved;
+	}
+	return r;
+}
