@@ -1,4 +1,4 @@
-/* wrap_io.h: what fdtable.c, wrap_net.c and wrap_sys.c share (not used
+/* wrap_io.h: what fdtable.c and wrap_{net,fd,sys}.c share (not used
  * elsewhere): the fd table's hot-path lookups, the recording guard, real
  * function resolution, the monotonic clock and the slow-path emitters.
  *
