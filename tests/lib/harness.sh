@@ -31,7 +31,8 @@ if [ -n "$APP_USER" ] && ! setpriv --reuid=nobody --regid=nogroup --clear-groups
 		test -r "$B/tracer/libcprof.so" 2>/dev/null; then
 	mkdir -p "$T/build"
 	(cd "$CPROF_BUILD" && find . \( -name '*.so*' -o -type f -perm -u+x \) -not -path './meson-*' \
-		-print0 | cpio -0pdm --quiet "$T/build")
+		-print0 | tar --null -T - -cf -) | tar -xf - -C "$T/build"
+	chmod -R a+rX "$T/build"
 	B="$T/build"
 fi
 SRC=${CPROF_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
