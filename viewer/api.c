@@ -204,6 +204,12 @@ static int h_regions(struct vw_db *db, const struct vw_req *req, struct vw_resp 
 	return vw_q_regions(db, &resp->body, err);
 }
 
+static int h_tasks(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		   struct vw_err *err)
+{
+	return vw_q_tasks(db, &resp->body, err);
+}
+
 static int h_tables(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		    struct vw_err *err)
 {
@@ -294,7 +300,7 @@ static const struct route {
 	{ "/api/objects", h_objects },   { "/api/search", h_search },
 	{ "/api/tables", h_tables },     { "/api/sql", h_sql },
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
-	{ "/api/regions", h_regions },
+	{ "/api/regions", h_regions }, { "/api/tasks", h_tasks },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

@@ -46,6 +46,7 @@ int vw_q_objects(struct vw_db *db, int limit, struct vw_buf *out, struct vw_err 
 int vw_q_search(struct vw_db *db, const char *text, int limit, struct vw_buf *out,
 		struct vw_err *err);
 int vw_q_regions(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
+int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_tables(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_user_sql(struct vw_db *db, const char *sql, int64_t offset, int limit,
 		  struct vw_buf *out, struct vw_err *err);

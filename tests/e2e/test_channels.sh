@@ -32,6 +32,7 @@ n=$(q "$db" "SELECT count(*) FROM task k JOIN thread b ON b.utid=k.begin_utid JO
 	WHERE k.type='request' AND b.name='producer' AND e.name='sink' AND k.dur > 0")
 delivered=$(sed -n 's/^delivered \([0-9]*\) items/\1/p' "$T/pipe.log")
 [ "$n" -ge "$delivered" ] && [ "$n" -gt 0 ] || fail "expected $delivered request tasks from producer to sink, got $n"
+n_tasks=$(q "$db" "SELECT count(*) FROM task WHERE type='request' AND dur >= 0")
 for r in parse enrich; do
 	n=$(q "$db" "SELECT count(*) FROM slice s JOIN track t ON t.id=s.track_id JOIN thread th ON th.utid=t.utid
 		JOIN args a ON a.arg_set_id=s.arg_set_id AND a.key='task'
@@ -44,6 +45,16 @@ avg=$(q "$db" "SELECT CAST(avg(dur)/1000 AS INTEGER) FROM slice WHERE category='
 [ "$avg" -ge 1900 ] || fail "enrich regions average $avg us, expected >= 2 ms"
 n=$(q "$db" "SELECT count(*) FROM slice WHERE category='log' AND name LIKE 'progress: % items in the last tick'")
 [ "$n" -ge 5 ] || fail "expected the sink's progress logs, got $n"
+
+# the viewer's task and region analyses (go tool trace's /usertasks, /userregions)
+source "$SRC/tests/viewer/lib.sh"
+start_viewer "$db"
+get /api/tasks >"$T/tasks.json"
+[ "$(cat "$T/status")" = 200 ] || fail "/api/tasks answered $(cat "$T/status")"
+grep -q "\"name\":\"request\",\"count\":$n_tasks," "$T/tasks.json" || fail "/api/tasks: $(head -c 300 "$T/tasks.json")"
+get /api/regions >"$T/regions.json"
+grep -q '"name":"enrich"' "$T/regions.json" && grep -q '"name":"parse"' "$T/regions.json" \
+	&& ! grep -q '"name":"progress' "$T/regions.json" || fail "/api/regions: $(head -c 300 "$T/regions.json")"
 
 run_app env CPROF_TRACE="$T/out/leak.out" "$B/examples/cprof-example-leak" --no-http --duration 1.5 \
 	>"$T/leak.log" 2>&1 || { cat "$T/leak.log" >&2; fail "leak example failed"; }

@@ -1,6 +1,6 @@
 // app.js: hash router.  Each page module renders into <main id="page">.
 import * as api from './api.js';
-import { overview, threadsPage, objectsPage, regionsPage } from './pages.js';
+import { overview, threadsPage, objectsPage, regionsPage, tasksPage } from './pages.js';
 import { profilePage } from './flame.js';
 import { sqlPage } from './sql.js';
 import { timelinePage } from './timeline.js';
@@ -13,6 +13,7 @@ const routes = [
   [/^#\/profile\/(\w+)$/, profilePage],
   [/^#\/objects$/, objectsPage],
   [/^#\/regions$/, regionsPage],
+  [/^#\/tasks$/, tasksPage],
   [/^#\/sql$/, sqlPage],
 ];
 

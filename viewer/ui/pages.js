@@ -36,6 +36,7 @@ export async function overview(main) {
       <div class="card"><b>Thread analysis</b>
         <a href="#/threads">Per-thread breakdown</a>
         <a href="#/objects">Lock contention by object</a>
+        <a href="#/tasks">User-defined tasks</a>
         <a href="#/regions">User-defined regions</a></div>
       <div class="card"><b>Profiles</b>
         <a href="#/profile/net">Network blocking profile</a>
@@ -133,10 +134,11 @@ export async function objectsPage(main) {
   sortable(main.querySelector('#objects'));
 }
 
-// User regions by name with their latency distribution (go tool trace's
-// "User-defined regions").
-export async function regionsPage(main) {
-  const r = await api.get('regions');
+// Latency distributions by name (go tool trace's "User-defined regions" and
+// "User-defined tasks"): one table, one log2 histogram per row.
+async function latencyPage(main, endpoint, title, hint, column, empty) {
+  const r = await api.get(endpoint);
+  const rows = r[endpoint];
   const hist = (h) => {
     let lo = h.findIndex((x) => x > 0), hi = h.length - 1 - [...h].reverse().findIndex((x) => x > 0);
     if (lo < 0) return '';
@@ -148,16 +150,24 @@ export async function regionsPage(main) {
     return `<span class="muted">${dur(2 ** lo)}</span> ${bars.join('')} <span class="muted">${dur(2 ** (hi + 1))}</span>`;
   };
   main.innerHTML = `
-    <h1>User regions</h1>
-    <p class="hint">Regions annotated by the program (like Go's trace.WithRegion), by name: count and latency distribution (log2 buckets).</p>
-    ${r.regions.length ? '' : '<p class="muted">This trace has no user regions.</p>'}
-    <table class="data" id="regions"><thead><tr><th>Region</th><th class="num">Count</th><th class="num">Total</th>
+    <h1>${title}</h1>
+    <p class="hint">${hint}</p>
+    ${rows.length ? '' : `<p class="muted">${empty}</p>`}
+    <table class="data" id="${endpoint}"><thead><tr><th>${column}</th><th class="num">Count</th><th class="num">Total</th>
       <th class="num">Min</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">Max</th><th>Distribution</th><th class="num">Unfinished</th></tr></thead><tbody>
-      ${r.regions.map((x) => `<tr><td>${esc(x.name)}</td><td class="num" data-v="${x.count}">${x.count.toLocaleString()}</td>
+      ${rows.map((x) => `<tr><td>${esc(x.name)}</td><td class="num" data-v="${x.count}">${x.count.toLocaleString()}</td>
         <td class="num" data-v="${x.total}">${dur(x.total)}</td><td class="num" data-v="${x.min ?? 0}">${dur(x.min)}</td>
         <td class="num" data-v="${x.p50 ?? 0}">${dur(x.p50)}</td><td class="num" data-v="${x.p90 ?? 0}">${dur(x.p90)}</td>
         <td class="num" data-v="${x.p99 ?? 0}">${dur(x.p99)}</td><td class="num" data-v="${x.max ?? 0}">${dur(x.max)}</td>
         <td>${hist(x.hist)}</td><td class="num" data-v="${x.unfinished}">${x.unfinished || ''}</td></tr>`).join('')}
     </tbody></table>`;
-  sortable(main.querySelector('#regions'));
+  sortable(main.querySelector(`#${endpoint}`));
 }
+
+export const regionsPage = (main) => latencyPage(main, 'regions', 'User regions',
+  'Regions annotated by the program (like Go\'s trace.WithRegion), by name: count and latency distribution (log2 buckets).',
+  'Region', 'This trace has no user regions.');
+
+export const tasksPage = (main) => latencyPage(main, 'tasks', 'User tasks',
+  'Tasks annotated by the program (like Go\'s trace.NewTask; they may span threads), by type: count and latency distribution (log2 buckets).',
+  'Task', 'This trace has no user tasks.');
