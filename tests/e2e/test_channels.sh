@@ -55,6 +55,9 @@ grep -q "\"name\":\"request\",\"count\":$n_tasks," "$T/tasks.json" || fail "/api
 get /api/regions >"$T/regions.json"
 grep -q '"name":"enrich"' "$T/regions.json" && grep -q '"name":"parse"' "$T/regions.json" \
 	&& ! grep -q '"name":"progress' "$T/regions.json" || fail "/api/regions: $(head -c 300 "$T/regions.json")"
+# logs are searchable
+get "/api/search?q=in%20the%20last%20tick" >"$T/search.json"
+grep -q '"name":"progress: [0-9]* items in the last tick"' "$T/search.json" || fail "log search: $(head -c 300 "$T/search.json")"
 
 run_app env CPROF_TRACE="$T/out/leak.out" "$B/examples/cprof-example-leak" --no-http --duration 1.5 \
 	>"$T/leak.log" 2>&1 || { cat "$T/leak.log" >&2; fail "leak example failed"; }
