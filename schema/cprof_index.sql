@@ -8,5 +8,6 @@ CREATE INDEX thread_name_utid_ts ON thread_name (utid, ts);
 CREATE INDEX sync_object_address ON sync_object (address);
 CREATE INDEX counter_track_ts ON counter (track_id, ts);
 CREATE INDEX slice_track_ts ON slice (track_id, ts);
+CREATE INDEX args_key_int ON args (key, int_value);
 CREATE INDEX callsite_parent ON stack_profile_callsite (parent_id);
 CREATE INDEX alloc_sample_ts ON alloc_sample (ts);

@@ -210,6 +210,18 @@ static int h_tasks(struct vw_db *db, const struct vw_req *req, struct vw_resp *r
 	return vw_q_tasks(db, &resp->body, err);
 }
 
+static int h_task_list(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		       struct vw_err *err)
+{
+	const char *type = req->arg(req->ctx, "type");
+
+	if (!type || !*type || strlen(type) > 200) {
+		vw_err_set(err, "want type=<task type> (1 to 200 characters)");
+		return -EINVAL;
+	}
+	return vw_q_task_list(db, type, 20, &resp->body, err);
+}
+
 static int h_tables(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		    struct vw_err *err)
 {
@@ -301,6 +313,7 @@ static const struct route {
 	{ "/api/tables", h_tables },     { "/api/sql", h_sql },
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
 	{ "/api/regions", h_regions }, { "/api/tasks", h_tasks },
+	{ "/api/task_list", h_task_list },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

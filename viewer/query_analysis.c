@@ -429,3 +429,56 @@ int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 {
 	return latency_groups(db, "SELECT type, dur FROM task ORDER BY type, dur", "tasks", out, err);
 }
+
+/* The slowest tasks of one type, each with its regions (go tool trace's
+ * /usertask?type=): where a request's time went, thread by thread. */
+int vw_q_task_list(struct vw_db *db, const char *type, int limit, struct vw_buf *out,
+		   struct vw_err *err)
+{
+	sqlite3 *c = vw_db_acquire(db);
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(c,
+		"SELECT k.id, k.ts - ?3, k.dur, k.begin_utid, bt.name, k.end_utid, et.name"
+		" FROM task k LEFT JOIN thread bt ON bt.utid = k.begin_utid"
+		" LEFT JOIN thread et ON et.utid = k.end_utid"
+		" WHERE k.type = ?1 ORDER BY k.dur < 0, k.dur DESC LIMIT ?2", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = vw_sql_err(c, rc, err, "tasks");
+		goto end;
+	}
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, db->t_start);
+	vw_buf_puts(out, "{\"tasks\":[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		static const char *const keys[] = { "id", "ts", "dur", "begin_utid", "begin_thread",
+			"end_utid", "end_thread" };
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (n++)
+			vw_buf_putc(out, ',');
+		vw_buf_putc(out, '{');
+		for (int i = 0; i < 7; i++) {
+			vw_json_key(out, keys[i], i == 0);
+			col_json(out, st, i);
+		}
+		vw_json_key(out, "regions", 0);
+		int64_t p[2] = { id, db->t_start };
+		rc = rows(c, out,
+			"SELECT s.id AS id, s.name AS name, s.ts - ?2 AS ts, s.dur AS dur, t.utid AS utid,"
+			" th.name AS thread FROM args a JOIN slice s ON s.arg_set_id = a.arg_set_id"
+			" JOIN track t ON t.id = s.track_id JOIN thread th ON th.utid = t.utid"
+			" WHERE a.key = 'task' AND a.int_value = ?1 AND s.category = 'region'"
+			" ORDER BY s.ts", 2, p, 0, err);
+		if (rc)
+			goto end;
+		vw_buf_putc(out, '}');
+	}
+	vw_buf_puts(out, "]}");
+	rc = rc == SQLITE_DONE ? 0 : vw_sql_err(c, rc, err, "tasks");
+end:
+	sqlite3_finalize(st);
+	vw_db_release(db, c);
+	return rc;
+}

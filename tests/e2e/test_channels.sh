@@ -55,6 +55,10 @@ grep -q "\"name\":\"request\",\"count\":$n_tasks," "$T/tasks.json" || fail "/api
 get /api/regions >"$T/regions.json"
 grep -q '"name":"enrich"' "$T/regions.json" && grep -q '"name":"parse"' "$T/regions.json" \
 	&& ! grep -q '"name":"progress' "$T/regions.json" || fail "/api/regions: $(head -c 300 "$T/regions.json")"
+# the slowest request tasks, each with its parse and enrich regions
+get "/api/task_list?type=request" >"$T/task_list.json"
+grep -q '"begin_thread":"producer","end_utid":[0-9]*,"end_thread":"sink","regions":\[{[^]]*"name":"parse"[^]]*"name":"enrich"' \
+	"$T/task_list.json" || fail "/api/task_list: $(head -c 400 "$T/task_list.json")"
 # logs are searchable
 get "/api/search?q=in%20the%20last%20tick" >"$T/search.json"
 grep -q '"name":"progress: [0-9]* items in the last tick"' "$T/search.json" || fail "log search: $(head -c 300 "$T/search.json")"

@@ -168,6 +168,25 @@ export const regionsPage = (main) => latencyPage(main, 'regions', 'User regions'
   'Regions annotated by the program (like Go\'s trace.WithRegion), by name: count and latency distribution (log2 buckets).',
   'Region', 'This trace has no user regions.');
 
-export const tasksPage = (main) => latencyPage(main, 'tasks', 'User tasks',
-  'Tasks annotated by the program (like Go\'s trace.NewTask; they may span threads), by type: count and latency distribution (log2 buckets).',
-  'Task', 'This trace has no user tasks.');
+export async function tasksPage(main) {
+  await latencyPage(main, 'tasks', 'User tasks',
+    'Tasks annotated by the program (like Go\'s trace.NewTask; they may span threads), by type: count and latency distribution (log2 buckets). Click a type for its slowest tasks and their regions.',
+    'Task', 'This trace has no user tasks.');
+  const detail = h('<div id="task-list"></div>');
+  main.appendChild(detail);
+  for (const tr of main.querySelectorAll('#tasks tbody tr')) {
+    tr.style.cursor = 'pointer';
+    tr.addEventListener('click', async () => {
+      const type = tr.cells[0].textContent;
+      const r = await api.get(`task_list?type=${encodeURIComponent(type)}`);
+      detail.innerHTML = `<h2>Slowest ${esc(type)} tasks</h2>
+        <table class="data" id="task-rows"><thead><tr><th>Task</th><th class="num">Start</th><th class="num">Duration</th>
+          <th>Began on</th><th>Ended on</th><th>Regions</th></tr></thead><tbody>
+        ${r.tasks.map((t) => `<tr><td>${t.id}</td><td class="num">${dur(t.ts)}</td>
+          <td class="num">${t.dur >= 0 ? dur(t.dur) : 'unfinished'}</td>
+          <td>${esc(t.begin_thread ?? '')}</td><td>${esc(t.end_thread ?? '')}</td>
+          <td>${t.regions.map((g) => `${esc(g.name)} <span class="muted">${dur(g.dur)} on ${esc(g.thread ?? '')}</span>`).join(', ')}</td></tr>`).join('')}
+        </tbody></table>`;
+    });
+  }
+}
