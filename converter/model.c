@@ -175,7 +175,7 @@ struct thread *model_self(struct conv_model *m, const struct conv_event *ev)
 	return t;
 }
 
-static struct object *object_ref(struct conv_model *m, uint64_t addr)
+struct object *model_object_ref(struct conv_model *m, uint64_t addr)
 {
 	uint64_t *i = conv_map_get(&m->by_addr, addr);
 	if (i)
@@ -194,7 +194,7 @@ static int64_t object_row(struct conv_model *m, unsigned kind, uint64_t addr)
 {
 	if (!addr || kind == CPROF_WAIT_SLEEP || kind == CPROF_WAIT_SYSCALL)
 		return CONV_NULL;
-	struct object *o = object_ref(m, addr);
+	struct object *o = model_object_ref(m, addr);
 	if (!o)
 		return CONV_NULL;
 	if (!o->id) {
@@ -331,7 +331,7 @@ static void on_block_end(struct conv_model *m, const struct conv_event *ev, stru
 
 static void wake_object(struct conv_model *m, uint64_t obj, int64_t ts, int64_t utid)
 {
-	struct object *o = object_ref(m, obj);
+	struct object *o = model_object_ref(m, obj);
 	if (o) {
 		o->wake_ts = ts;
 		o->wake_utid = utid;
@@ -424,7 +424,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		wake_object(m, (uint64_t) ev->i[1], ev->ts, t->utid);
 		break;
 	case EV_OBJECT_NAME: {
-		struct object *o = object_ref(m, (uint64_t) ev->i[0]);
+		struct object *o = model_object_ref(m, (uint64_t) ev->i[0]);
 		if (o && ev->s[0] && *ev->s[0]) {
 			free(o->name);
 			o->name = strdup(ev->s[0]);
@@ -445,6 +445,9 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_FREE_SAMPLE: case EV_GC_BEGIN: case EV_GC_END: case EV_STW_BEGIN: case EV_STW_END:
 	case EV_GC_HEAP:
 		model_mem_event(m, ev);
+		break;
+	case EV_FD_INFO: case EV_NET_END:
+		model_net_event(m, ev);
 		break;
 	case EV_TASK_BEGIN: case EV_TASK_END: case EV_REGION_BEGIN: case EV_REGION_END:
 	case EV_USER_LOG:

@@ -54,6 +54,9 @@ void conv_model_destroy(struct conv_model *m)
 		free(m->strings[i]);
 	conv_map_fini(&m->live_allocs);
 	conv_map_fini(&m->by_task);
+	conv_map_fini(&m->by_fd);
+	free(m->fds);
+	free(m->nets);
 	free(m->tasks);
 	free(m->strings);
 	free(m->slices);
@@ -192,6 +195,8 @@ static int write_objects_and_counters(struct conv_model *m)
 		ret = model_mem_write(m);
 	if (!ret)
 		ret = model_annot_write(m);
+	if (!ret)
+		ret = model_net_write(m);
 	return ret;
 }
 

@@ -56,6 +56,11 @@ struct slice_row {
 	int64_t task;                /* user task id of a region or log, 0 = none */
 	const char *category, *name;   /* static / interned */
 };
+struct fd_desc { const char *local, *peer, *path; int type; };   /* interned */
+struct net_row {
+	int64_t id, ts, dur, utid, fd, result, err;
+	const char *op, *local, *peer;   /* static / interned */
+};
 struct task_row {
 	int64_t id, parent, begin_ts, end_ts, begin_utid, end_utid, callsite;
 	const char *type;            /* interned */
@@ -103,6 +108,11 @@ struct conv_model {
 	size_t n_stats, cap_stats;
 	struct slice_row *slices;    /* owned */
 	size_t n_slices, cap_slices;
+	struct fd_desc *fds;         /* owned: what each (pid, fd) is (cprof:fd_info) */
+	size_t n_fds, cap_fds;
+	struct conv_map by_fd;       /* (pid, fd) → index in fds */
+	struct net_row *nets;        /* owned: cprof:net_end → net_io rows */
+	size_t n_nets, cap_nets;
 	struct task_row *tasks;      /* owned: user tasks (cprof:task_begin/end) */
 	size_t n_tasks, cap_tasks;
 	struct conv_map by_task;     /* (pid, task id) → index in tasks */
@@ -133,6 +143,10 @@ void model_mem_event(struct conv_model *m, const struct conv_event *ev);
 void model_slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const char *cat,
 	const char *name, int64_t task);
 void model_slice_end(struct conv_model *m, struct thread *t, int64_t ts, const char *cat);
+struct object *model_object_ref(struct conv_model *m, uint64_t addr);
+/* Network I/O: fd descriptions and net_io rows. */
+void model_net_event(struct conv_model *m, const struct conv_event *ev);
+int model_net_write(struct conv_model *m);
 /* User annotations: tasks → task rows, regions and logs → slices. */
 void model_annot_event(struct conv_model *m, const struct conv_event *ev);
 int model_annot_write(struct conv_model *m);

@@ -111,6 +111,22 @@ CREATE TABLE slice (
   arg_set_id INTEGER
 );
 
+-- Network waits (one row per cprof:net_end): what the blocked socket call
+-- was, on which connection, how long and how many bytes.
+CREATE TABLE net_io (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,              -- the call's start (its non-blocking try included)
+  dur INTEGER NOT NULL,             -- ns in the call; the wait is the net thread_state around its end
+  utid INTEGER NOT NULL REFERENCES thread(utid),
+  fd INTEGER NOT NULL,
+  op TEXT NOT NULL,                 -- read, recv, write, send, accept, connect, poll, epoll_wait...
+  bytes INTEGER,                    -- bytes moved (read/write family, success), else NULL
+  result INTEGER,                   -- the call's return value (new fd for accept, -1 on error)
+  err INTEGER,                      -- errno when it failed, else NULL
+  local TEXT,                       -- the socket's local address (cprof:fd_info)
+  peer TEXT                         -- its peer address, NULL when unknown
+);
+
 -- User tasks (cprof_task_begin/end): logical operations that may span
 -- threads.  Their regions are slices with category 'region' whose args row
 -- key 'task' holds the task id.

@@ -9,5 +9,6 @@ CREATE INDEX sync_object_address ON sync_object (address);
 CREATE INDEX counter_track_ts ON counter (track_id, ts);
 CREATE INDEX slice_track_ts ON slice (track_id, ts);
 CREATE INDEX args_key_int ON args (key, int_value);
+CREATE INDEX net_io_utid_ts ON net_io (utid, ts);
 CREATE INDEX callsite_parent ON stack_profile_callsite (parent_id);
 CREATE INDEX alloc_sample_ts ON alloc_sample (ts);

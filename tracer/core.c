@@ -195,6 +195,7 @@ void cprof_core_on_trace_start(void)
 	cprof_modules_emit();
 	cprof_annotate_on_trace_start();
 	cprof_alloc_on_trace_start();   /* wrap_alloc.c/memstats.c (issue 7, memory) */
+	cprof_fdtable_on_trace_start(); /* what every open fd is (issue 6) */
 
 	uint64_t now = cprof_now_ns();
 	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
@@ -212,6 +213,7 @@ void cprof_core_on_trace_start(void)
 void cprof_core_on_trace_stop(void)
 {
 	cprof_alloc_on_trace_stop();    /* memstats.c (issue 7, memory) */
+	cprof_fdtable_on_trace_stop();
 	cprof_tls_guard++;
 	lttng_ust_tracepoint(cprof, trace_end, registry_count, cprof_internal_errors);
 	__atomic_store_n(&cprof_tracing, 0, __ATOMIC_RELEASE);

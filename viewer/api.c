@@ -210,6 +210,12 @@ static int h_tasks(struct vw_db *db, const struct vw_req *req, struct vw_resp *r
 	return vw_q_tasks(db, &resp->body, err);
 }
 
+static int h_connections(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+			 struct vw_err *err)
+{
+	return vw_q_connections(db, &resp->body, err);
+}
+
 static int h_task_list(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		       struct vw_err *err)
 {
@@ -313,7 +319,7 @@ static const struct route {
 	{ "/api/tables", h_tables },     { "/api/sql", h_sql },
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
 	{ "/api/regions", h_regions }, { "/api/tasks", h_tasks },
-	{ "/api/task_list", h_task_list },
+	{ "/api/task_list", h_task_list }, { "/api/connections", h_connections },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

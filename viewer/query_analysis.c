@@ -430,6 +430,33 @@ int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	return latency_groups(db, "SELECT type, dur FROM task ORDER BY type, dur", "tasks", out, err);
 }
 
+/* Network waits per connection (peer address): how long threads waited on
+ * it and the bytes those waiting calls moved.  Calls that did not wait are
+ * not recorded, so bytes here are a lower bound. */
+int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
+{
+	sqlite3 *c = vw_db_acquire(db);
+	int rc;
+
+	vw_buf_puts(out, "{\"connections\":");
+	rc = rows(c, out,
+		"SELECT coalesce(peer, '(unknown peer)') AS peer, group_concat(DISTINCT local) AS local,"
+		" count(*) AS waits, sum(dur) AS wait_ns, max(dur) AS max_wait_ns,"
+		" sum(CASE WHEN op IN ('read','readv','recv','recvfrom','recvmsg','recvmmsg')"
+		"  THEN bytes END) AS bytes_in,"
+		" sum(CASE WHEN op IN ('write','writev','send','sendto','sendmsg','sendmmsg')"
+		"  THEN bytes END) AS bytes_out,"
+		" count(DISTINCT utid) AS threads, group_concat(DISTINCT op) AS ops"
+		" FROM net_io GROUP BY peer ORDER BY wait_ns DESC LIMIT 500", 0, NULL, 0, err);
+	if (rc && strstr(err->msg, "no such table")) {   /* database from an older converter */
+		vw_buf_puts(out, "[]");
+		rc = 0;
+	}
+	vw_buf_putc(out, '}');
+	vw_db_release(db, c);
+	return rc;
+}
+
 /* The slowest tasks of one type, each with its regions (go tool trace's
  * /usertask?type=): where a request's time went, thread by thread. */
 int vw_q_task_list(struct vw_db *db, const char *type, int limit, struct vw_buf *out,

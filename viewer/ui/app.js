@@ -1,6 +1,6 @@
 // app.js: hash router.  Each page module renders into <main id="page">.
 import * as api from './api.js';
-import { overview, threadsPage, objectsPage, regionsPage, tasksPage } from './pages.js';
+import { overview, threadsPage, objectsPage, regionsPage, tasksPage, connectionsPage } from './pages.js';
 import { profilePage } from './flame.js';
 import { sqlPage } from './sql.js';
 import { timelinePage } from './timeline.js';
@@ -14,6 +14,7 @@ const routes = [
   [/^#\/objects$/, objectsPage],
   [/^#\/regions$/, regionsPage],
   [/^#\/tasks$/, tasksPage],
+  [/^#\/connections$/, connectionsPage],
   [/^#\/sql$/, sqlPage],
 ];
 

@@ -40,6 +40,7 @@ export async function overview(main) {
         <a href="#/regions">User-defined regions</a></div>
       <div class="card"><b>Profiles</b>
         <a href="#/profile/net">Network blocking profile</a>
+        <a href="#/connections">Network connections</a>
         <a href="#/profile/sync">Synchronization blocking profile</a>
         <a href="#/profile/syscall">Syscall profile</a>
         <a href="#/profile/sleep">Sleep profile</a>
@@ -189,4 +190,25 @@ export async function tasksPage(main) {
         </tbody></table>`;
     });
   }
+}
+
+// Network waits per connection: which peers the threads waited on, how long,
+// and the bytes of the calls that waited.
+export async function connectionsPage(main) {
+  const r = await api.get('connections');
+  const bytes = (b) => (b == null ? '' : b.toLocaleString());
+  main.innerHTML = `
+    <h1>Network connections</h1>
+    <p class="hint">Blocking socket calls grouped by peer address: total and longest wait, and the bytes moved by the calls that waited (calls that did not wait are not recorded).</p>
+    ${r.connections.length ? '' : '<p class="muted">No thread waited on the network in this trace.</p>'}
+    <table class="data" id="connections"><thead><tr><th>Peer</th><th>Local</th><th class="num">Waits</th>
+      <th class="num">Total wait</th><th class="num">Longest</th><th class="num">Bytes in</th><th class="num">Bytes out</th>
+      <th class="num">Threads</th><th>Calls</th></tr></thead><tbody>
+      ${r.connections.map((x) => `<tr><td>${esc(x.peer)}</td><td>${esc(x.local ?? '')}</td>
+        <td class="num" data-v="${x.waits}">${x.waits.toLocaleString()}</td>
+        <td class="num" data-v="${x.wait_ns}">${dur(x.wait_ns)}</td><td class="num" data-v="${x.max_wait_ns}">${dur(x.max_wait_ns)}</td>
+        <td class="num" data-v="${x.bytes_in ?? 0}">${bytes(x.bytes_in)}</td><td class="num" data-v="${x.bytes_out ?? 0}">${bytes(x.bytes_out)}</td>
+        <td class="num" data-v="${x.threads}">${x.threads}</td><td>${esc(x.ops ?? '')}</td></tr>`).join('')}
+    </tbody></table>`;
+  sortable(main.querySelector('#connections'));
 }
