@@ -193,6 +193,19 @@ CREATE TABLE alloc_sample (
 -- ---- views for the analyses ------------------------------------------------
 
 -- Per-thread time breakdown, like go tool trace's goroutine analysis.
+-- Threads still waiting when the trace ended, longest first: the "goroutine
+-- leak" view.  since_start_ns is how long after the thread's start (or the
+-- trace start, for threads alive then) the final wait began: near 0 for a
+-- thread blocked since its creation.
+CREATE VIEW thread_blocked_at_end AS
+SELECT t.utid, t.tid, t.name, s.state, s.reason, o.name AS object, s.ts AS since, s.dur,
+  s.ts - COALESCE(t.start_ts, s.ts) AS since_start_ns, s.callsite_id
+FROM thread_state s JOIN thread t ON t.utid = s.utid
+LEFT JOIN sync_object o ON o.id = s.object_id
+WHERE s.state NOT IN ('running', 'unknown') AND t.end_ts IS NULL
+  AND s.ts + s.dur >= (SELECT int_value FROM metadata WHERE name = 'trace_end')
+ORDER BY s.dur DESC;
+
 CREATE VIEW thread_breakdown AS
 SELECT t.utid, t.tid, t.name,
   COALESCE(SUM(s.dur), 0) AS total_dur,

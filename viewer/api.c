@@ -216,6 +216,12 @@ static int h_connections(struct vw_db *db, const struct vw_req *req, struct vw_r
 	return vw_q_connections(db, &resp->body, err);
 }
 
+static int h_blocked(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		     struct vw_err *err)
+{
+	return vw_q_blocked_at_end(db, &resp->body, err);
+}
+
 static int h_task_list(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		       struct vw_err *err)
 {
@@ -320,6 +326,7 @@ static const struct route {
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
 	{ "/api/regions", h_regions }, { "/api/tasks", h_tasks },
 	{ "/api/task_list", h_task_list }, { "/api/connections", h_connections },
+	{ "/api/blocked_at_end", h_blocked },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

@@ -48,6 +48,7 @@ int vw_q_search(struct vw_db *db, const char *text, int limit, struct vw_buf *ou
 int vw_q_regions(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
+int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_task_list(struct vw_db *db, const char *type, int limit, struct vw_buf *out,
 		   struct vw_err *err);
 int vw_q_tables(struct vw_db *db, struct vw_buf *out, struct vw_err *err);

@@ -430,6 +430,26 @@ int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	return latency_groups(db, "SELECT type, dur FROM task ORDER BY type, dur", "tasks", out, err);
 }
 
+/* Threads waiting when the trace ended (the leak view), longest first. */
+int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
+{
+	sqlite3 *c = vw_db_acquire(db);
+	int64_t p[1] = { db->t_start };
+	int rc;
+
+	vw_buf_puts(out, "{\"threads\":");
+	rc = rows(c, out,
+		"SELECT utid, tid, name, state, reason, object, since - ?1 AS since, dur,"
+		" since_start_ns FROM thread_blocked_at_end LIMIT 1000", 1, p, 0, err);
+	if (rc && strstr(err->msg, "no such table")) {   /* database from an older converter */
+		vw_buf_puts(out, "[]");
+		rc = 0;
+	}
+	vw_buf_putc(out, '}');
+	vw_db_release(db, c);
+	return rc;
+}
+
 /* Network waits per connection (peer address): how long threads waited on
  * it and the bytes those waiting calls moved.  Calls that did not wait are
  * not recorded, so bytes here are a lower bound. */

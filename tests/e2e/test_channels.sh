@@ -77,4 +77,13 @@ stuck=$(q "$db" "SELECT count(*) FROM thread t JOIN thread_state s ON s.utid=t.u
 note "leak example reported $leaked leaked threads; database shows $stuck blocked to the end"
 [ -n "$leaked" ] && [ "$leaked" -ge 3 ] || fail "the example leaked too few threads ($leaked) to test"
 [ "$stuck" -ge $((leaked * 8 / 10)) ] || fail "only $stuck of $leaked leaked threads are blocked on chan_send to the end"
+# the leak analysis lists them (view and viewer API)
+n=$(q "$db" "SELECT count(*) FROM thread_blocked_at_end WHERE name='lookup-helper' AND reason='chan_send'
+	AND since_start_ns < 50000000")
+[ "$n" -ge "$stuck" ] || fail "thread_blocked_at_end lists $n lookup-helpers, expected $stuck"
+kill "$VIEW_PID" 2>/dev/null
+start_viewer "$db"
+get /api/blocked_at_end >"$T/blocked.json"
+n=$(grep -o '"name":"lookup-helper","state":"blocked","reason":"chan_send","object":"lookup-reply"' "$T/blocked.json" | wc -l)
+[ "$n" -ge "$stuck" ] || fail "/api/blocked_at_end lists $n leaked helpers: $(head -c 300 "$T/blocked.json")"
 pass

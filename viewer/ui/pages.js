@@ -109,6 +109,20 @@ export async function threadsPage(main) {
       </tr>`).join('')}
     </tbody></table>`;
   sortable(main.querySelector('#breakdown'));
+  // Go's goroutine-leak question: who was still waiting at the end, and since when?
+  const s = await api.get('blocked_at_end');
+  const leak = h(`<div><h2 id="blocked-at-end">Blocked when the trace ended</h2>
+    <p class="hint">Threads still waiting at the end of the trace, longest first. A wait that began right after the thread started (small "after start") on an object nobody touches again is a leaked thread.</p>
+    ${s.threads.length ? '' : '<p class="muted">No thread was waiting at the end of the trace.</p>'}
+    <table class="data" id="blocked"><thead><tr><th>Thread</th><th class="num">tid</th><th>Waiting on</th>
+      <th class="num">Since</th><th class="num">For</th><th class="num">After start</th></tr></thead><tbody>
+    ${s.threads.map((t) => `<tr><td><a href="#/timeline?utid=${t.utid}">${esc(t.name ?? '(unnamed)')}</a></td>
+      <td class="num">${t.tid}</td><td><span class="swatch" style="background:${color(t.state, t.reason)}"></span>${esc(label(t.state, t.reason))}${t.object ? ' ' + esc(t.object) : ''}</td>
+      <td class="num" data-v="${t.since}">${dur(t.since)}</td><td class="num" data-v="${t.dur}">${dur(t.dur)}</td>
+      <td class="num" data-v="${t.since_start_ns}">${dur(t.since_start_ns)}</td></tr>`).join('')}
+    </tbody></table></div>`);
+  main.appendChild(leak);
+  sortable(main.querySelector('#blocked'));
 }
 
 export async function objectsPage(main) {
