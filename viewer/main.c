@@ -31,6 +31,8 @@ static const char usage[] =
 "                  net      network blocking profile\n"
 "                  sync     synchronization blocking profile (locks, conds, ...)\n"
 "                  syscall  syscall blocking profile\n"
+"                  alloc    sampled allocations, by site (objects, bytes)\n"
+"                  inuse    sampled allocations not freed at the end\n"
 "                  sched    scheduler latency profile (empty unless the trace\n"
 "                           records runnable states)\n"
 "                  sleep    time in sleep calls\n"

@@ -94,8 +94,10 @@ int vw_pprof_encode(const struct vw_stacks *s, void **out, size_t *out_len)
 	if (!unk)
 		goto end;
 	str_id(&st, "");
-	value_type(&b, &sub, 1, str_id(&st, "contentions"), str_id(&st, "count"));
-	value_type(&b, &sub, 1, str_id(&st, "delay"), str_id(&st, "nanoseconds"));
+	value_type(&b, &sub, 1, str_id(&st, s->count_name ? s->count_name : "contentions"),
+		   str_id(&st, s->count_unit ? s->count_unit : "count"));
+	value_type(&b, &sub, 1, str_id(&st, s->value_name ? s->value_name : "delay"),
+		   str_id(&st, s->value_unit ? s->value_unit : "nanoseconds"));
 	/* Samples: locations leaf first; location i + 1 is frame i. */
 	nostack_fn = s->nframes + 1;
 	for (i = 0; i < s->nstacks; i++) {
@@ -149,7 +151,8 @@ int vw_pprof_encode(const struct vw_stacks *s, void **out, size_t *out_len)
 			field_int(&sub, 4, (uint64_t)str_id(&st, f->file));
 		field_msg(&b, 5, &sub);
 	}
-	value_type(&b, &sub, 11, str_id(&st, "delay"), str_id(&st, "nanoseconds"));
+	value_type(&b, &sub, 11, str_id(&st, s->value_name ? s->value_name : "delay"),
+		   str_id(&st, s->value_unit ? s->value_unit : "nanoseconds"));
 	for (i = 0; i < st.n; i++)
 		field_bytes(&b, 6, st.s[i], strlen(st.s[i]));
 	field_int(&b, 9, (uint64_t)s->t_start);

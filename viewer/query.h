@@ -78,9 +78,12 @@ struct vw_stacks {
 	struct vw_frame *frames; /* owned */
 	int nframes;
 	int64_t t_start, t_end;  /* absolute trace bounds */
+	/* pprof sample types: (count, value) names and units; total_ns holds
+	 * the value (ns of delay, or bytes for heap profiles) */
+	const char *count_name, *count_unit, *value_name, *value_unit;   /* static */
 };
 
-/* kind: sync | net | syscall | sleep | sched.  -EINVAL for another kind. */
+/* kind: sync | net | syscall | sleep | sched | alloc | inuse.  -EINVAL for another kind. */
 int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struct vw_err *err);
 void vw_stacks_fini(struct vw_stacks *s);
 

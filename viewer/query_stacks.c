@@ -11,15 +11,28 @@
 
 struct kind_map {
 	const char *kind;
-	const char *states;  /* SQL list */
+	const char *states;  /* SQL list of thread states, or NULL for `sql` */
+	const char *sql;     /* (callsite_id, count, value) rows, for non-state profiles */
+	const char *count_name, *count_unit, *value_name, *value_unit;
 };
 
+/* Heap profiles from sampled allocations, scaled like Go's: a sample of
+ * usable size u stands for weight = u / (1 - exp(-u / rate)) bytes, i.e.
+ * weight / u objects. */
+#define ALLOC_SQL(where) \
+	"SELECT callsite_id, CAST(round(sum(CASE WHEN usable > 0 THEN weight / usable ELSE 1 END))" \
+	" AS INTEGER), CAST(round(sum(weight)) AS INTEGER) FROM alloc_sample " where \
+	" GROUP BY callsite_id ORDER BY 3 DESC"
+
 static const struct kind_map kinds[] = {
-	{ "sync", "('blocked')" },
-	{ "net", "('net')" },
-	{ "syscall", "('syscall')" },
-	{ "sleep", "('sleep')" },
-	{ "sched", "('runnable')" },
+	{ "sync", "('blocked')", NULL, "contentions", "count", "delay", "nanoseconds" },
+	{ "net", "('net')", NULL, "contentions", "count", "delay", "nanoseconds" },
+	{ "syscall", "('syscall')", NULL, "contentions", "count", "delay", "nanoseconds" },
+	{ "sleep", "('sleep')", NULL, "contentions", "count", "delay", "nanoseconds" },
+	{ "sched", "('runnable')", NULL, "contentions", "count", "delay", "nanoseconds" },
+	{ "alloc", NULL, ALLOC_SQL(""), "alloc_objects", "count", "alloc_space", "bytes" },
+	{ "inuse", NULL, ALLOC_SQL("WHERE free_ts IS NULL"), "inuse_objects", "count",
+		"inuse_space", "bytes" },
 };
 
 struct fmap {
@@ -140,11 +153,17 @@ int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struc
 		if (kind && !strcmp(kind, kinds[i].kind))
 			km = &kinds[i];
 	if (!km) {
-		vw_err_set(err, "unknown profile '%s' (want net, sync, syscall, sleep or sched)",
-			   kind ? kind : "");
+		vw_err_set(err, "unknown profile '%s' (want net, sync, syscall, sleep, sched, alloc "
+			   "or inuse)", kind ? kind : "");
 		return -EINVAL;
 	}
-	if (db->lod_path && vw_ready(db))
+	out->count_name = km->count_name;
+	out->count_unit = km->count_unit;
+	out->value_name = km->value_name;
+	out->value_unit = km->value_unit;
+	if (km->sql)
+		snprintf(sql, sizeof(sql), "%s", km->sql);
+	else if (db->lod_path && vw_ready(db))
 		snprintf(sql, sizeof(sql),
 			 "SELECT s.callsite_id, sum(s.cnt), sum(s.total) FROM lod.lod_stack s"
 			 " JOIN lod.lod_code c USING(code) WHERE c.state IN %s"
@@ -153,7 +172,7 @@ int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struc
 		snprintf(sql, sizeof(sql),
 			 "SELECT callsite_id, count(*), sum(dur) FROM thread_state WHERE state IN %s"
 			 " GROUP BY callsite_id ORDER BY 3 DESC", km->states);
-	if (db->lod_path && !vw_ready(db)) {
+	if (!km->sql && db->lod_path && !vw_ready(db)) {
 		vw_err_set(err, "the trace is still being indexed: this profile appears in a moment");
 		return -EAGAIN;
 	}
