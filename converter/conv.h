@@ -37,6 +37,10 @@ struct conv_map {
 	size_t cap, n;
 };
 
+/* Grows *p (an array of *cap elements of elem bytes) to hold at least need,
+ * doubling; 0 or -ENOMEM (then *p is unchanged). */
+int conv_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* Returns a pointer to the value of key, or NULL. */
 uint64_t *conv_map_get(const struct conv_map *m, uint64_t key);
 /* Sets key; returns 0 or -ENOMEM. */

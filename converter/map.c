@@ -59,3 +59,18 @@ void conv_map_fini(struct conv_map *m)
 	m->used = NULL;
 	m->cap = m->n = 0;
 }
+
+int conv_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 64;
+	while (nc < need)
+		nc *= 2;
+	void *np = realloc(*p, nc * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = nc;
+	return 0;
+}

@@ -22,20 +22,6 @@ static const char *reason_of(unsigned kind)
 	return r ? r : "unknown_kind";
 }
 
-int model_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 64;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
 
 static struct thread *T(struct conv_model *m, int64_t utid) { return &m->threads[utid - 1]; }
 
@@ -49,7 +35,7 @@ void conv_model_stat(struct conv_model *m, const char *name, int idx, const char
 			return;
 		}
 	}
-	if (model_grow((void **) &m->stats, &m->cap_stats, m->n_stats + 1, sizeof *m->stats) < 0)
+	if (conv_grow((void **) &m->stats, &m->cap_stats, m->n_stats + 1, sizeof *m->stats) < 0)
 		return;
 	m->stats[m->n_stats++] = (struct stat_row) { name, idx, severity, source, value,
 		description ? strdup(description) : NULL };
@@ -57,7 +43,7 @@ void conv_model_stat(struct conv_model *m, const char *name, int idx, const char
 
 void model_counter(struct conv_model *m, int track, int64_t ts, double value)
 {
-	if (model_grow((void **) &m->samples, &m->cap_samples, m->n_samples + 1, sizeof *m->samples) == 0)
+	if (conv_grow((void **) &m->samples, &m->cap_samples, m->n_samples + 1, sizeof *m->samples) == 0)
 		m->samples[m->n_samples++] = (struct sample) { ts, value, track };
 }
 
@@ -73,7 +59,7 @@ const char *model_intern(struct conv_model *m, const char *s)
 		if (!strcmp(m->strings[i], s))
 			return m->strings[i];
 	char *c = strdup(s);
-	if (!c || model_grow((void **) &m->strings, &m->cap_strings, m->n_strings + 1, sizeof(char *)) < 0) {
+	if (!c || conv_grow((void **) &m->strings, &m->cap_strings, m->n_strings + 1, sizeof(char *)) < 0) {
 		free(c);
 		return NULL;
 	}
@@ -85,7 +71,7 @@ static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const
 	if (!name || !*name || (t->name && !strcmp(t->name, name)))
 		return 0;
 	char *n = strdup(name);
-	if (!n || model_grow((void **) &m->names, &m->cap_names, m->n_names + 1, sizeof *m->names) < 0) {
+	if (!n || conv_grow((void **) &m->names, &m->cap_names, m->n_names + 1, sizeof *m->names) < 0) {
 		free(n);
 		return -ENOMEM;
 	}
@@ -96,7 +82,7 @@ static int name_thread(struct conv_model *m, struct thread *t, int64_t ts, const
 
 static struct thread *new_thread(struct conv_model *m, int32_t tid, int64_t pid)
 {
-	if (model_grow((void **) &m->threads, &m->cap_threads, m->n_threads + 1, sizeof *m->threads) < 0)
+	if (conv_grow((void **) &m->threads, &m->cap_threads, m->n_threads + 1, sizeof *m->threads) < 0)
 		return NULL;
 	struct thread *t = &m->threads[m->n_threads++];
 	memset(t, 0, sizeof *t);
@@ -180,7 +166,7 @@ struct object *model_object_ref(struct conv_model *m, uint64_t addr)
 	uint64_t *i = conv_map_get(&m->by_addr, addr);
 	if (i)
 		return &m->objs[*i];
-	if (model_grow((void **) &m->objs, &m->cap_objs, m->n_objs + 1, sizeof *m->objs) < 0 ||
+	if (conv_grow((void **) &m->objs, &m->cap_objs, m->n_objs + 1, sizeof *m->objs) < 0 ||
 			conv_map_put(&m->by_addr, addr, m->n_objs) < 0)
 		return NULL;
 	struct object *o = &m->objs[m->n_objs++];
@@ -291,7 +277,7 @@ static void on_thread_start(struct conv_model *m, const struct conv_event *ev)
 
 static void on_thread_create(struct conv_model *m, const struct conv_event *ev, struct thread *t)
 {
-	if (model_grow((void **) &m->creates, &m->cap_creates, m->n_creates + 1, sizeof *m->creates) < 0)
+	if (conv_grow((void **) &m->creates, &m->cap_creates, m->n_creates + 1, sizeof *m->creates) < 0)
 		return;
 	m->creates[m->n_creates] = (struct create) { t->utid, ev->ts,
 		conv_stacks_intern(m->stacks, ev->seq, ev->seq_len) };

@@ -24,7 +24,7 @@ static struct task_row *task_ref(struct conv_model *m, const struct conv_event *
 	if (i)
 		return &m->tasks[*i];
 	if (!create ||
-			model_grow((void **) &m->tasks, &m->cap_tasks, m->n_tasks + 1, sizeof *m->tasks) < 0 ||
+			conv_grow((void **) &m->tasks, &m->cap_tasks, m->n_tasks + 1, sizeof *m->tasks) < 0 ||
 			conv_map_put(&m->by_task, task_key(ev->pid, id), m->n_tasks) < 0)
 		return NULL;
 	struct task_row *t = &m->tasks[m->n_tasks++];

@@ -15,7 +15,7 @@ void model_slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const
 	const char *name, int64_t task)
 {
 	if (t->n_open == MAX_SLICE_DEPTH ||
-			model_grow((void **) &m->slices, &m->cap_slices, m->n_slices + 1, sizeof *m->slices) < 0)
+			conv_grow((void **) &m->slices, &m->cap_slices, m->n_slices + 1, sizeof *m->slices) < 0)
 		return;
 	int64_t parent = t->n_open ? m->slices[t->slices[t->n_open - 1]].id : CONV_NULL;
 	m->slices[m->n_slices] = (struct slice_row) { (int64_t) m->n_slices + 1, ts, -1, t->utid,
@@ -39,7 +39,7 @@ void model_slice_end(struct conv_model *m, struct thread *t, int64_t ts, const c
 
 static void alloc_sample(struct conv_model *m, const struct conv_event *ev, struct thread *t)
 {
-	if (model_grow((void **) &m->allocs, &m->cap_allocs, m->n_allocs + 1, sizeof *m->allocs) < 0)
+	if (conv_grow((void **) &m->allocs, &m->cap_allocs, m->n_allocs + 1, sizeof *m->allocs) < 0)
 		return;
 	double u = (double) (uint64_t) ev->i[2], rate = (double) m->sample_rate;
 	struct alloc_row *a = &m->allocs[m->n_allocs];

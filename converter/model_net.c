@@ -27,7 +27,7 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 	if (i) {
 		d = &m->fds[*i];
 	} else {
-		if (model_grow((void **) &m->fds, &m->cap_fds, m->n_fds + 1, sizeof *m->fds) < 0 ||
+		if (conv_grow((void **) &m->fds, &m->cap_fds, m->n_fds + 1, sizeof *m->fds) < 0 ||
 				conv_map_put(&m->by_fd, key, m->n_fds) < 0)
 			return;
 		d = &m->fds[m->n_fds++];
@@ -57,7 +57,7 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 {
 	struct thread *t = model_self(m, ev);
-	if (!t || model_grow((void **) &m->nets, &m->cap_nets, m->n_nets + 1, sizeof *m->nets) < 0)
+	if (!t || conv_grow((void **) &m->nets, &m->cap_nets, m->n_nets + 1, sizeof *m->nets) < 0)
 		return;
 	uint64_t *i = conv_map_get(&m->by_fd, fd_key(ev->pid, ev->i[1]));
 	const struct fd_desc *d = i ? &m->fds[*i] : NULL;

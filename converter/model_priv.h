@@ -130,7 +130,6 @@ static inline uint64_t create_key(int64_t pid, uint64_t create_id)
 }
 
 struct process *process_ref(struct conv_model *m, int64_t pid);
-int model_grow(void **p, size_t *cap, size_t need, size_t elem);
 /* The emitting thread of ev (created, and made running, as needed). */
 struct thread *model_self(struct conv_model *m, const struct conv_event *ev);
 void model_counter(struct conv_model *m, int track, int64_t ts, double value);

@@ -30,20 +30,6 @@ struct conv_stacks {
 	size_t n_arena, cap_arena;
 };
 
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 1024;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
 
 int conv_stacks_create(struct conv_stacks **out)
 {
@@ -72,7 +58,7 @@ static int64_t frame_id(struct conv_stacks *s, uint64_t addr)
 	uint64_t *v = conv_map_get(&s->frames, addr);
 	if (v)
 		return (int64_t) *v;
-	if (reserve((void **) &s->frame_addr, &s->cap_frames, s->n_frames + 1, sizeof(uint64_t)) < 0)
+	if (conv_grow((void **) &s->frame_addr, &s->cap_frames, s->n_frames + 1, sizeof(uint64_t)) < 0)
 		return CONV_NULL;
 	s->frame_addr[s->n_frames++] = addr;
 	if (conv_map_put(&s->frames, addr, s->n_frames) < 0)
@@ -86,7 +72,7 @@ static int64_t callsite_id(struct conv_stacks *s, int64_t parent, int64_t frame,
 	uint64_t *v = conv_map_get(&s->callsites, key);
 	if (v)
 		return (int64_t) *v;
-	if (reserve((void **) &s->cs, &s->cap_cs, s->n_cs + 1, sizeof *s->cs) < 0)
+	if (conv_grow((void **) &s->cs, &s->cap_cs, s->n_cs + 1, sizeof *s->cs) < 0)
 		return CONV_NULL;
 	s->cs[s->n_cs++] = (struct callsite) { parent, frame, depth };
 	if (conv_map_put(&s->callsites, key, s->n_cs) < 0)
@@ -123,8 +109,8 @@ int64_t conv_stacks_intern(struct conv_stacks *s, const uint64_t *pcs, unsigned 
 			return CONV_NULL;
 	}
 	/* on a hash collision the first stack keeps the slot: still correct */
-	if (!v && reserve((void **) &s->stk, &s->cap_stk, s->n_stk + 1, sizeof *s->stk) == 0 &&
-			reserve((void **) &s->arena, &s->cap_arena, s->n_arena + n, sizeof(uint64_t)) == 0) {
+	if (!v && conv_grow((void **) &s->stk, &s->cap_stk, s->n_stk + 1, sizeof *s->stk) == 0 &&
+			conv_grow((void **) &s->arena, &s->cap_arena, s->n_arena + n, sizeof(uint64_t)) == 0) {
 		memcpy(s->arena + s->n_arena, pcs, n * sizeof *pcs);
 		s->stk[s->n_stk].off = s->n_arena;
 		s->stk[s->n_stk].n = n;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void col_json(struct vw_buf *out, sqlite3_stmt *st, int i)
+void vw_col_json(struct vw_buf *out, sqlite3_stmt *st, int i)
 {
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER:
@@ -48,7 +48,7 @@ static int rows(sqlite3 *c, struct vw_buf *out, const char *sql, int nparam, con
 		vw_buf_putc(out, '{');
 		for (i = 0; i < sqlite3_column_count(st); i++) {
 			vw_json_key(out, sqlite3_column_name(st, i), i == 0);
-			col_json(out, st, i);
+			vw_col_json(out, st, i);
 		}
 		vw_buf_putc(out, '}');
 		if (one)
@@ -96,23 +96,23 @@ int vw_q_state(struct vw_db *db, int64_t id, struct vw_buf *out, struct vw_err *
 		goto end;
 	}
 	vw_buf_puts(out, "{\"id\":");
-	col_json(out, st, 0);
+	vw_col_json(out, st, 0);
 	vw_buf_puts(out, ",\"ts\":");
-	col_json(out, st, 1);
+	vw_col_json(out, st, 1);
 	vw_buf_puts(out, ",\"dur\":");
-	col_json(out, st, 2);
+	vw_col_json(out, st, 2);
 	vw_buf_puts(out, ",\"utid\":");
-	col_json(out, st, 3);
+	vw_col_json(out, st, 3);
 	vw_buf_puts(out, ",\"tid\":");
-	col_json(out, st, 12);
+	vw_col_json(out, st, 12);
 	vw_buf_puts(out, ",\"thread\":");
-	col_json(out, st, 13);
+	vw_col_json(out, st, 13);
 	vw_buf_puts(out, ",\"state\":");
-	col_json(out, st, 4);
+	vw_col_json(out, st, 4);
 	vw_buf_puts(out, ",\"reason\":");
-	col_json(out, st, 5);
+	vw_col_json(out, st, 5);
 	vw_buf_puts(out, ",\"result\":");
-	col_json(out, st, 10);
+	vw_col_json(out, st, 10);
 	vw_buf_puts(out, ",\"object\":");
 	p[0] = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
 	rc = rows(c, out, "SELECT id, address, kind, name FROM sync_object WHERE id = ?1", 1, p, 1,
@@ -213,21 +213,21 @@ int vw_q_objects(struct vw_db *db, int limit, struct vw_buf *out, struct vw_err 
 	rc = 0;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		vw_buf_puts(out, n++ ? ",{\"id\":" : "{\"id\":");
-		col_json(out, st, 0);
+		vw_col_json(out, st, 0);
 		vw_buf_puts(out, ",\"address\":");
-		col_json(out, st, 1);
+		vw_col_json(out, st, 1);
 		vw_buf_puts(out, ",\"kind\":");
-		col_json(out, st, 2);
+		vw_col_json(out, st, 2);
 		vw_buf_puts(out, ",\"name\":");
-		col_json(out, st, 3);
+		vw_col_json(out, st, 3);
 		vw_buf_puts(out, ",\"count\":");
-		col_json(out, st, 4);
+		vw_col_json(out, st, 4);
 		vw_buf_puts(out, ",\"total\":");
-		col_json(out, st, 5);
+		vw_col_json(out, st, 5);
 		vw_buf_puts(out, ",\"max\":");
-		col_json(out, st, 6);
+		vw_col_json(out, st, 6);
 		vw_buf_puts(out, ",\"threads\":");
-		col_json(out, st, 7);
+		vw_col_json(out, st, 7);
 		p[0] = sqlite3_column_int64(st, 0);
 		vw_buf_puts(out, ",\"longest\":");
 		rc = rows(c, out, "SELECT maxid AS id, maxdur AS dur FROM lod.lod_object"
@@ -302,7 +302,7 @@ int vw_q_search(struct vw_db *db, const char *text, int limit, struct vw_buf *ou
 			vw_buf_puts(out, n++ ? ",{" : "{");
 			for (j = 0; j < sqlite3_column_count(st); j++) {
 				vw_json_key(out, sqlite3_column_name(st, j), j == 0);
-				col_json(out, st, j);
+				vw_col_json(out, st, j);
 			}
 			vw_buf_putc(out, '}');
 		}
@@ -430,18 +430,17 @@ int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	return latency_groups(db, "SELECT type, dur FROM task ORDER BY type, dur", "tasks", out, err);
 }
 
-/* Threads waiting when the trace ended (the leak view), longest first. */
-int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
+/* {"key": rows of sql}; a database from an older converter, without the
+ * table or view, gives an empty list rather than an error. */
+static int keyed_rows(struct vw_db *db, const char *key, const char *sql, int nparam,
+		      const int64_t *p, struct vw_buf *out, struct vw_err *err)
 {
 	sqlite3 *c = vw_db_acquire(db);
-	int64_t p[1] = { db->t_start };
 	int rc;
 
-	vw_buf_puts(out, "{\"threads\":");
-	rc = rows(c, out,
-		"SELECT utid, tid, name, state, reason, object, since - ?1 AS since, dur,"
-		" since_start_ns FROM thread_blocked_at_end LIMIT 1000", 1, p, 0, err);
-	if (rc && strstr(err->msg, "no such table")) {   /* database from an older converter */
+	vw_buf_printf(out, "{\"%s\":", key);
+	rc = rows(c, out, sql, nparam, p, 0, err);
+	if (rc && strstr(err->msg, "no such table")) {
 		vw_buf_puts(out, "[]");
 		rc = 0;
 	}
@@ -450,16 +449,22 @@ int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err
 	return rc;
 }
 
+/* Threads waiting when the trace ended (the leak view), longest first. */
+int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
+{
+	int64_t p[1] = { db->t_start };
+
+	return keyed_rows(db, "threads",
+		"SELECT utid, tid, name, state, reason, object, since - ?1 AS since, dur,"
+		" since_start_ns FROM thread_blocked_at_end LIMIT 1000", 1, p, out, err);
+}
+
 /* Network waits per connection (peer address): how long threads waited on
  * it and the bytes those waiting calls moved.  Calls that did not wait are
  * not recorded, so bytes here are a lower bound. */
 int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 {
-	sqlite3 *c = vw_db_acquire(db);
-	int rc;
-
-	vw_buf_puts(out, "{\"connections\":");
-	rc = rows(c, out,
+	return keyed_rows(db, "connections",
 		"SELECT coalesce(peer, '(unknown peer)') AS peer, group_concat(DISTINCT local) AS local,"
 		" count(*) AS waits, sum(dur) AS wait_ns, max(dur) AS max_wait_ns,"
 		" sum(CASE WHEN op IN ('read','readv','recv','recvfrom','recvmsg','recvmmsg')"
@@ -467,14 +472,7 @@ int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 		" sum(CASE WHEN op IN ('write','writev','send','sendto','sendmsg','sendmmsg')"
 		"  THEN bytes END) AS bytes_out,"
 		" count(DISTINCT utid) AS threads, group_concat(DISTINCT op) AS ops"
-		" FROM net_io GROUP BY peer ORDER BY wait_ns DESC LIMIT 500", 0, NULL, 0, err);
-	if (rc && strstr(err->msg, "no such table")) {   /* database from an older converter */
-		vw_buf_puts(out, "[]");
-		rc = 0;
-	}
-	vw_buf_putc(out, '}');
-	vw_db_release(db, c);
-	return rc;
+		" FROM net_io GROUP BY peer ORDER BY wait_ns DESC LIMIT 500", 0, NULL, out, err);
 }
 
 /* The slowest tasks of one type, each with its regions (go tool trace's
@@ -508,7 +506,7 @@ int vw_q_task_list(struct vw_db *db, const char *type, int limit, struct vw_buf 
 		vw_buf_putc(out, '{');
 		for (int i = 0; i < 7; i++) {
 			vw_json_key(out, keys[i], i == 0);
-			col_json(out, st, i);
+			vw_col_json(out, st, i);
 		}
 		vw_json_key(out, "regions", 0);
 		int64_t p[2] = { id, db->t_start };

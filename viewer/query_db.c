@@ -387,19 +387,7 @@ static int rows_json(sqlite3 *c, const char *sql, struct vw_buf *out, struct vw_
 		vw_buf_putc(out, '{');
 		for (i = 0; i < sqlite3_column_count(st); i++) {
 			vw_json_key(out, sqlite3_column_name(st, i), i == 0);
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_INTEGER:
-				vw_json_int(out, sqlite3_column_int64(st, i));
-				break;
-			case SQLITE_FLOAT:
-				vw_json_num(out, sqlite3_column_double(st, i));
-				break;
-			case SQLITE_NULL:
-				vw_buf_puts(out, "null");
-				break;
-			default:
-				vw_json_str(out, (const char *)sqlite3_column_text(st, i));
-			}
+			vw_col_json(out, st, i);
 		}
 		vw_buf_putc(out, '}');
 	}

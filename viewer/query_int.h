@@ -16,6 +16,10 @@ enum { VW_ST_RUNNING, VW_ST_RUNNABLE, VW_ST_BLOCKED, VW_ST_NET, VW_ST_SYSCALL,
 extern const char *const vw_state_names[VW_NSTATE];
 int vw_state_index(const char *state);
 
+/* Column i of the current row of st as a JSON value (query_analysis.c). */
+struct vw_buf;
+void vw_col_json(struct vw_buf *out, sqlite3_stmt *st, int i);
+
 /* A (state, reason) pair, numbered in the sidecar's lod_code table. */
 struct vw_code {
 	char *state;    /* owned */
