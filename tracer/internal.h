@@ -21,6 +21,7 @@
 
 #include "cprof.h"
 #include "cprof_events.h"
+#include "unwind.h"
 
 #define CPROF_TLS __attribute__((tls_model("initial-exec"))) __thread
 #define CPROF_HIDDEN __attribute__((visibility("hidden")))
@@ -44,6 +45,8 @@ struct cprof_thread {
 	volatile uint8_t wake_claimed;  /* a waker already emitted a wake for this wait */
 	volatile uint64_t wait_obj;
 	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC_COARSE */
+	/* the stack walker's rules of this thread's last stack (owner only) */
+	struct cprof_unwind_memo unwind_memo;
 } __attribute__((aligned(64)));
 
 /* Per-thread state of the interposers. */

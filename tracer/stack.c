@@ -1,10 +1,11 @@
 /* stack.c: stack capture for blocking and thread-creation events.
  *
- * libunwind's local unw_backtrace with a per-thread cache costs ~0.1-0.2 us
- * for 13-25 frames on binaries without frame pointers (notes/stacks-and-
- * testing.md); glibc's backtrace() costs ten times more.  Frames inside
- * libcprof itself are dropped so a stack starts at the caller of the
- * interposed function. */
+ * The fast walker (unwind.c: cached DWARF CFI rules, a few ns per frame)
+ * handles ordinary stacks; libunwind's unw_backtrace (~12 ns per frame here)
+ * handles what the walker declines (signal frames, DWARF expressions, stacks
+ * other than the thread's own).  glibc's backtrace() costs ten times more.
+ * Frames inside libcprof itself are dropped so a stack starts at the caller
+ * of the interposed function. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "unwind.h"
 
 static int stack_depth = 32;
 static uintptr_t self_lo, self_hi;   /* libcprof's text, to skip our frames */
@@ -55,11 +57,18 @@ void cprof_stack_init(void)
 
 int cprof_stack_capture(uint64_t *pcs, int skip)
 {
-	void *buf[CPROF_STACK_MAX + 16];
+	uint64_t buf[CPROF_STACK_MAX + 16];
 	if (stack_depth == 0)
 		return 0;
-	int n = unw_backtrace(buf, stack_depth + 8 < (int)(sizeof buf / sizeof buf[0]) ?
-			stack_depth + 8 : (int)(sizeof buf / sizeof buf[0]));
+	int want = stack_depth + 8;   /* room for cprof's own frames, dropped below */
+	struct cprof_thread *self = cprof_tls_self;
+	int n = cprof_unwind_fast(buf, want, self ? &self->unwind_memo : NULL);
+	if (n < 0) {
+		void **raw = (void **)(void *)buf;   /* same size on LP64 */
+		n = unw_backtrace(raw, want);
+		for (int k = 0; k < n; k++)
+			buf[k] = (uint64_t)(uintptr_t)raw[k];
+	}
 	int i = 0, out = 0;
 	while (i < n && skip > 0) {
 		i++;
@@ -68,6 +77,20 @@ int cprof_stack_capture(uint64_t *pcs, int skip)
 	while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
 		i++;
 	for (; i < n && out < stack_depth; i++)
-		pcs[out++] = (uint64_t)(uintptr_t)buf[i];
+		pcs[out++] = buf[i];
 	return out;
+}
+
+/* A library unloaded with dlclose frees its addresses for other code: the
+ * walker's cached rules for them must go. */
+__attribute__((visibility("default"))) int dlclose(void *handle)
+{
+	static int (*real_dlclose)(void *);
+	if (!real_dlclose)
+		real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+	if (!real_dlclose)
+		return -1;
+	int r = real_dlclose(handle);
+	cprof_unwind_flush();
+	return r;
 }
