@@ -313,6 +313,77 @@ static int h_pprof(struct vw_db *db, const struct vw_req *req, struct vw_resp *r
 	return 0;
 }
 
+static int h_allocations(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+			 struct vw_err *err)
+{
+	int64_t limit;
+	int rc = arg_int(req, "limit", 50, &limit, err);
+
+	if (!rc && (limit < 1 || limit > 1000)) {
+		vw_err_set(err, "want 1 <= limit <= 1000");
+		rc = -EINVAL;
+	}
+	return rc ? rc : vw_q_allocations(db, req->arg(req->ctx, "sort"), (int)limit, &resp->body,
+					  err);
+}
+
+static int h_gc(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		struct vw_err *err)
+{
+	struct window w;
+	int rc = arg_window(req, &w, err);
+
+	if (rc)
+		return rc;
+	rc = vw_q_gc(db, w.t0, w.t1, (int)w.width, &resp->body, err);
+	free(w.utids);
+	return rc;
+}
+
+static int h_gc_slice(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		      struct vw_err *err)
+{
+	int64_t id;
+	int rc = arg_int(req, "id", -1, &id, err);
+
+	if (!rc && id < 0) {
+		vw_err_set(err, "want id=<slice id>");
+		rc = -EINVAL;
+	}
+	return rc ? rc : vw_q_gc_slice(db, id, &resp->body, err);
+}
+
+#define MAX_WINDOWS 512
+
+/* /api/mmu?gc=0|1&windows=w1,w2,... (ns; default: a log grid). */
+static int h_mmu(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		 struct vw_err *err)
+{
+	const char *s = req->arg(req->ctx, "windows");
+	int64_t w[MAX_WINDOWS], gc;
+	int n = 0, rc = arg_int(req, "gc", 0, &gc, err);
+	char *end;
+
+	if (!rc && gc != 0 && gc != 1) {
+		vw_err_set(err, "want gc=0 or gc=1");
+		rc = -EINVAL;
+	}
+	while (!rc && s && *s) {
+		if (n == MAX_WINDOWS) {
+			vw_err_set(err, "too many windows (max %d)", MAX_WINDOWS);
+			return -EINVAL;
+		}
+		errno = 0;
+		w[n++] = strtoll(s, &end, 10);
+		if (errno || end == s || (*end && *end != ',') || w[n - 1] < 1) {
+			vw_err_set(err, "bad windows: want comma-separated lengths in ns");
+			return -EINVAL;
+		}
+		s = *end ? end + 1 : end;
+	}
+	return rc ? rc : vw_q_mmu(db, (int)gc, w, n, &resp->body, err);
+}
+
 static const struct route {
 	const char *path;
 	handler_fn fn;
@@ -326,7 +397,8 @@ static const struct route {
 	{ "/api/profile", h_profile },   { "/api/pprof", h_pprof },
 	{ "/api/regions", h_regions }, { "/api/tasks", h_tasks },
 	{ "/api/task_list", h_task_list }, { "/api/connections", h_connections },
-	{ "/api/blocked_at_end", h_blocked },
+	{ "/api/blocked_at_end", h_blocked }, { "/api/allocations", h_allocations },
+	{ "/api/gc", h_gc }, { "/api/gc_slice", h_gc_slice }, { "/api/mmu", h_mmu },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

@@ -234,13 +234,14 @@ static int sample_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, in
 int vw_lod_read(struct vw_db *db, sqlite3 *c, int64_t utid, int shift, int64_t t0, int64_t t1,
 		vw_seg_fn fn, void *ctx, struct vw_err *err)
 {
-	int level = vw_lod_level(db, utid, shift);
+	int ready = vw_db_lod_ready(db, c);
+	int level = ready ? vw_lod_level(db, utid, shift) : -1;
 	sqlite3_stmt *st = NULL;
 	struct vw_seg s;
 	int rc, i, raw = level < 0 && db->raw_indexed;
 	const char *sql;
 
-	if (!vw_ready(db)) {
+	if (!ready) {
 		if (!db->raw_indexed) {
 			vw_err_set(err, "the timeline index is being built");
 			return -EAGAIN;

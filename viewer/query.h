@@ -55,6 +55,21 @@ int vw_q_tables(struct vw_db *db, struct vw_buf *out, struct vw_err *err);
 int vw_q_user_sql(struct vw_db *db, const char *sql, int64_t offset, int limit,
 		  struct vw_buf *out, struct vw_err *err);
 
+/* Memory.  Allocation sites from sampled allocations, scaled like the
+ * heap profiles of vw_q_stacks (sort: alloc_objects | alloc_bytes |
+ * inuse_objects | inuse_bytes, default inuse_bytes); the GC row of a
+ * window (GC phases and stop-the-world pauses of every thread); one GC
+ * slice; minimum mutator utilization for window lengths in ns (none: a log
+ * grid from 1 us to the trace length), pauses being the stop-the-world
+ * slices, plus every GC phase when with_gc. */
+int vw_q_allocations(struct vw_db *db, const char *sort, int limit, struct vw_buf *out,
+		     struct vw_err *err);
+int vw_q_gc(struct vw_db *db, int64_t t0, int64_t t1, int width, struct vw_buf *out,
+	    struct vw_err *err);
+int vw_q_gc_slice(struct vw_db *db, int64_t id, struct vw_buf *out, struct vw_err *err);
+int vw_q_mmu(struct vw_db *db, int with_gc, const int64_t *windows, int nwin,
+	     struct vw_buf *out, struct vw_err *err);
+
 /* Blocking profiles: time blocked aggregated by stack. */
 struct vw_frame {
 	int64_t id;

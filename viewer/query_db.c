@@ -54,6 +54,23 @@ out:
 	return c;
 }
 
+/* The cache may become ready after c was acquired: attach it then. */
+int vw_db_lod_ready(struct vw_db *db, sqlite3 *c)
+{
+	int i;
+
+	if (!vw_ready(db))
+		return 0;
+	for (i = 0; i < db->npool; i++) {
+		if (db->pool[i] != c)
+			continue;
+		if (!db->attached[i] && !attach(db, c, NULL))
+			db->attached[i] = 1;
+		return db->attached[i];
+	}
+	return 0;
+}
+
 void vw_db_release(struct vw_db *db, sqlite3 *c)
 {
 	int i;
@@ -360,6 +377,7 @@ void vw_db_destroy(struct vw_db *db)
 	}
 	free(db->codes);
 	free(db->tl);
+	vw_gc_free(db->gc);
 	free(db->path);
 	free(db->lod_path);
 	pthread_mutex_destroy(&db->lock);

@@ -62,7 +62,15 @@ struct vw_db {
 	int cancel;              /* asks the builder to stop (atomic) */
 	int quiet;
 	char build_err[512];
+	/* GC phases and pauses, read on first use (query_gc.c; acquire load) */
+	struct vw_gc *gc;        /* owned */
 };
+
+/* query_gc.c */
+struct vw_gc;
+void vw_gc_free(struct vw_gc *g);
+/* query_timeline.c: log2 of the bucket size (ns) for a window at a width. */
+int vw_res_shift(int64_t t0, int64_t t1, int width);
 
 /* lod_build.c: is the cache of db_path at lod_path up to date? */
 int vw_lod_fresh(const char *db_path, const char *lod_path);
@@ -81,6 +89,9 @@ static inline int vw_ready(const struct vw_db *db)
 {
 	return __atomic_load_n(&db->ready, __ATOMIC_ACQUIRE);
 }
+/* query_db.c: can c (acquired from the pool) read the cache now?  The
+ * cache may be ready since c was acquired; it is attached then. */
+int vw_db_lod_ready(struct vw_db *db, sqlite3 *c);
 /* Level to read for a thread at a resolution of 2^shift ns; -1: raw rows. */
 int vw_lod_level(const struct vw_db *db, int64_t utid, int shift);
 

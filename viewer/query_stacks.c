@@ -5,6 +5,7 @@
 #include "query_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,14 @@ struct kind_map {
 
 /* Heap profiles from sampled allocations, scaled like Go's: a sample of
  * usable size u stands for weight = u / (1 - exp(-u / rate)) bytes, i.e.
- * weight / u objects. */
+ * weight / u objects.  The pprof export and the allocations page both
+ * round per callsite from these sums, so their figures agree. */
+#define ALLOC_OBJECTS "(CASE WHEN usable > 0 THEN weight / usable ELSE 1 END)"
+#define ROUND_SUM(x) "CAST(round(sum(" x ")) AS INTEGER)"
 #define ALLOC_SQL(where) \
-	"SELECT callsite_id, CAST(round(sum(CASE WHEN usable > 0 THEN weight / usable ELSE 1 END))" \
-	" AS INTEGER), CAST(round(sum(weight)) AS INTEGER) FROM alloc_sample " where \
-	" GROUP BY callsite_id ORDER BY 3 DESC"
+	"SELECT callsite_id, " ROUND_SUM(ALLOC_OBJECTS) ", " ROUND_SUM("weight") \
+	" FROM alloc_sample " where " GROUP BY callsite_id ORDER BY 3 DESC"
+#define LIVE(x) "CASE WHEN free_ts IS NULL THEN " x " ELSE 0 END"
 
 static const struct kind_map kinds[] = {
 	{ "sync", "('blocked')", NULL, "contentions", "count", "delay", "nanoseconds" },
@@ -95,6 +99,16 @@ static char *dup_col(sqlite3_stmt *st, int i)
 
 	return s ? strdup(s) : NULL;
 }
+
+/* The frames of callsite ?1, leaf first. */
+static const char frames_sql[] =
+	"WITH RECURSIVE cs(id, parent_id, frame_id, depth) AS ("
+	" SELECT id, parent_id, frame_id, depth FROM stack_profile_callsite WHERE id = ?1"
+	" UNION ALL SELECT c.id, c.parent_id, c.frame_id, c.depth"
+	" FROM stack_profile_callsite c JOIN cs ON c.id = cs.parent_id)"
+	" SELECT f.id, f.name, f.file, f.line, f.address, m.name"
+	" FROM cs JOIN stack_profile_frame f ON f.id = cs.frame_id"
+	" LEFT JOIN stack_profile_mapping m ON m.id = f.mapping ORDER BY cs.depth DESC";
 
 /* Appends the frames of callsite cs to stack k, leaf first. */
 static int load_stack(sqlite3_stmt *fs, struct vw_stacks *out, struct fmap *fm, int64_t cs,
@@ -181,15 +195,7 @@ int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struc
 	out->t_end = db->t_end;
 	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c,
-			"WITH RECURSIVE cs(id, parent_id, frame_id, depth) AS ("
-			" SELECT id, parent_id, frame_id, depth FROM stack_profile_callsite WHERE id = ?1"
-			" UNION ALL SELECT c.id, c.parent_id, c.frame_id, c.depth"
-			" FROM stack_profile_callsite c JOIN cs ON c.id = cs.parent_id)"
-			" SELECT f.id, f.name, f.file, f.line, f.address, m.name"
-			" FROM cs JOIN stack_profile_frame f ON f.id = cs.frame_id"
-			" LEFT JOIN stack_profile_mapping m ON m.id = f.mapping ORDER BY cs.depth DESC",
-			-1, &fs, NULL);
+		rc = sqlite3_prepare_v2(c, frames_sql, -1, &fs, NULL);
 	if (rc != SQLITE_OK) {
 		rc = vw_sql_err(c, rc, err, "profile");
 		goto end;
@@ -237,4 +243,131 @@ void vw_stacks_fini(struct vw_stacks *s)
 	free(s->stacks);
 	free(s->frames);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Allocation sites: the heap_inuse_bytes counter's course, totals and the
+ * top callsites by one of the four heap figures, with their stacks. */
+static const char *const alloc_cols[] = { "alloc_objects", "alloc_bytes", "inuse_objects",
+					  "inuse_bytes" };
+
+static void heap_summary(sqlite3 *c, int64_t base, struct vw_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	vw_buf_puts(out, ",\"heap\":");
+	if (sqlite3_prepare_v2(c,
+		"SELECT (SELECT value FROM counter WHERE track_id = t.id ORDER BY ts LIMIT 1),"
+		" (SELECT value FROM counter WHERE track_id = t.id ORDER BY ts DESC LIMIT 1),"
+		" m.value, m.ts - ?1 FROM track t, (SELECT value, ts FROM counter WHERE track_id ="
+		" (SELECT id FROM track WHERE type = 'counter' AND name = 'heap_inuse_bytes')"
+		" ORDER BY value DESC, ts LIMIT 1) m"
+		" WHERE t.type = 'counter' AND t.name = 'heap_inuse_bytes'", -1, &st, NULL) != SQLITE_OK ||
+	    (sqlite3_bind_int64(st, 1, base), sqlite3_step(st)) != SQLITE_ROW) {
+		vw_buf_puts(out, "null");
+	} else {
+		vw_buf_puts(out, "{\"first\":");
+		vw_col_json(out, st, 0);
+		vw_buf_puts(out, ",\"last\":");
+		vw_col_json(out, st, 1);
+		vw_buf_puts(out, ",\"max\":");
+		vw_col_json(out, st, 2);
+		vw_buf_puts(out, ",\"max_ts\":");
+		vw_col_json(out, st, 3);
+		vw_buf_putc(out, '}');
+	}
+	sqlite3_finalize(st);
+}
+
+int vw_q_allocations(struct vw_db *db, const char *sort, int limit, struct vw_buf *out,
+		     struct vw_err *err)
+{
+	struct vw_stacks fr = { 0 };   /* only its frame table is used */
+	struct vw_stack k = { 0 };
+	struct fmap fm = { 0 };
+	struct vw_buf top;
+	sqlite3 *c;
+	sqlite3_stmt *st = NULL, *fs = NULL;
+	int64_t tot[5] = { 0 };
+	char sql[1024];
+	int col = -1, rc, i, n = 0;
+
+	for (i = 0; i < 4; i++)
+		if (sort && !strcmp(sort, alloc_cols[i]))
+			col = i;
+	if (!sort || !*sort)
+		col = 3;
+	if (col < 0) {
+		vw_err_set(err, "unknown sort '%s' (want alloc_objects, alloc_bytes, inuse_objects "
+			   "or inuse_bytes)", sort);
+		return -EINVAL;
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT callsite_id, count(*), " ROUND_SUM(ALLOC_OBJECTS) ", " ROUND_SUM("weight")
+		 ", " ROUND_SUM(LIVE(ALLOC_OBJECTS)) ", " ROUND_SUM(LIVE("weight"))
+		 " FROM alloc_sample GROUP BY callsite_id ORDER BY %d DESC, 4 DESC, 1", col + 3);
+	vw_buf_init(&top);
+	c = vw_db_acquire(db);
+	vw_buf_printf(out, "{\"sort\":\"%s\"", alloc_cols[col]);
+	heap_summary(c, db->t_start, out);
+	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c, frames_sql, -1, &fs, NULL);
+	if (rc != SQLITE_OK) {
+		/* a database from before sampled allocations: no sites */
+		rc = strstr(sqlite3_errmsg(c), "no such table") ? 0 : vw_sql_err(c, rc, err, "allocations");
+		goto done;
+	}
+	rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 5; i++)
+			tot[i] += sqlite3_column_int64(st, i + 1);
+		if (n++ >= limit)
+			continue;
+		k.nframes = 0;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			rc = load_stack(fs, &fr, &fm, sqlite3_column_int64(st, 0), &k);
+		vw_buf_puts(&top, n > 1 ? ",{\"callsite\":" : "{\"callsite\":");
+		vw_col_json(&top, st, 0);
+		vw_buf_puts(&top, ",\"function\":");
+		vw_json_str(&top, k.nframes ? fr.frames[k.frames[0]].name : NULL);
+		for (i = 0; i < 5; i++)
+			vw_buf_printf(&top, ",\"%s\":%" PRId64, i ? alloc_cols[i - 1] : "samples",
+				      (int64_t)sqlite3_column_int64(st, i + 1));
+		vw_buf_puts(&top, ",\"stack\":[");
+		for (i = 0; i < k.nframes; i++)
+			vw_buf_printf(&top, "%s%" PRId64, i ? "," : "", k.frames[i]);
+		vw_buf_puts(&top, "]}");
+	}
+	if (rc)
+		vw_err_set(err, "allocations: %s", rc == -ENOMEM ? "out of memory" : sqlite3_errmsg(c));
+done:
+	vw_buf_printf(out, ",\"sites\":%d,\"totals\":{\"samples\":%" PRId64, n, tot[0]);
+	for (i = 0; i < 4; i++)
+		vw_buf_printf(out, ",\"%s\":%" PRId64, alloc_cols[i], tot[i + 1]);
+	vw_buf_puts(out, "},\"frames\":[");
+	for (i = 0; i < fr.nframes; i++) {
+		vw_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+		vw_json_str(out, fr.frames[i].name);
+		vw_buf_puts(out, ",\"file\":");
+		vw_json_str(out, fr.frames[i].file);
+		vw_buf_printf(out, ",\"line\":%" PRId64 ",\"address\":%" PRId64 ",\"mapping\":",
+			      fr.frames[i].line, fr.frames[i].address);
+		vw_json_str(out, fr.frames[i].mapping);
+		vw_buf_putc(out, '}');
+	}
+	vw_buf_puts(out, "],\"top\":[");
+	if (top.len)
+		vw_buf_put(out, top.p, top.len);
+	vw_buf_puts(out, "]}");
+	if (top.oom)
+		out->oom = 1;
+	sqlite3_finalize(st);
+	sqlite3_finalize(fs);
+	vw_db_release(db, c);
+	vw_buf_fini(&top);
+	free(k.frames);
+	free(fm.keys);
+	free(fm.vals);
+	vw_stacks_fini(&fr);
+	return rc;
 }

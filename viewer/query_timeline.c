@@ -14,7 +14,7 @@
 
 /* Bucket size for a window: ns per pixel rounded down to a power of two,
  * so buckets stay put while the user pans. */
-static int res_shift(int64_t t0, int64_t t1, int width)
+int vw_res_shift(int64_t t0, int64_t t1, int width)
 {
 	int64_t r;
 	int k = 0;
@@ -70,7 +70,7 @@ int vw_q_timeline(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int
 		vw_err_set(err, "empty window");
 		return -EINVAL;
 	}
-	shift = res_shift(t0, t1, width);
+	shift = vw_res_shift(t0, t1, width);
 	t0 += db->t_start;
 	t1 += db->t_start;
 	c = vw_db_acquire(db);
@@ -110,14 +110,15 @@ int vw_q_slices(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int64
 		vw_err_set(err, "empty window");
 		return -EINVAL;
 	}
-	minw = (int64_t)1 << res_shift(t0, t1, width);
+	minw = (int64_t)1 << vw_res_shift(t0, t1, width);
 	c = vw_db_acquire(db);
 	/* Slices shorter than a pixel are left out and counted, like Tracy's
-	 * folded zones; unfinished ones (dur -1) reach the trace end. */
+	 * folded zones; unfinished ones (dur -1) reach the trace end.  GC
+	 * phases and pauses have their own row (query_gc.c). */
 	rc = sqlite3_prepare_v2(c,
 		"SELECT s.id, s.ts - ?4, CASE WHEN s.dur < 0 THEN ?5 - s.ts ELSE s.dur END AS d,"
 		" s.depth, s.name, s.category FROM slice s JOIN track t ON t.id = s.track_id"
-		" WHERE t.utid = ?1 AND s.ts < ?3 AND (s.dur < 0 OR s.ts + s.dur > ?2)"
+		" WHERE t.utid = ?1 AND s.category NOT IN ('gc', 'stw') AND s.ts < ?3 AND (s.dur < 0 OR s.ts + s.dur > ?2)"
 		" AND (s.dur < 0 OR s.dur >= ?6) ORDER BY s.ts LIMIT 20000", -1, &st, NULL);
 	vw_buf_puts(out, "{\"tracks\":[");
 	for (i = 0; i < n && rc == SQLITE_OK; i++) {
@@ -247,7 +248,7 @@ int vw_q_counters(struct vw_db *db, int64_t t0, int64_t t1, int width, struct vw
 	}
 	memset(&s, 0, sizeof(s));
 	s.out = out;
-	s.res = (int64_t)1 << res_shift(t0, t1, width);
+	s.res = (int64_t)1 << vw_res_shift(t0, t1, width);
 	s.base = db->t_start;
 	s.t0 = t0 + db->t_start;
 	s.t1 = t1 + db->t_start;
@@ -362,7 +363,7 @@ int vw_q_select(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int64
 		goto end;
 	}
 	/* Fine enough that edges cost little, coarse enough to stay bounded. */
-	shift = res_shift(t0, t1, 4096);
+	shift = vw_res_shift(t0, t1, 4096);
 	c = vw_db_acquire(db);
 	for (i = 0; i < nthreads && !rc; i++)
 		rc = vw_lod_read(db, c, n ? utids[i] : db->tl[i].utid, shift, a.t0, a.t1, sel_add,

@@ -4,10 +4,13 @@
  * waits with objects and wakers, network, syscalls, sleeps), stacks with
  * symbolized frames, flows, user regions, counters, metadata and a
  * lost-events stat.  Rows are written in time order across threads, as a
- * converter streaming a trace would.
+ * converter streaming a trace would.  -m adds a hand-made memory part with
+ * round figures the tests check exactly: a heap counter, sampled
+ * allocations at three sites, GC phases and stop-the-world pauses (see
+ * gen_memory).
  *
  * usage: gen_db -s cprof.sql [-i cprof_index.sql] -o out.db [-n events]
- *               [-t threads] [-r seed] */
+ *               [-t threads] [-r seed] [-m] */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -95,12 +98,14 @@ static const char *const frames[] = {
 	"process_item", "stats_update", "net_serve", "recv", "send", "handle_request",
 	"write_log", "fsync", "nanosleep", "backoff", "compress_block", "read", "accept",
 	"epoll_wait", "pthread_join", "flush_cache", "pthread_rwlock_wrlock", "config_reload",
+	"remember_request", "parse_header", "xstrdup", "load_config",
 };
 
 enum { F__start = 1, F_libc, F_main, F_start_thread, F_worker, F_producer, F_pop, F_push,
        F_lock, F_condwait, F_semwait, F_process, F_stats, F_net_serve, F_recv, F_send,
        F_handle, F_write_log, F_fsync, F_nanosleep, F_backoff, F_compress, F_read, F_accept,
-       F_epoll, F_join, F_flush, F_wrlock, F_reload };
+       F_epoll, F_join, F_flush, F_wrlock, F_reload, F_remember, F_parse, F_xstrdup,
+       F_load_config };
 
 struct wait {
 	const char *state, *reason;
@@ -171,17 +176,95 @@ static int callsite_of(sqlite3_stmt *cs, int role, const struct wait *w, int *nc
 	return parent;
 }
 
+#define MS 1000000ll
+
+/* The memory part (-m), times from T0:
+ * - heap_inuse_bytes: 1000, 20000, 40000, 30000, 50000 at 0, 25, 50, 75, 90 ms;
+ * - sampled allocations (weight / usable = objects per sample):
+ *   remember_request: 4 x (usable 1024, weight 4096), never freed;
+ *   parse_header: 10 x (256, 2048), all but the last freed;
+ *   xstrdup: 2 x (100000, 100000), both freed;
+ * - on utid 2: GC phase pool.sweep [9.5, 11.5) ms holding a pause
+ *   [10, 11); pauses [20, 22) and [22.5, 23.5); on utid 3: a pause
+ *   [20.5, 21) (inside the other) and malloc_trim [50, 50.3) ms. */
+static void gen_memory(sqlite3_stmt *ins_cs, int *ncs)
+{
+	static const struct wait sites[] = {
+		{ NULL, NULL, 0, 0, { F_handle, F_remember } },
+		{ NULL, NULL, 0, 0, { F_handle, F_parse } },
+		{ NULL, NULL, 0, 0, { F_load_config, F_xstrdup } },
+	};
+	static const struct { int site, n, live; int64_t usable; double weight; } allocs[] = {
+		{ 0, 4, 4, 1024, 4096 }, { 1, 10, 1, 256, 2048 }, { 2, 2, 0, 100000, 100000 },
+	};
+	static const struct { int64_t ts, dur; int utid, depth, stw, parent; const char *name; } sl[] = {
+		{ 9500000, 2 * MS, 2, 0, 0, 0, "pool.sweep" }, { 10 * MS, 1 * MS, 2, 1, 1, 1, "pool.sweep" },
+		{ 20 * MS, 2 * MS, 2, 0, 1, 0, "world" }, { 22500000, 1 * MS, 2, 0, 1, 0, "world" },
+		{ 20500000, MS / 2, 3, 0, 1, 0, "world" }, { 50 * MS, 300000, 3, 0, 0, 0, "malloc_trim" },
+	};
+	static const int64_t heap[][2] = { { 0, 1000 }, { 25, 20000 }, { 50, 40000 }, { 75, 30000 },
+					   { 90, 50000 } };
+	sqlite3_stmt *a = prep("INSERT INTO alloc_sample VALUES (NULL,?,2,?,?,?,?,?,?)");
+	sqlite3_stmt *s = prep("INSERT INTO slice VALUES (NULL,?,?,?,?,?,?,?,NULL)");
+	sqlite3_stmt *c = prep("INSERT INTO counter VALUES (NULL,?,1000,?)");
+	int64_t ids[8] = { 0 }, ts = T0 + MS;
+	size_t i;
+	int k;
+
+	exec("INSERT INTO track VALUES (1000, 'heap_inuse_bytes', 'counter', NULL, 'bytes')");
+	for (i = 0; i < sizeof(heap) / sizeof(heap[0]); i++) {
+		sqlite3_bind_int64(c, 1, T0 + heap[i][0] * MS);
+		sqlite3_bind_double(c, 2, (double)heap[i][1]);
+		step(c);
+	}
+	for (i = 0; i < sizeof(allocs) / sizeof(allocs[0]); i++) {
+		int cs = callsite_of(ins_cs, 0, &sites[allocs[i].site], ncs);
+
+		for (k = 0; k < allocs[i].n; k++) {
+			ts += 100000;
+			sqlite3_bind_int64(a, 1, ts);
+			sqlite3_bind_int64(a, 2, 0x55550000 + (int64_t)ts % 1000000 * 16);
+			sqlite3_bind_int64(a, 3, allocs[i].usable - 8);
+			sqlite3_bind_int64(a, 4, allocs[i].usable);
+			sqlite3_bind_double(a, 5, allocs[i].weight);
+			sqlite3_bind_int(a, 6, cs);
+			if (k < allocs[i].n - allocs[i].live)
+				sqlite3_bind_int64(a, 7, ts + MS);
+			else
+				sqlite3_bind_null(a, 7);
+			step(a);
+		}
+	}
+	for (i = 0; i < sizeof(sl) / sizeof(sl[0]); i++) {
+		sqlite3_bind_int64(s, 1, T0 + sl[i].ts);
+		sqlite3_bind_int64(s, 2, sl[i].dur);
+		sqlite3_bind_int(s, 3, sl[i].utid + 1);  /* thread tracks: utid + 1 */
+		sqlite3_bind_text(s, 4, sl[i].stw ? "stw" : "gc", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, sl[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, sl[i].depth);
+		if (sl[i].parent)
+			sqlite3_bind_int64(s, 7, ids[sl[i].parent - 1]);
+		else
+			sqlite3_bind_null(s, 7);
+		step(s);
+		ids[i] = sqlite3_last_insert_rowid(db);
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(s);
+	sqlite3_finalize(c);
+}
+
 int main(int argc, char **argv)
 {
 	const char *schema = NULL, *index = NULL, *out = NULL;
 	int64_t nevents = 20000, n = 0, tend, nflows = 0, nslices = 0;
 	/* tend only sizes the metadata; generation runs until nevents. */
-	int nthreads = 8, opt, i, ncs = 0;
+	int nthreads = 8, opt, i, ncs = 0, memory = 0;
 	struct thr *th;
 	sqlite3_stmt *ins_state, *ins_flow, *ins_cs, *ins_slice, *ins_counter;
 	char *sql;
 
-	while ((opt = getopt(argc, argv, "s:i:o:n:t:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:i:o:n:t:r:m")) != -1) {
 		switch (opt) {
 		case 's': schema = optarg; break;
 		case 'i': index = optarg; break;
@@ -189,9 +272,10 @@ int main(int argc, char **argv)
 		case 'n': nevents = strtoll(optarg, NULL, 10); break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'r': rng ^= strtoull(optarg, NULL, 10) * 2654435761ull; break;
+		case 'm': memory = 1; break;
 		default:
 			fprintf(stderr, "usage: gen_db -s cprof.sql [-i index.sql] -o out.db [-n events]"
-				" [-t threads] [-r seed]\n");
+				" [-t threads] [-r seed] [-m]\n");
 			return 2;
 		}
 	}
@@ -432,6 +516,8 @@ int main(int argc, char **argv)
 		}
 		sqlite3_finalize(e);
 	}
+	if (memory)
+		gen_memory(ins_cs, &ncs);
 	sqlite3_finalize(ins_state);
 	sqlite3_finalize(ins_flow);
 	sqlite3_finalize(ins_cs);

@@ -1,5 +1,5 @@
 # lib.sh: helpers of the viewer tests (sourced after tests/lib/harness.sh).
-# Provides: $VIEW (cprof-trace), make_db FILE [EVENTS] [THREADS],
+# Provides: $VIEW (cprof-trace), make_db FILE [EVENTS] [THREADS] [GEN_DB FLAGS...],
 # start_viewer DB [FLAGS...] (sets $URL and $VIEW_PID), get PATH (body to
 # stdout, status in $T/status), expect_status CODE PATH, json EXPR FILE.
 VIEW=${CPROF_TRACE:-$CPROF_BUILD/viewer/cprof-trace}
@@ -9,7 +9,7 @@ GEN_DB=${CPROF_GEN_DB:-$CPROF_BUILD/tests/viewer/gen_db}
 make_db() {
 	local idx=()
 	[ -f "$SRC/schema/cprof_index.sql" ] && idx=(-i "$SRC/schema/cprof_index.sql")
-	"$GEN_DB" -s "$SRC/schema/cprof.sql" "${idx[@]}" -o "$1" -n "${2:-20000}" -t "${3:-8}" \
+	"$GEN_DB" -s "$SRC/schema/cprof.sql" "${idx[@]}" -o "$1" -n "${2:-20000}" -t "${3:-8}" "${@:4}" \
 		>"$T/gen.log" 2>&1 || { cat "$T/gen.log" >&2; fail "gen_db failed"; }
 }
 

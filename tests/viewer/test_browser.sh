@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The UI in a real headless Chromium: timeline tracks, click → stack,
-# drag-select totals, search, SQL console, analyses; screenshots are kept
+# drag-select totals, search, SQL console, analyses, the GC row, the
+# allocations and MMU pages; screenshots are kept
 # in $CPROF_BUILD/tests/viewer/screenshots.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/lib.sh"
@@ -14,7 +15,7 @@ if [ ! -d "$dir/node_modules/playwright-core" ]; then
 fi
 
 db="$T/out/ui.db"
-make_db "$db" 20000 8
+make_db "$db" 20000 8 -m   # with GC slices and sampled allocations
 start_viewer "$db"
 wait_indexed
 shots="$CPROF_BUILD/tests/viewer/screenshots"

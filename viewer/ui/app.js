@@ -3,6 +3,7 @@ import * as api from './api.js';
 import { overview, threadsPage, objectsPage, regionsPage, tasksPage, connectionsPage } from './pages.js';
 import { profilePage } from './flame.js';
 import { sqlPage } from './sql.js';
+import { allocationsPage, mmuPage } from './memory.js';
 import { timelinePage } from './timeline.js';
 import { esc } from './format.js';
 
@@ -15,6 +16,8 @@ const routes = [
   [/^#\/regions$/, regionsPage],
   [/^#\/tasks$/, tasksPage],
   [/^#\/connections$/, connectionsPage],
+  [/^#\/allocations(?:\?(.*))?$/, allocationsPage],
+  [/^#\/mmu(?:\?(.*))?$/, mmuPage],
   [/^#\/sql$/, sqlPage],
 ];
 

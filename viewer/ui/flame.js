@@ -8,11 +8,11 @@ const titles = {
   syscall: 'Syscall blocking profile', sleep: 'Sleep profile', sched: 'Scheduler latency profile',
 };
 
-function frameName(f) {
+export function frameName(f) {
   return f ? f.name || '0x' + Number(f.address).toString(16) : '(no stack)';
 }
 
-function buildTree(p) {
+export function buildTree(p) {
   const root = { name: 'all', value: 0, count: 0, children: new Map() };
   for (const s of p.stacks) {
     root.value += s.total;
@@ -37,7 +37,8 @@ function hue(name) {
   return `hsl(${10 + (h % 40)}, ${70 + (h % 20)}%, ${55 + (h % 15)}%)`;
 }
 
-function drawFlame(canvas, tip, root) {
+// tipText(node, root): the hover text; blocking time and waits by default.
+export function drawFlame(canvas, tip, root, tipText) {
   const rowH = 18;
   let focus = root;
   const depthOf = (n) => {
@@ -112,7 +113,7 @@ function drawFlame(canvas, tip, root) {
     tip.style.display = 'block';
     tip.style.left = e.clientX + 12 + 'px';
     tip.style.top = e.clientY + 12 + 'px';
-    tip.textContent = `${q.n.name}: ${dur(q.n.value)} (${pct(q.n.value, root.value)}), ${q.n.count} waits`;
+    tip.textContent = tipText ? tipText(q.n, root) : `${q.n.name}: ${dur(q.n.value)} (${pct(q.n.value, root.value)}), ${q.n.count} waits`;
   };
   canvas.onmouseleave = () => (tip.style.display = 'none');
   draw();

@@ -12,6 +12,15 @@ export function dur(ns) {
   return Math.round(ns) + ' ns';
 }
 
+export function bytes(b) {
+  if (b === null || b === undefined) return '';
+  const a = Math.abs(b);
+  if (a >= 2 ** 30) return (b / 2 ** 30).toFixed(2) + ' GiB';
+  if (a >= 2 ** 20) return (b / 2 ** 20).toFixed(a >= 10 * 2 ** 20 ? 1 : 2) + ' MiB';
+  if (a >= 2 ** 10) return (b / 2 ** 10).toFixed(a >= 10 * 2 ** 10 ? 1 : 2) + ' KiB';
+  return Math.round(b) + ' B';
+}
+
 export const pct = (a, b) => (b > 0 ? ((100 * a) / b).toFixed(1) + '%' : '');
 export const hex = (v) => (v === null || v === undefined ? '' : '0x' + Number(v).toString(16));
 

@@ -45,6 +45,10 @@ export async function overview(main) {
         <a href="#/profile/syscall">Syscall profile</a>
         <a href="#/profile/sleep">Sleep profile</a>
         <span class="hint">Each also as pprof: <code>cprof-trace -pprof=sync</code></span></div>
+      <div class="card"><b>Memory</b>
+        <a href="#/allocations">Allocation sites (in use and allocated)</a>
+        <a href="#/mmu">Minimum mutator utilization</a>
+        <span class="hint">Heap profiles as pprof: <code>cprof-trace -pprof=inuse</code>, <code>-pprof=alloc</code></span></div>
       <div class="card"><b>Query</b>
         <a href="#/sql">SQL console</a></div>
     </div>

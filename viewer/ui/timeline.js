@@ -3,10 +3,12 @@
 // tracks on top, waker → wakee arrows for the selected state.  The server
 // buckets per pixel, so we fetch 3× the visible window at the current
 // resolution and refetch only when the view leaves it or the zoom changes
-// (Perfetto's BufferedBounds); drawing costs what the pixels cost.
+// (Perfetto's BufferedBounds); drawing costs what the pixels cost.  GC
+// phases and pauses of all threads have one row of their own (gctrack.js).
 import * as api from './api.js';
 import { esc, dur, color, label } from './format.js';
 import { stateHtml, selectionHtml, searchHtml } from './details.js';
+import { gcRowHeight, drawGcRow, hitGc, findGc, gcSliceHtml } from './gctrack.js';
 
 const LABEL_W = 180, RULER_H = 24, COUNTER_H = 34, PROC_H = 18, STATE_H = 16, SLICE_H = 13, GAP = 4;
 
@@ -45,9 +47,14 @@ export async function timelinePage(main, query) {
 
   // View and layout.
   const view = { t0: 0, t1: total };
+  if (params.has('t0') && params.has('t1') && Number(params.get('t1')) > Number(params.get('t0'))) {
+    view.t0 = Number(params.get('t0'));
+    view.t1 = Number(params.get('t1'));
+  }
   let rows = [];        // {kind, y, h, ...}
   let headerH = RULER_H;
   let counters = [];    // from the server, per loaded window
+  let gc = null;        // the GC row of the loaded window (/api/gc)
   const sliceDepth = new Map();
   const utids = th.threads.map((t) => t.utid);
   let highlight = params.has('utid') ? Number(params.get('utid')) : null;
@@ -55,10 +62,18 @@ export async function timelinePage(main, query) {
   function layout() {
     rows = [];
     let y = RULER_H;
+    let gcDone = !(gc && gc.total);
+    const gcRow = () => {
+      rows.push({ kind: 'gc', y, h: gcRowHeight(gc) });
+      y += gcRowHeight(gc);
+      gcDone = true;
+    };
     for (const c of counters) {
       rows.push({ kind: 'counter', c, y, h: COUNTER_H });
       y += COUNTER_H;
+      if (c.name === 'heap_inuse_bytes' && !gcDone) gcRow();  // GC right under the heap
     }
+    if (!gcDone) gcRow();
     headerH = y;
     let proc = null;
     for (const t of th.threads) {
@@ -105,7 +120,8 @@ export async function timelinePage(main, query) {
     const t = performance.now();
     try {
       const p = { utids, t0, t1: Math.max(t1, t0 + 1), width };
-      const [a, b, c] = await Promise.all([api.get('timeline', p), api.get('slices', p), api.get('counters', p)]);
+      const [a, b, c, d] = await Promise.all([api.get('timeline', p), api.get('slices', p), api.get('counters', p),
+        api.get('gc', { t0: p.t0, t1: p.t1, width })]);
       if (my === seq) {
         tl = { t0, t1, res, tracks: new Map(a.tracks.map((x) => [x.utid, x.segs])) };
         if (a.codes.length !== codes.length) setCodes(a.codes.map(([state, reason]) => ({ state, reason })));
@@ -115,6 +131,7 @@ export async function timelinePage(main, query) {
         sl = { t0, t1, tracks: new Map(b.tracks.map((x) => [x.utid, x.slices])) };
         ct = c;
         counters = c.counters;
+        gc = d;
         for (const [u, list] of sl.tracks) {
           let d = 0;
           for (const s of list) d = Math.max(d, s[3] + 1);
@@ -142,6 +159,7 @@ export async function timelinePage(main, query) {
 
   // Selection state.
   let selected = null;      // {utid, ts, dur, id, cnt, data}
+  let selectedGc = null;    // id of the selected GC slice
   let range = null;         // {t0, t1, y0, y1}
 
   function niceStep(span, px) {
@@ -177,7 +195,7 @@ export async function timelinePage(main, query) {
     g.stroke();
     // Threads.
     for (const r of rows) {
-      if (r.kind === 'counter' || r.y + r.h < top + headerH || r.y > bottom) continue;
+      if (r.kind === 'counter' || r.kind === 'gc' || r.y + r.h < top + headerH || r.y > bottom) continue;
       if (r.kind === 'proc') {
         g.fillStyle = '#f6f8fa';
         g.fillRect(0, r.y, W, r.h);
@@ -211,7 +229,10 @@ export async function timelinePage(main, query) {
       g.fillText(dur(t), x + 3, top + 9);
     }
     g.stroke();
-    for (const r of rows) if (r.kind === 'counter') drawCounter(g, r, top, W);
+    for (const r of rows) {
+      if (r.kind === 'counter') drawCounter(g, r, top, W);
+      else if (r.kind === 'gc') drawGcRow(g, r, top + r.y, W, X, LABEL_W, gc, selectedGc);
+    }
     g.strokeStyle = '#ccc';
     g.beginPath();
     g.moveTo(0, top + headerH - 0.5);
@@ -369,8 +390,26 @@ export async function timelinePage(main, query) {
     return best;
   }
 
+  const gcRowAt = (y) => rows.find((q) => q.kind === 'gc' && y >= scroll.scrollTop + q.y && y < scroll.scrollTop + q.y + q.h);
+
+  async function selectGc(item) {
+    selected = null;
+    range = null;
+    selectedGc = item[0];
+    draw();
+    try {
+      const d = await api.get('gc_slice', { id: item[0] });
+      if (selectedGc !== item[0]) return;
+      side.innerHTML = gcSliceHtml(d, item[4]);
+      wireLinks();
+    } catch (e) {
+      side.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    }
+  }
+
   async function select(seg) {
     selected = seg;
+    selectedGc = null;
     range = null;
     draw();
     try {
@@ -499,6 +538,12 @@ export async function timelinePage(main, query) {
     const d = drag;
     drag = null;
     if (!d.moved) {
+      const gr = gcRowAt(d.y);
+      if (gr) {
+        const item = gc && hitGc(gc, d.x, d.y - scroll.scrollTop - gr.y, X);
+        if (item) selectGc(item);
+        return;
+      }
       const s = hit(d.x, d.y);
       if (s) select(s);
       return;
@@ -516,6 +561,7 @@ export async function timelinePage(main, query) {
     else if (k === 'f' && selected) zoomTo(selected.ts, selected.ts + selected.dur);
     else if (k === 'escape') {
       selected = null;
+      selectedGc = null;
       range = null;
       draw();
     } else return;
@@ -571,6 +617,19 @@ export async function timelinePage(main, query) {
       return best;
     },
     view: () => ({ ...view }),
+    // The GC row: its page position, lanes and drawn items; findGc(name):
+    // page coordinates of the widest visible GC slice named name.
+    gcRow() {
+      const r = rows.find((q) => q.kind === 'gc');
+      const rc = canvas.getBoundingClientRect();
+      return r ? { y: rc.top + scroll.scrollTop + r.y, h: r.h, lanes: gc.lanes, total: gc.total, drawn: gc.slices.length } : null;
+    },
+    findGc(name) {
+      const r = rows.find((q) => q.kind === 'gc');
+      const rc = canvas.getBoundingClientRect();
+      const b = r && findGc(gc, name, X, LABEL_W, canvas.clientWidth);
+      return b ? { x: rc.left + b.x, y: rc.top + scroll.scrollTop + r.y + b.dy, id: b.id } : null;
+    },
   };
 
   layout();

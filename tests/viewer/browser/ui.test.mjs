@@ -37,6 +37,7 @@ try {
   check((await page.textContent('#lost-events')).includes('42 events lost'), 'start page shows the lost events');
   check((await page.textContent('#metadata')).includes('testhost'), 'start page shows the metadata');
   check(await page.isVisible('text=Synchronization blocking profile'), 'start page links the analyses');
+  check(await page.isVisible('text=Minimum mutator utilization') && await page.isVisible('header >> text=Allocations'), 'start page and nav link the memory pages');
 
   // Timeline: one named track per thread, every track drawn.
   const threads = (await api('threads')).threads.map((t) => t.name);
@@ -46,6 +47,22 @@ try {
   check(JSON.stringify(names) === JSON.stringify(threads), `timeline tracks are the threads: ${names.join(', ')}`);
   const drawn = await page.evaluate(() => window.cprofTimeline.drawnThreads());
   check(drawn.length === threads.length, `every track has states drawn (${drawn.length})`);
+
+  // The GC row: its own row in the header, pauses and phases of all threads.
+  const gcRow = await page.evaluate(() => window.cprofTimeline.gcRow());
+  check(gcRow && gcRow.total === 6 && gcRow.lanes === 2 && gcRow.drawn === 6, `a GC row with its 6 slices in 2 lanes: ${JSON.stringify(gcRow)}`);
+  const sweep = await page.evaluate(() => window.cprofTimeline.findGc('pool.sweep'));
+  check(sweep && sweep.y >= gcRow.y && sweep.y < gcRow.y + gcRow.h, 'the pool sweep is drawn on the GC row');
+  await page.mouse.click(sweep.x, sweep.y);
+  await page.waitForSelector('#gc-details');
+  const gcd = await page.textContent('#tl-side');
+  check(/pool\.sweep: GC phase/.test(gcd) && /Paused inside\s*1\.000 ms/.test(gcd) && /Duration\s*2\.000 ms/.test(gcd),
+    'clicking a GC phase shows its kind, duration and the pause inside');
+  await page.screenshot({ path: join(outDir, 'timeline-gc.png') });
+  const pause = await page.evaluate(() => window.cprofTimeline.findGc('world'));
+  await page.mouse.click(pause.x, pause.y);
+  await page.waitForFunction(() => /world: stop-the-world pause/.test(document.querySelector('#tl-side').textContent));
+  check(/Pause\s*yes/.test(await page.textContent('#gc-details')), 'clicking a pause says it stopped the program');
 
   // Zoom in with the keyboard (W) and pan (D): the view follows.
   const v0 = await page.evaluate(() => window.cprofTimeline.view());
@@ -129,6 +146,30 @@ try {
   await page.goto(url + '#/regions');
   await page.waitForSelector('#regions tbody tr');
   check((await page.textContent('#regions')).includes('process_item'), 'user regions page');
+
+  // Memory: the allocations page names the top in-use site and its stack.
+  await page.goto(url + '#/allocations');
+  await page.waitForSelector('#alloc-sites tbody tr');
+  check((await page.textContent('#top-inuse')).includes('remember_request'), 'allocations page names the top in-use site');
+  check((await page.textContent('#alloc-sites tbody tr:first-child')).includes('remember_request'), 'top site by in-use bytes first');
+  check(/remember_request[\s\S]*handle_request[\s\S]*main/.test(await page.textContent('#alloc-stack')), 'the selected site\'s stack is listed');
+  check(/grew by/.test(await page.textContent('#heap-growth')), 'the heap growth is shown');
+  check((await page.$eval('#flame', (c) => c.height)) > 40, 'allocation flame graph drawn');
+  await page.screenshot({ path: join(outDir, 'allocations.png') });
+  await page.click('#alloc-sort >> text=Allocated bytes');
+  await page.waitForFunction(() => /xstrdup/.test(document.querySelector('#alloc-sites tbody tr:first-child')?.textContent || ''));
+  await page.click('#alloc-sites tbody tr:nth-child(2)');
+  check(/parse_header/.test(await page.textContent('#alloc-stack')), 'ranking by allocated bytes, then picking another site');
+  // MMU: the curve from the pauses, then with GC phases counted.
+  await page.goto(url + '#/mmu');
+  await page.waitForSelector('#mmu-points tbody tr');
+  check((await page.textContent('#mmu-summary')).includes('3 pauses'), 'MMU page counts the merged pauses');
+  check(await page.evaluate(() => window.cprofMmu.drawn && window.cprofMmu.points.length > 40), 'MMU curve drawn');
+  check((await page.$eval('#mmu-chart', (c) => c.height)) > 100, 'MMU chart has a size');
+  await page.screenshot({ path: join(outDir, 'mmu.png') });
+  await page.click('#mmu-gc');
+  await page.waitForFunction(() => /4 pauses/.test(document.querySelector('#mmu-summary')?.textContent || ''));
+  check(true, 'counting GC phases as pauses redraws the curve');
 
   check(errors.length === 0, `no page errors or failed requests ${errors.join('; ')}`);
 } catch (e) {

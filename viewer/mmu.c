@@ -1,0 +1,134 @@
+/* mmu.c: minimum mutator utilization.
+ *
+ * For a window length w, the paused time P(t) inside [t, t + w) is a
+ * continuous piecewise-linear function of t whose slope drops only when
+ * the window's left edge enters a pause (t = a pause start) or its right
+ * edge leaves one (t + w = a pause end).  Its maximum over [lo, hi - w] is
+ * therefore reached at one of those candidates or at an end of the range.
+ * Both candidate sequences are sorted, so two cursors walking the pauses
+ * evaluate each in amortized O(1): O(n) per window length. */
+#include "mmu.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static int by_ts(const void *a, const void *b)
+{
+	const struct vw_span *x = a, *y = b;
+
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
+{
+	size_t i, k = 0;
+
+	p->s = spans;
+	p->n = 0;
+	p->lo = lo;
+	p->hi = hi > lo ? hi : lo;
+	for (i = 0; i < n; i++) {
+		struct vw_span v = spans[i];
+
+		if (v.ts < lo)
+			v.ts = lo;
+		if (v.end > p->hi)
+			v.end = p->hi;
+		if (v.end > v.ts)
+			spans[k++] = v;
+	}
+	qsort(spans, k, sizeof(*spans), by_ts);
+	for (i = 0; i < k; i++) {
+		if (p->n && spans[i].ts <= spans[p->n - 1].end) {
+			if (spans[i].end > spans[p->n - 1].end)
+				spans[p->n - 1].end = spans[i].end;
+		} else {
+			spans[p->n++] = spans[i];
+		}
+	}
+	p->cum = malloc((p->n + 1) * sizeof(*p->cum));
+	if (!p->cum) {
+		vw_pauses_fini(p);
+		return -ENOMEM;
+	}
+	p->cum[0] = 0;
+	p->longest = p->n;
+	for (i = 0; i < p->n; i++) {
+		p->cum[i + 1] = p->cum[i] + p->s[i].end - p->s[i].ts;
+		if (p->longest == p->n ||
+		    p->s[i].end - p->s[i].ts > p->s[p->longest].end - p->s[p->longest].ts)
+			p->longest = i;
+	}
+	return 0;
+}
+
+void vw_pauses_fini(struct vw_pauses *p)
+{
+	free(p->s);
+	free(p->cum);
+	p->s = NULL;
+	p->cum = NULL;
+	p->n = 0;
+}
+
+/* Paused time in [lo, x); *j only moves forward, so x must not decrease
+ * between calls with the same cursor. */
+static int64_t paused_before(const struct vw_pauses *p, size_t *j, int64_t x)
+{
+	while (*j < p->n && p->s[*j].end <= x)
+		(*j)++;
+	return p->cum[*j] + (*j < p->n && x > p->s[*j].ts ? x - p->s[*j].ts : 0);
+}
+
+struct scan {
+	size_t a, b;          /* cursors of the window's left and right edges */
+	int64_t best, best_t;
+};
+
+static void candidate(const struct vw_pauses *p, struct scan *sc, int64_t t, int64_t w)
+{
+	int64_t v;
+
+	if (t < p->lo)
+		t = p->lo;
+	if (t > p->hi - w)
+		t = p->hi - w;
+	v = paused_before(p, &sc->b, t + w) - paused_before(p, &sc->a, t);
+	if (v > sc->best) {
+		sc->best = v;
+		sc->best_t = t;
+	}
+}
+
+double vw_mmu(const struct vw_pauses *p, int64_t w, int64_t *worst)
+{
+	struct scan s1 = { 0, 0, -1, p->lo }, s2 = { 0, 0, -1, p->lo };
+	size_t i;
+
+	if (w > p->hi - p->lo)
+		w = p->hi - p->lo;
+	if (w <= 0) {
+		if (worst)
+			*worst = p->lo;
+		return 1;
+	}
+	/* A window inside the longest pause: nothing to search. */
+	if (p->longest < p->n && p->s[p->longest].end - p->s[p->longest].ts >= w) {
+		if (worst)
+			*worst = p->s[p->longest].ts;
+		return 0;
+	}
+	/* Left edges at pause starts (and the range's ends), then right edges
+	 * at pause ends: each sequence is sorted, clamping keeps it so. */
+	candidate(p, &s1, p->lo, w);
+	for (i = 0; i < p->n; i++)
+		candidate(p, &s1, p->s[i].ts, w);
+	candidate(p, &s1, p->hi - w, w);
+	for (i = 0; i < p->n; i++)
+		candidate(p, &s2, p->s[i].end - w, w);
+	if (s2.best > s1.best)
+		s1 = s2;
+	if (worst)
+		*worst = s1.best_t;
+	return 1.0 - (double)s1.best / (double)w;
+}
