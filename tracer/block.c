@@ -16,12 +16,8 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 		cprof_tls_guard--;
 		errno = saved;
 	}
-	if (t) {
-		t->wait_obj = (uint64_t)(uintptr_t)obj;
-		t->wait_since_ns = cprof_now_ns();
-		t->wake_claimed = 0;
-		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
-	}
+	if (t)
+		cprof_wait_publish(t, kind, (uint64_t)(uintptr_t)obj);
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
 		uint64_t pcs[CPROF_STACK_MAX];
 		int saved = errno;
@@ -39,7 +35,7 @@ void cprof_block_end(uint8_t kind, const void *obj, int result)
 	int saved = errno;
 	struct cprof_thread *t = cprof_tls_self;
 	if (t)
-		__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+		cprof_wait_withdraw(t);
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_end)) {
 		cprof_tls_guard++;
 		lttng_ust_do_tracepoint(cprof, block_end, kind, (uint64_t)(uintptr_t)obj, result);

@@ -27,6 +27,30 @@ static struct cprof_thread *registry;     /* owned; push-only list */
 static volatile uint64_t registry_count;   /* records in use */
 static int core_ready;
 
+/* ---- who waits on what ----------------------------------------------------
+ * A waker must find the threads blocked on an object.  Scanning every record
+ * touches one cache line per thread, each written by its owner at every wait
+ * (measured: the largest cprof symbol, 5.7% of a traced pipeline's samples).
+ * Instead, the first SLOTS records get a bit, and a waiting thread sets its
+ * bit in the bucket of its object: a waker looks only at the threads whose
+ * bits are set in one bucket.  Threads beyond SLOTS are counted in
+ * `unslotted_waiting` and make wakers scan the whole registry. */
+#define SLOTS 64
+#define BUCKETS 256
+
+static struct cprof_thread *slot_owner[SLOTS];
+static int next_slot;
+static struct {
+	uint64_t bits;
+} __attribute__((aligned(64))) buckets[BUCKETS];
+static volatile int unslotted_waiting;
+
+static inline uint32_t bucket_of(uint64_t obj)
+{
+	return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 56) % BUCKETS;
+}
+
+
 pid_t cprof_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -62,12 +86,17 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 		t = mem;
 		memset(t, 0, sizeof *t);
 		t->in_use = 1;
+		t->wait_bucket = -1;
+		int slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+		t->slot = slot < SLOTS ? slot : -1;
+		if (t->slot >= 0)
+			__atomic_store_n(&slot_owner[slot], t, __ATOMIC_RELEASE);
 		t->next = __atomic_load_n(&registry, __ATOMIC_RELAXED);
 		while (!__atomic_compare_exchange_n(&registry, &t->next, t, 1, __ATOMIC_RELEASE,
 				__ATOMIC_RELAXED))
 			;
 	}
-	t->wait_kind = 0;
+	cprof_wait_withdraw(t);
 	t->wake_claimed = 0;
 	t->tid = cprof_gettid();
 	t->handle = (uint64_t)pthread_self();
@@ -87,26 +116,72 @@ void cprof_thread_unregister(void)
 	if (!t)
 		return;
 	cprof_tls_self = NULL;
-	t->wait_kind = 0;
+	cprof_wait_withdraw(t);
 	__atomic_fetch_sub(&registry_count, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
+}
+
+void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
+{
+	if (t->wait_bucket >= 0)   /* a wait interrupted by a nested one (signal handler) */
+		cprof_wait_withdraw(t);
+	t->wait_obj = obj;
+	t->wait_since_ns = cprof_now_ns();
+	t->wake_claimed = 0;
+	__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+	if (t->slot >= 0) {
+		uint32_t b = bucket_of(obj);
+		t->wait_bucket = (int32_t)b;
+		__atomic_fetch_or(&buckets[b].bits, 1ull << t->slot, __ATOMIC_SEQ_CST);
+	} else {
+		t->wait_bucket = BUCKETS;
+		__atomic_fetch_add(&unslotted_waiting, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+void cprof_wait_withdraw(struct cprof_thread *t)
+{
+	__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+	int32_t b = t->wait_bucket;
+	if (b < 0)
+		return;
+	t->wait_bucket = -1;
+	if (b < BUCKETS)
+		__atomic_fetch_and(&buckets[b].bits, ~(1ull << t->slot), __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_sub(&unslotted_waiting, 1, __ATOMIC_RELEASE);
+}
+
+static inline int waits_on(struct cprof_thread *t, uint64_t obj)
+{
+	return t->wait_obj == obj && __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE) &&
+		!t->wake_claimed && t != cprof_tls_self;
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;
+	uint32_t b = bucket_of(obj);
 	for (;;) {
 		struct cprof_thread *best = NULL;
 		uint64_t best_since = UINT64_MAX;
-		for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
-			if (t->wait_obj != obj || !__atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE) ||
-					t->wake_claimed || t == cprof_tls_self)
-				continue;
-			if (t->wait_since_ns < best_since) {
+		uint64_t bits = __atomic_load_n(&buckets[b].bits, __ATOMIC_ACQUIRE);
+		while (bits) {
+			int i = __builtin_ctzll(bits);
+			bits &= bits - 1;
+			struct cprof_thread *t = __atomic_load_n(&slot_owner[i], __ATOMIC_ACQUIRE);
+			if (t && waits_on(t, obj) && t->wait_since_ns < best_since) {
 				best = t;
 				best_since = t->wait_since_ns;
 			}
 		}
+		if (__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
+			for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t;
+					t = t->next)
+				if (t->slot < 0 && waits_on(t, obj) && t->wait_since_ns < best_since) {
+					best = t;
+					best_since = t->wait_since_ns;
+				}
 		if (!best)
 			return n;
 		if (__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
@@ -147,10 +222,15 @@ void cprof_atfork_child_core(void)
 		else
 			n = 1;
 	registry_count = n;
-	if (cprof_tls_self) {
-		cprof_tls_self->tid = cprof_gettid();
-		cprof_tls_self->wait_kind = 0;
+	for (int b = 0; b < BUCKETS; b++)
+		buckets[b].bits = 0;
+	unslotted_waiting = 0;
+	for (struct cprof_thread *t = registry; t; t = t->next) {
+		t->wait_kind = 0;
+		t->wait_bucket = -1;
 	}
+	if (cprof_tls_self)
+		cprof_tls_self->tid = cprof_gettid();
 }
 
 void cprof_internal_begin(void)

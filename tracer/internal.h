@@ -45,6 +45,8 @@ struct cprof_thread {
 	volatile uint8_t wake_claimed;  /* a waker already emitted a wake for this wait */
 	volatile uint64_t wait_obj;
 	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC_COARSE */
+	int slot;                       /* index in the waiter buckets' bitmaps, -1: none */
+	volatile int32_t wait_bucket;   /* bucket whose bit this thread set, -1: none */
 	/* the stack walker's rules of this thread's last stack (owner only) */
 	struct cprof_unwind_memo unwind_memo;
 } __attribute__((aligned(64)));
@@ -69,6 +71,10 @@ void cprof_atfork_child_core(void) CPROF_HIDDEN;
  * (all of them when `all`), emitting one cprof:wake per claimed thread.
  * Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
+/* The owner's side of the above: publish / withdraw the current wait (the
+ * record's wait_* fields) so wakers find it without scanning every thread. */
+void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
+void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
 void cprof_process_emit(void) CPROF_HIDDEN;
 void cprof_wrap_init(void) CPROF_HIDDEN;       /* wrap_pthread.c: resolve real functions */
 
