@@ -213,7 +213,9 @@ static void sweep_stale_sessions(void)
 				list[i].name[len] || pid <= 0 || pid == getpid() ||
 				!(kill(pid, 0) && errno == ESRCH))
 			continue;
-		lttng_destroy_session_no_wait(list[i].name);
+		/* Wait for the destruction: the consumer daemon may still be
+		 * writing the dead process's last packets into its directory. */
+		destroy_session(list[i].name);
 		snprintf(prefix, sizeof(prefix), "cprof-%d-", pid);
 		if (base && !strncmp(base + 1, prefix, strlen(prefix)))
 			cprof_archive_rmtree(list[i].path);
