@@ -158,39 +158,55 @@ static inline int waits_on(struct cprof_thread *t, uint64_t obj)
 		!t->wake_claimed && t != cprof_tls_self;
 }
 
-int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
+/* The longest-waiting unclaimed thread blocked on obj, or NULL. */
+static struct cprof_thread *find_waiter(uint64_t obj)
 {
-	int n = 0;
-	uint32_t b = bucket_of(obj);
-	for (;;) {
-		struct cprof_thread *best = NULL;
-		uint64_t best_since = UINT64_MAX;
-		uint64_t bits = __atomic_load_n(&buckets[b].bits, __ATOMIC_ACQUIRE);
-		while (bits) {
-			int i = __builtin_ctzll(bits);
-			bits &= bits - 1;
-			struct cprof_thread *t = __atomic_load_n(&slot_owner[i], __ATOMIC_ACQUIRE);
-			if (t && waits_on(t, obj) && t->wait_since_ns < best_since) {
+	struct cprof_thread *best = NULL;
+	uint64_t best_since = UINT64_MAX;
+	uint64_t bits = __atomic_load_n(&buckets[bucket_of(obj)].bits, __ATOMIC_ACQUIRE);
+	while (bits) {
+		int i = __builtin_ctzll(bits);
+		bits &= bits - 1;
+		struct cprof_thread *t = __atomic_load_n(&slot_owner[i], __ATOMIC_ACQUIRE);
+		if (t && waits_on(t, obj) && t->wait_since_ns < best_since) {
+			best = t;
+			best_since = t->wait_since_ns;
+		}
+	}
+	if (__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
+		for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t;
+				t = t->next)
+			if (t->slot < 0 && waits_on(t, obj) && t->wait_since_ns < best_since) {
 				best = t;
 				best_since = t->wait_since_ns;
 			}
-		}
-		if (__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
-			for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t;
-					t = t->next)
-				if (t->slot < 0 && waits_on(t, obj) && t->wait_since_ns < best_since) {
-					best = t;
-					best_since = t->wait_since_ns;
-				}
+	return best;
+}
+
+static pid_t wake_claim_one(uint64_t obj)
+{
+	for (;;) {
+		struct cprof_thread *best = find_waiter(obj);
 		if (!best)
-			return n;
-		if (__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
-			continue;   /* another waker got it first */
-		lttng_ust_tracepoint(cprof, wake, kind, obj, best->tid);
+			return 0;
+		pid_t tid = best->tid;
+		if (!__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
+			return tid;
+		/* another waker got it first: look again */
+	}
+}
+
+int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
+{
+	int n = 0;
+	pid_t tid;
+	while ((tid = wake_claim_one(obj)) != 0) {
+		lttng_ust_tracepoint(cprof, wake, kind, obj, tid);
 		n++;
 		if (!all)
-			return n;
+			break;
 	}
+	return n;
 }
 
 /* Copies the registered name of thread `tid` (or handle) after a rename. */
