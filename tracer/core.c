@@ -36,19 +36,14 @@ static int core_ready;
  * bits are set in one bucket.  Threads beyond SLOTS are counted in
  * `unslotted_waiting` and make wakers scan the whole registry. */
 #define SLOTS 64
-#define BUCKETS 256
+#define BUCKETS CPROF_WAIT_BUCKETS
 
 static struct cprof_thread *slot_owner[SLOTS];
 static int next_slot;
-static struct {
-	uint64_t bits;
-} __attribute__((aligned(64))) buckets[BUCKETS];
+struct cprof_wait_bucket cprof_wait_buckets[CPROF_WAIT_BUCKETS];
+#define buckets cprof_wait_buckets
 static volatile int unslotted_waiting;
 
-static inline uint32_t bucket_of(uint64_t obj)
-{
-	return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 56) % BUCKETS;
-}
 
 
 pid_t cprof_gettid(void)
@@ -130,7 +125,7 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	t->wake_claimed = 0;
 	__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
 	if (t->slot >= 0) {
-		uint32_t b = bucket_of(obj);
+		uint32_t b = cprof_wait_bucket_of(obj);
 		t->wait_bucket = (int32_t)b;
 		__atomic_fetch_or(&buckets[b].bits, 1ull << t->slot, __ATOMIC_SEQ_CST);
 	} else {
@@ -163,7 +158,7 @@ static struct cprof_thread *find_waiter(uint64_t obj)
 {
 	struct cprof_thread *best = NULL;
 	uint64_t best_since = UINT64_MAX;
-	uint64_t bits = __atomic_load_n(&buckets[bucket_of(obj)].bits, __ATOMIC_ACQUIRE);
+	uint64_t bits = __atomic_load_n(&buckets[cprof_wait_bucket_of(obj)].bits, __ATOMIC_ACQUIRE);
 	while (bits) {
 		int i = __builtin_ctzll(bits);
 		bits &= bits - 1;

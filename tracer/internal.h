@@ -51,6 +51,27 @@ struct cprof_thread {
 	struct cprof_unwind_memo unwind_memo;
 } __attribute__((aligned(64)));
 
+/* Waiter buckets (core.c): bit i of cprof_wait_buckets[cprof_wait_bucket_of(obj)]
+ * is set while registry record i waits on an object of that bucket. */
+#define CPROF_WAIT_BUCKETS 256
+struct cprof_wait_bucket {
+	uint64_t bits;
+} __attribute__((aligned(64)));
+extern struct cprof_wait_bucket cprof_wait_buckets[CPROF_WAIT_BUCKETS] CPROF_HIDDEN;
+
+static inline uint32_t cprof_wait_bucket_of(uint64_t obj)
+{
+	return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 56) % CPROF_WAIT_BUCKETS;
+}
+
+/* Some thread cprof saw block may be waiting on obj (false positives only:
+ * the bucket is shared). */
+static inline int cprof_may_have_waiters(const void *obj)
+{
+	return __atomic_load_n(&cprof_wait_buckets[cprof_wait_bucket_of((uint64_t)(uintptr_t)obj)].bits,
+		__ATOMIC_RELAXED) != 0;
+}
+
 /* Per-thread state of the interposers. */
 extern CPROF_TLS int cprof_tls_guard;    /* >0: inside cprof, do not record */
 extern CPROF_TLS int cprof_tls_ignored;  /* this thread is cprof's or lttng-ust's own */
