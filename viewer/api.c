@@ -32,9 +32,12 @@ static int arg_int(const struct vw_req *req, const char *name, int64_t def, int6
 	return 0;
 }
 
-static int arg_utids(const struct vw_req *req, int64_t **out, int *n, struct vw_err *err)
+/* A comma-separated list of at most max integers, each >= min (malloc'd;
+ * NULL and 0 when absent). */
+static int arg_list(const struct vw_req *req, const char *name, int max, int64_t min,
+		    int64_t **out, int *n, struct vw_err *err)
 {
-	const char *s = req->arg(req->ctx, "utids");
+	const char *s = req->arg(req->ctx, name);
 	int64_t *v;
 	char *end;
 	int k = 0;
@@ -43,18 +46,18 @@ static int arg_utids(const struct vw_req *req, int64_t **out, int *n, struct vw_
 	*n = 0;
 	if (!s || !*s)
 		return 0;
-	v = calloc(MAX_UTIDS, sizeof(*v));
+	v = calloc((size_t)max, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	while (*s) {
-		if (k == MAX_UTIDS) {
-			vw_err_set(err, "too many threads in one request (max %d)", MAX_UTIDS);
+		if (k == max) {
+			vw_err_set(err, "too many values in %s (max %d)", name, max);
 			goto bad;
 		}
 		errno = 0;
 		v[k++] = strtoll(s, &end, 10);
-		if (errno || end == s || (*end && *end != ',')) {
-			vw_err_set(err, "bad utids: want comma-separated integers");
+		if (errno || end == s || (*end && *end != ',') || v[k - 1] < min) {
+			vw_err_set(err, "bad %s: want comma-separated integers >= %" PRId64, name, min);
 			goto bad;
 		}
 		s = *end ? end + 1 : end;
@@ -81,7 +84,7 @@ static int arg_window(const struct vw_req *req, struct window *w, struct vw_err 
 	rc = arg_int(req, "t0", 0, &w->t0, err);
 	rc = rc ? rc : arg_int(req, "t1", 0, &w->t1, err);
 	rc = rc ? rc : arg_int(req, "width", 1000, &w->width, err);
-	rc = rc ? rc : arg_utids(req, &w->utids, &w->n, err);
+	rc = rc ? rc : arg_list(req, "utids", MAX_UTIDS, INT64_MIN, &w->utids, &w->n, err);
 	if (!rc && (w->t1 <= w->t0 || w->width < 1 || w->width > 16384)) {
 		vw_err_set(err, "want t0 < t1 and 1 <= width <= 16384");
 		rc = -EINVAL;
@@ -267,16 +270,9 @@ static int h_profile(struct vw_db *db, const struct vw_req *req, struct vw_resp 
 	rc = vw_q_stacks(db, req->arg(req->ctx, "kind"), &s, err);
 	if (rc)
 		return rc;
-	vw_buf_puts(o, "{\"frames\":[");
-	for (i = 0; i < s.nframes; i++) {
-		vw_buf_puts(o, i ? ",{\"name\":" : "{\"name\":");
-		vw_json_str(o, s.frames[i].name);
-		vw_buf_puts(o, ",\"file\":");
-		vw_json_str(o, s.frames[i].file);
-		vw_buf_printf(o, ",\"line\":%" PRId64 ",\"address\":%" PRId64 "}", s.frames[i].line,
-			      s.frames[i].address);
-	}
-	vw_buf_puts(o, "],\"stacks\":[");
+	vw_buf_puts(o, "{\"frames\":");
+	vw_frames_json(o, s.frames, s.nframes);
+	vw_buf_puts(o, ",\"stacks\":[");
 	for (i = 0; i < s.nstacks; i++) {
 		vw_buf_printf(o, "%s{\"count\":%" PRId64 ",\"total\":%" PRId64 ",\"frames\":[",
 			      i ? "," : "", s.stacks[i].count, s.stacks[i].total_ns);
@@ -355,33 +351,40 @@ static int h_gc_slice(struct vw_db *db, const struct vw_req *req, struct vw_resp
 
 #define MAX_WINDOWS 512
 
+static int arg_gc(const struct vw_req *req, int64_t *gc, struct vw_err *err)
+{
+	int rc = arg_int(req, "gc", 0, gc, err);
+
+	if (!rc && *gc != 0 && *gc != 1) {
+		vw_err_set(err, "want gc=0 or gc=1");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 /* /api/mmu?gc=0|1&windows=w1,w2,... (ns; default: a log grid). */
 static int h_mmu(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		 struct vw_err *err)
 {
-	const char *s = req->arg(req->ctx, "windows");
-	int64_t w[MAX_WINDOWS], gc;
-	int n = 0, rc = arg_int(req, "gc", 0, &gc, err);
-	char *end;
+	int64_t *w = NULL, gc;
+	int n = 0, rc = arg_gc(req, &gc, err);
 
-	if (!rc && gc != 0 && gc != 1) {
-		vw_err_set(err, "want gc=0 or gc=1");
-		rc = -EINVAL;
-	}
-	while (!rc && s && *s) {
-		if (n == MAX_WINDOWS) {
-			vw_err_set(err, "too many windows (max %d)", MAX_WINDOWS);
-			return -EINVAL;
-		}
-		errno = 0;
-		w[n++] = strtoll(s, &end, 10);
-		if (errno || end == s || (*end && *end != ',') || w[n - 1] < 1) {
-			vw_err_set(err, "bad windows: want comma-separated lengths in ns");
-			return -EINVAL;
-		}
-		s = *end ? end + 1 : end;
-	}
-	return rc ? rc : vw_q_mmu(db, (int)gc, w, n, &resp->body, err);
+	rc = rc ? rc : arg_list(req, "windows", MAX_WINDOWS, 1, &w, &n, err);
+	rc = rc ? rc : vw_q_mmu(db, (int)gc, w, n, &resp->body, err);
+	free(w);
+	return rc;
+}
+
+/* /api/mmu_worst?gc=0|1&w=NS&n=K */
+static int h_mmu_worst(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
+		       struct vw_err *err)
+{
+	int64_t gc, w, n;
+	int rc = arg_gc(req, &gc, err);
+
+	rc = rc ? rc : arg_int(req, "w", 0, &w, err);
+	rc = rc ? rc : arg_int(req, "n", 10, &n, err);
+	return rc ? rc : vw_q_mmu_worst(db, (int)gc, w, n > 1000 ? 1000 : (int)n, &resp->body, err);
 }
 
 static const struct route {
@@ -399,6 +402,7 @@ static const struct route {
 	{ "/api/task_list", h_task_list }, { "/api/connections", h_connections },
 	{ "/api/blocked_at_end", h_blocked }, { "/api/allocations", h_allocations },
 	{ "/api/gc", h_gc }, { "/api/gc_slice", h_gc_slice }, { "/api/mmu", h_mmu },
+	{ "/api/mmu_worst", h_mmu_worst },
 };
 
 int vw_api_handle(struct vw_db *db, const char *path, const struct vw_req *req,

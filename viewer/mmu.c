@@ -80,9 +80,17 @@ static int64_t paused_before(const struct vw_pauses *p, size_t *j, int64_t x)
 	return p->cum[*j] + (*j < p->n && x > p->s[*j].ts ? x - p->s[*j].ts : 0);
 }
 
+struct cand {
+	int64_t t, paused;
+	size_t idx;           /* scan order: ties go to vw_mmu's choice */
+};
+
 struct scan {
 	size_t a, b;          /* cursors of the window's left and right edges */
 	int64_t best, best_t;
+	struct cand *rec;     /* when set, every candidate is appended here */
+	struct cand *rec0;    /* start of the array rec points into */
+	size_t nrec;
 };
 
 static void candidate(const struct vw_pauses *p, struct scan *sc, int64_t t, int64_t w)
@@ -94,16 +102,38 @@ static void candidate(const struct vw_pauses *p, struct scan *sc, int64_t t, int
 	if (t > p->hi - w)
 		t = p->hi - w;
 	v = paused_before(p, &sc->b, t + w) - paused_before(p, &sc->a, t);
+	if (sc->rec) {
+		sc->rec[sc->nrec] = (struct cand){ t, v, (size_t)(sc->rec - sc->rec0) + sc->nrec };
+		sc->nrec++;
+	}
 	if (v > sc->best) {
 		sc->best = v;
 		sc->best_t = t;
 	}
 }
 
+/* Both candidate sequences: left edges at pause starts (and the range's
+ * ends), then right edges at pause ends; each is sorted, clamping keeps it
+ * so.  s1 ends with the best of both. */
+static void scan_all(const struct vw_pauses *p, int64_t w, struct scan *s1, struct scan *s2)
+{
+	size_t i;
+
+	candidate(p, s1, p->lo, w);
+	for (i = 0; i < p->n; i++)
+		candidate(p, s1, p->s[i].ts, w);
+	candidate(p, s1, p->hi - w, w);
+	for (i = 0; i < p->n; i++)
+		candidate(p, s2, p->s[i].end - w, w);
+	if (s2->best > s1->best) {
+		s1->best = s2->best;
+		s1->best_t = s2->best_t;
+	}
+}
+
 double vw_mmu(const struct vw_pauses *p, int64_t w, int64_t *worst)
 {
-	struct scan s1 = { 0, 0, -1, p->lo }, s2 = { 0, 0, -1, p->lo };
-	size_t i;
+	struct scan s1 = { 0, 0, -1, p->lo, NULL, NULL, 0 }, s2 = s1;
 
 	if (w > p->hi - p->lo)
 		w = p->hi - p->lo;
@@ -118,17 +148,52 @@ double vw_mmu(const struct vw_pauses *p, int64_t w, int64_t *worst)
 			*worst = p->s[p->longest].ts;
 		return 0;
 	}
-	/* Left edges at pause starts (and the range's ends), then right edges
-	 * at pause ends: each sequence is sorted, clamping keeps it so. */
-	candidate(p, &s1, p->lo, w);
-	for (i = 0; i < p->n; i++)
-		candidate(p, &s1, p->s[i].ts, w);
-	candidate(p, &s1, p->hi - w, w);
-	for (i = 0; i < p->n; i++)
-		candidate(p, &s2, p->s[i].end - w, w);
-	if (s2.best > s1.best)
-		s1 = s2;
+	scan_all(p, w, &s1, &s2);
 	if (worst)
 		*worst = s1.best_t;
 	return 1.0 - (double)s1.best / (double)w;
+}
+
+static int by_paused(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->paused != y->paused)
+		return x->paused > y->paused ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The candidates, worst first; a window is kept when it overlaps none
+ * kept before (go tool trace lists its worst windows the same way). */
+int vw_mmu_worst(const struct vw_pauses *p, int64_t w, size_t k, int64_t *ts, double *u,
+		 size_t *n)
+{
+	struct cand *c;
+	struct scan s1 = { 0, 0, -1, p->lo, NULL, NULL, 0 }, s2 = s1;
+	size_t i, j;
+
+	*n = 0;
+	if (w > p->hi - p->lo)
+		w = p->hi - p->lo;
+	if (w <= 0 || !k)
+		return 0;
+	c = malloc((2 * p->n + 2) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	/* n + 2 left-edge candidates, then n right-edge ones */
+	s1.rec = s1.rec0 = s2.rec0 = c;
+	s2.rec = c + p->n + 2;
+	scan_all(p, w, &s1, &s2);
+	qsort(c, s1.nrec + s2.nrec, sizeof(*c), by_paused);
+	for (i = 0; i < s1.nrec + s2.nrec && *n < k && c[i].paused > 0; i++) {
+		for (j = 0; j < *n; j++)
+			if (c[i].t < ts[j] + w && ts[j] < c[i].t + w)
+				break;
+		if (j < *n)
+			continue;
+		ts[*n] = c[i].t;
+		u[(*n)++] = 1.0 - (double)c[i].paused / (double)w;
+	}
+	free(c);
+	return 0;
 }

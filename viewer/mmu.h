@@ -30,4 +30,12 @@ void vw_pauses_fini(struct vw_pauses *p);
  * gets the start of a window where the minimum is reached.  O(n). */
 double vw_mmu(const struct vw_pauses *p, int64_t w, int64_t *worst);
 
+/* Up to k disjoint windows of length w (clipped like vw_mmu) among the
+ * least utilized, worst first: their starts in ts[] and utilizations in
+ * u[] (k entries each), *n of them; windows with no pause are left out.
+ * The first has vw_mmu's utilization; the rest are not guaranteed to be the k - 1 next
+ * worst disjoint windows, only local minima.  0 or -ENOMEM. */
+int vw_mmu_worst(const struct vw_pauses *p, int64_t w, size_t k, int64_t *ts, double *u,
+		 size_t *n);
+
 #endif

@@ -69,6 +69,9 @@ int vw_q_gc(struct vw_db *db, int64_t t0, int64_t t1, int width, struct vw_buf *
 int vw_q_gc_slice(struct vw_db *db, int64_t id, struct vw_buf *out, struct vw_err *err);
 int vw_q_mmu(struct vw_db *db, int with_gc, const int64_t *windows, int nwin,
 	     struct vw_buf *out, struct vw_err *err);
+/* Up to k disjoint windows of length w with the least utilization. */
+int vw_q_mmu_worst(struct vw_db *db, int with_gc, int64_t w, int k, struct vw_buf *out,
+		   struct vw_err *err);
 
 /* Blocking profiles: time blocked aggregated by stack. */
 struct vw_frame {
@@ -101,6 +104,8 @@ struct vw_stacks {
 /* kind: sync | net | syscall | sleep | sched | alloc | inuse.  -EINVAL for another kind. */
 int vw_q_stacks(struct vw_db *db, const char *kind, struct vw_stacks *out, struct vw_err *err);
 void vw_stacks_fini(struct vw_stacks *s);
+/* Frames as a JSON array of {name, file, line, address, mapping}. */
+void vw_frames_json(struct vw_buf *out, const struct vw_frame *f, int n);
 
 /* CLI -sql: calls row() once for the header (vals = column names) and once
  * per row; values are text (NULL stays NULL).  Read-only, like the API. */

@@ -437,3 +437,41 @@ int vw_q_mmu(struct vw_db *db, int with_gc, const int64_t *windows, int nwin,
 	vw_pauses_fini(&p);
 	return 0;
 }
+
+#define MAX_WORST 100
+
+int vw_q_mmu_worst(struct vw_db *db, int with_gc, int64_t w, int k, struct vw_buf *out,
+		   struct vw_err *err)
+{
+	struct vw_pauses p;
+	struct vw_gc *g;
+	int64_t ts[MAX_WORST];
+	double u[MAX_WORST];
+	size_t n = 0, i;
+	int rc;
+
+	if (w < 1 || k < 1 || k > MAX_WORST) {
+		vw_err_set(err, "want w >= 1 (ns) and 1 <= n <= %d", MAX_WORST);
+		return -EINVAL;
+	}
+	rc = gc_load(db, &g, err);
+	if (rc)
+		return rc;
+	rc = mmu_pauses(db, g, with_gc, &p);
+	rc = rc ? rc : vw_mmu_worst(&p, w, (size_t)k, ts, u, &n);
+	if (rc) {
+		vw_pauses_fini(&p);
+		vw_err_set(err, "out of memory");
+		return rc;
+	}
+	vw_buf_printf(out, "{\"w\":%" PRId64 ",\"windows\":[",
+		      w < p.hi - p.lo ? w : p.hi - p.lo);
+	for (i = 0; i < n; i++) {
+		vw_buf_printf(out, "%s[%" PRId64 ",", i ? "," : "", ts[i] - db->t_start);
+		vw_json_num(out, u[i]);
+		vw_buf_putc(out, ']');
+	}
+	vw_buf_puts(out, "]}");
+	vw_pauses_fini(&p);
+	return 0;
+}

@@ -245,6 +245,24 @@ void vw_stacks_fini(struct vw_stacks *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void vw_frames_json(struct vw_buf *out, const struct vw_frame *f, int n)
+{
+	int i;
+
+	vw_buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		vw_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+		vw_json_str(out, f[i].name);
+		vw_buf_puts(out, ",\"file\":");
+		vw_json_str(out, f[i].file);
+		vw_buf_printf(out, ",\"line\":%" PRId64 ",\"address\":%" PRId64 ",\"mapping\":",
+			      f[i].line, f[i].address);
+		vw_json_str(out, f[i].mapping);
+		vw_buf_putc(out, '}');
+	}
+	vw_buf_putc(out, ']');
+}
+
 /* Allocation sites: the heap_inuse_bytes counter's course, totals and the
  * top callsites by one of the four heap figures, with their stacks. */
 static const char *const alloc_cols[] = { "alloc_objects", "alloc_bytes", "inuse_objects",
@@ -344,18 +362,9 @@ done:
 	vw_buf_printf(out, ",\"sites\":%d,\"totals\":{\"samples\":%" PRId64, n, tot[0]);
 	for (i = 0; i < 4; i++)
 		vw_buf_printf(out, ",\"%s\":%" PRId64, alloc_cols[i], tot[i + 1]);
-	vw_buf_puts(out, "},\"frames\":[");
-	for (i = 0; i < fr.nframes; i++) {
-		vw_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-		vw_json_str(out, fr.frames[i].name);
-		vw_buf_puts(out, ",\"file\":");
-		vw_json_str(out, fr.frames[i].file);
-		vw_buf_printf(out, ",\"line\":%" PRId64 ",\"address\":%" PRId64 ",\"mapping\":",
-			      fr.frames[i].line, fr.frames[i].address);
-		vw_json_str(out, fr.frames[i].mapping);
-		vw_buf_putc(out, '}');
-	}
-	vw_buf_puts(out, "],\"top\":[");
+	vw_buf_puts(out, "},\"frames\":");
+	vw_frames_json(out, fr.frames, fr.nframes);
+	vw_buf_puts(out, ",\"top\":[");
 	if (top.len)
 		vw_buf_put(out, top.p, top.len);
 	vw_buf_puts(out, "]}");

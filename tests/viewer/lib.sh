@@ -56,7 +56,8 @@ json() {
 wait_indexed() {
 	for _ in $(seq 600); do
 		curl -s "${URL}api/summary" | grep -q '"indexing":false' && return 0
+		kill -0 "$VIEW_PID" 2>/dev/null || { wait "$VIEW_PID"; fail "the viewer exited (status $?): $(cat "$T/viewer.err")"; }
 		sleep 0.2
 	done
-	fail "the timeline index was not built in 120 s: $(cat "$T/viewer.err")"
+	fail "the timeline index was not built in 120 s: $(cat "$T/viewer.err") $(curl -s -m 5 "${URL}api/summary" | head -c 300)"
 }

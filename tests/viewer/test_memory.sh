@@ -89,6 +89,13 @@ is 'j.pauses + " " + j.paused_ns + " " + j.include.join()' "3 4000000 stw"
 is 'j.points.map(p => p[0] + ":" + p[1].toFixed(12)).join(" ")' \
 	"1000000:0.000000000000 2000000:0.000000000000 3500000:0.142857142857 4000000:0.250000000000 10000000:0.700000000000 20000000:0.800000000000"
 is 'j.points[3][2]' 20000000
+# The worst disjoint 4 ms windows (go tool trace lists them on a click).
+api "/api/mmu_worst?w=4000000&n=10"
+is 'JSON.stringify(j)' '{"w":4000000,"windows":[[20000000,0.25],[10000000,0.75]]}'
+api "/api/mmu_worst?w=4000000&n=1&gc=1"
+is 'JSON.stringify(j.windows)' '[[20000000,0.25]]'
+expect_status 400 "/api/mmu_worst?w=0"
+expect_status 400 "/api/mmu_worst?w=1000&n=0"
 # The whole trace as one window, and a window longer than the trace.
 api "/api/mmu?windows=$dur,$((dur * 2))"
 is 'j.points.map(p => p[0] + ":" + p[1].toFixed(12)).join(" ")' \

@@ -96,6 +96,34 @@ static int check_set(const struct vw_span *s, size_t n, int64_t lo, int64_t hi, 
 	return got == want;
 }
 
+/* The worst windows: disjoint, inside the range, the first as bad as the
+ * MMU, each with the utilization it claims, worst first. */
+static int check_worst(const struct vw_span *s, size_t n, int64_t lo, int64_t hi, int64_t w)
+{
+	struct vw_pauses p;
+	int64_t ts[5];
+	double u[5], mmu;
+	size_t k, i, j;
+	int good = 1;
+
+	if (vw_pauses_init(&p, copy(s, n), n, lo, hi))
+		return 0;
+	mmu = vw_mmu(&p, w, NULL);
+	vw_mmu_worst(&p, w, 5, ts, u, &k);
+	for (i = 0; i < k; i++) {
+		good &= ts[i] >= lo && ts[i] + w <= hi;
+		good &= u[i] == 1.0 - (double)paused_raw(s, n, lo, hi, ts[i], w) / (double)w;
+		good &= !i || u[i] >= u[i - 1];
+		for (j = 0; j < i; j++)
+			good &= ts[i] + w <= ts[j] || ts[j] + w <= ts[i];
+	}
+	good &= k ? u[0] == mmu : mmu == 1;
+	vw_pauses_fini(&p);
+	if (!good)
+		printf("# worst windows: lo %" PRId64 " hi %" PRId64 " w %" PRId64 " k %zu\n", lo, hi, w, k);
+	return good;
+}
+
 int main(void)
 {
 	/* Pauses of tests/viewer/gen_db -m in microseconds, overlap included. */
@@ -117,6 +145,15 @@ int main(void)
 	ok(all, "hand-made set: MMU at 1, 2, 3.5, 4, 10, 20, 100 ms");
 	vw_mmu(&p, 4000, &worst);
 	ok(worst == 20000, "the worst 4 ms window starts at 20 ms");
+	{
+		int64_t ts[10];
+		double u[10];
+		size_t n;
+
+		vw_mmu_worst(&p, 4000, 10, ts, u, &n);
+		ok(n == 2 && ts[0] == worst && u[0] == 0.25 && ts[1] == 10000 && u[1] == 0.75,
+		   "worst disjoint 4 ms windows: 20 ms (25%, as vw_mmu), 10 ms (75%)");
+	}
 	ok(vw_mmu(&p, 200000, NULL) == 0.96, "a window longer than the trace is the trace");
 	vw_pauses_fini(&p);
 	vw_pauses_init(&p, NULL, 0, 0, 1000);
@@ -138,8 +175,9 @@ int main(void)
 		}
 		for (int k = 0; k < 6 && all; k++)
 			all &= check_set(s, n, lo, hi, 1 + rnd(hi - lo + 20));
+		all &= check_worst(s, n, lo, hi, 1 + rnd(hi - lo));
 	}
-	ok(all, "brute force agrees on 400 random pause sets, 6 window lengths each");
+	ok(all, "brute force agrees on 400 random pause sets, 6 window lengths each; worst windows disjoint and exact");
 
 	{
 		size_t n = 1000000;

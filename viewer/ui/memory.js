@@ -142,7 +142,7 @@ function drawMmu(canvas, tip, pts, onPick) {
     tip.style.display = 'block';
     tip.style.left = e.clientX + 12 + 'px';
     tip.style.top = e.clientY + 12 + 'px';
-    tip.textContent = `window ${dur(p[0])}: MMU ${(100 * p[1]).toFixed(1)}% (worst window at ${dur(p[2])}; click to list it)`;
+    tip.textContent = `window ${dur(p[0])}: MMU ${(100 * p[1]).toFixed(1)}% (worst window at ${dur(p[2])}; click for the worst windows)`;
   };
   canvas.onmouseleave = () => (tip.style.display = 'none');
   canvas.onclick = (e) => onPick(near(e));
@@ -163,6 +163,7 @@ export async function mmuPage(main, query) {
     <p id="mmu-summary">${r.pauses.toLocaleString()} pauses, ${dur(r.paused_ns)} paused in total
       (${pct(r.paused_ns, r.duration_ns)} of ${dur(r.duration_ns)}).</p>
     ${r.pauses ? '' : '<p class="muted">No pause in this trace: utilization is 100% at every window length.</p>'}
+    <p class="hint">Click the curve for the worst windows of a length.</p>
     <canvas id="mmu-chart"></canvas><div id="flame-tip"></div>
     <div id="mmu-pick"></div>
     <h2>Points</h2>
@@ -174,9 +175,16 @@ export async function mmuPage(main, query) {
   const pick = main.querySelector('#mmu-pick');
   let redraw = () => {};
   if (r.points.length) {
-    redraw = drawMmu(main.querySelector('#mmu-chart'), main.querySelector('#flame-tip'), r.points, ([w, u, t]) => {
-      pick.innerHTML = `<p>Worst ${dur(w)} window: ${(100 * u).toFixed(1)}% mutator utilization, from ${dur(t)}.
-        <a href="#/timeline?t0=${t}&t1=${t + w}">Show it on the timeline</a>.</p>`;
+    redraw = drawMmu(main.querySelector('#mmu-chart'), main.querySelector('#flame-tip'), r.points, async ([w, u]) => {
+      // Like go tool trace: the worst disjoint windows of that length.
+      const x = await api.get('mmu_worst', { w, n: 10, gc: withGc ? 1 : undefined });
+      pick.innerHTML = `<h2>Lowest mutator utilization in ${dur(x.w)} windows</h2>
+        <p class="hint">MMU ${(100 * u).toFixed(1)}%. Disjoint windows, worst first; click one to see it on the timeline.</p>
+        ${x.windows.length ? '' : '<p class="muted">No pause in any window of this length.</p>'}
+        <table class="data" id="mmu-worst"><thead><tr><th class="num">Utilization</th><th class="num">From</th><th class="num">To</th></tr></thead><tbody>
+        ${x.windows.map(([t, v]) => `<tr><td class="num">${(100 * v).toFixed(2)}%</td>
+          <td class="num"><a href="#/timeline?t0=${t}&t1=${t + x.w}">${dur(t)}</a></td><td class="num">${dur(t + x.w)}</td></tr>`).join('')}
+        </tbody></table>`;
     });
   }
   window.cprofMmu = { points: r.points, drawn: r.points.length > 0 };

@@ -166,6 +166,11 @@ try {
   check((await page.textContent('#mmu-summary')).includes('3 pauses'), 'MMU page counts the merged pauses');
   check(await page.evaluate(() => window.cprofMmu.drawn && window.cprofMmu.points.length > 40), 'MMU curve drawn');
   check((await page.$eval('#mmu-chart', (c) => c.height)) > 100, 'MMU chart has a size');
+  const chart = await page.$eval('#mmu-chart', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  await page.mouse.click(chart.x + chart.w * 0.75, chart.y + chart.h / 2);
+  await page.waitForSelector('#mmu-worst tbody tr');
+  check(await page.$$eval('#mmu-worst tbody tr a', (a) => a.every((x) => /#\/timeline\?t0=\d+&t1=\d+/.test(x.getAttribute('href')))),
+    'clicking the curve lists the worst windows with timeline links');
   await page.screenshot({ path: join(outDir, 'mmu.png') });
   await page.click('#mmu-gc');
   await page.waitForFunction(() => /4 pauses/.test(document.querySelector('#mmu-summary')?.textContent || ''));
