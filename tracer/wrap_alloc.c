@@ -55,6 +55,7 @@ static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
 static size_t (*real_usable)(void *);
+static int glibc_chunks;   /* 1: usable_of reads glibc's chunk header */
 
 /* 16-byte header (the block's size) before each bootstrap block. */
 static char boot_buf[16384] __attribute__((aligned(16)));
@@ -109,7 +110,29 @@ static void resolve_all(void)
 	if (!real_usable)
 		__atomic_store_n(&real_usable,
 			(__typeof__(real_usable))dlsym(RTLD_NEXT, "malloc_usable_size"), __ATOMIC_RELEASE);
+	/* The allocator below us is glibc's own (not jemalloc, tcmalloc or
+	 * libc_malloc_debug): its chunk header can be read in place. */
+	Dl_info info;
+	if (real_usable && real_malloc && real_free && dladdr((void *)real_usable, &info) &&
+			info.dli_fname && strstr(info.dli_fname, "/libc.so.6") &&
+			dladdr((void *)real_malloc, &info) && info.dli_fname &&
+			strstr(info.dli_fname, "/libc.so.6"))
+		__atomic_store_n(&glibc_chunks, 1, __ATOMIC_RELEASE);
 	resolving--;
+}
+
+/* malloc_usable_size of a live block.  With glibc's allocator, the size
+ * word before the block (flags in its low 3 bits, bit 1 = mmapped) gives it
+ * without a call: the chunk size minus its header, which is 8 bytes for a
+ * heap chunk and 16 for an mmapped one (glibc malloc.c, musable()).
+ * test_alloc checks the two agree for heap, mmapped and aligned blocks. */
+static inline size_t usable_of(void *p)
+{
+	if (likely(glibc_chunks)) {
+		size_t word = ((const size_t *)p)[-1];
+		return (word & ~(size_t)7) - ((word & 2) ? 16 : 8);
+	}
+	return real_usable(p);
 }
 
 /* Non-zero when the caller must use the bootstrap allocator (or fail). */
@@ -441,7 +464,7 @@ static inline void note_alloc(void *p, size_t req)
 {
 	if (unlikely(!p) || unlikely(!cprof_alloc_enabled))
 		return;
-	size_t u = real_usable(p);
+	size_t u = usable_of(p);
 	struct alloc_tls *t = &at;
 	if (unlikely(t->state != 1) && thread_state_slow(t)) {
 		__atomic_fetch_add(&heap.inuse_bytes, (int64_t)u, __ATOMIC_RELAXED);
@@ -467,7 +490,7 @@ static inline void note_free(void *p)
 {
 	if (unlikely(!cprof_alloc_enabled))
 		return;
-	size_t u = real_usable(p);
+	size_t u = usable_of(p);
 	struct alloc_tls *t = &at;
 	if (unlikely(filter_hit(p)))
 		free_sampled(p);
@@ -548,7 +571,7 @@ EXPORT void *realloc(void *p, size_t size)
 	} else if (cprof_alloc_enabled) {
 		/* p is still live and unchanged: put it back (not re-sampled). */
 		int saved = errno;
-		size_t u = real_usable(p);
+		size_t u = usable_of(p);
 		at.bytes += (int64_t)u;
 		at.objs++;
 		errno = saved;

@@ -93,6 +93,34 @@ static void test_counters(void)
 	CHECK_EQ(d.inuse_bytes, a.inuse_bytes);
 }
 
+/* The counters add exactly malloc_usable_size of each block, whether the
+ * tracer reads glibc's chunk header or calls the allocator: heap blocks,
+ * mmapped ones (above the mmap threshold) and aligned ones. */
+static void test_usable_exact(void)
+{
+	size_t sizes[] = { 1, 24, 25, 100, 1000, 4096, 65536, 200000, 1 << 20, 5u << 20 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		for (int how = 0; how < 4; how++) {
+			struct cprof_heap_stats a = now();
+			void *p = NULL;
+			if (how == 0)
+				p = malloc(sizes[i]);
+			else if (how == 1)
+				p = calloc(1, sizes[i]);
+			else if (how == 2)
+				CHECK_EQ(posix_memalign(&p, 256, sizes[i]), 0);
+			else
+				p = aligned_alloc(4096, (sizes[i] + 4095) & ~(size_t)4095);
+			CHECK(p != NULL);
+			struct cprof_heap_stats b = now();
+			CHECK_EQ(b.inuse_bytes - a.inuse_bytes, (int64_t)malloc_usable_size(p));
+			CHECK_EQ(b.inuse_objects - a.inuse_objects, 1);
+			free(p);
+			struct cprof_heap_stats c = now();
+			CHECK_EQ(c.inuse_bytes, a.inuse_bytes);
+		}
+}
+
 /* Each thread leaves 100 blocks to main; its deltas must reach the totals
  * when it exits (key destructor), even below the fold thresholds. */
 static void *leaver(void *arg)
@@ -156,6 +184,7 @@ int main(void)
 {
 	RUN(test_entry_points);
 	RUN(test_counters);
+	RUN(test_usable_exact);
 	RUN(test_threads);
 	RUN(test_fork);
 	CHECK_EXIT();
