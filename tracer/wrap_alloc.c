@@ -270,6 +270,7 @@ struct stripe {
 } __attribute__((aligned(64)));
 
 static uint16_t filter[1u << FILTER_BITS];
+static uint64_t sampled_live;   /* blocks in the set: 0 (no capture yet) skips the filter */
 static struct stripe stripes[STRIPES];
 
 static inline uint64_t ptr_hash(const void *p)
@@ -333,6 +334,7 @@ static int set_add(const void *p, size_t usable)
 	s->e[s->n].usable = usable;
 	s->n++;
 	__atomic_fetch_add(&filter[ptr_hash(p) >> (64 - FILTER_BITS)], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sampled_live, 1, __ATOMIC_RELEASE);
 out:
 	stripe_unlock(s);
 	return r;
@@ -351,6 +353,7 @@ static size_t set_remove(const void *p)
 			s->e[i] = s->e[--s->n];
 			__atomic_fetch_sub(&filter[ptr_hash(p) >> (64 - FILTER_BITS)], 1,
 				__ATOMIC_RELAXED);
+			__atomic_fetch_sub(&sampled_live, 1, __ATOMIC_RELAXED);
 			break;
 		}
 	stripe_unlock(s);
@@ -492,7 +495,7 @@ static inline void note_free(void *p)
 		return;
 	size_t u = usable_of(p);
 	struct alloc_tls *t = &at;
-	if (unlikely(filter_hit(p)))
+	if (unlikely(__atomic_load_n(&sampled_live, __ATOMIC_RELAXED)) && unlikely(filter_hit(p)))
 		free_sampled(p);
 	if (unlikely(t->state != 1) && thread_state_slow(t)) {
 		__atomic_fetch_sub(&heap.inuse_bytes, (int64_t)u, __ATOMIC_RELAXED);
