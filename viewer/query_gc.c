@@ -21,7 +21,7 @@
 
 struct gc_slice {
 	int64_t id, ts, dur, utid, parent;
-	char *name;      /* owned */
+	const char *name;  /* borrowed from vw_gc.names */
 	int stw;         /* a stop-the-world pause, else a GC phase */
 	int lane;
 };
@@ -29,6 +29,9 @@ struct gc_slice {
 struct vw_gc {
 	struct gc_slice *s;  /* owned, sorted by ts */
 	size_t n;
+	/* Names interned (a few kinds for many slices): open addressing. */
+	char **names;        /* owned, each owned; NULL: empty slot */
+	size_t nnames, cap_names;
 	int64_t maxdur;
 	int lanes;
 };
@@ -41,10 +44,51 @@ void vw_gc_free(struct vw_gc *g)
 
 	if (!g)
 		return;
-	for (i = 0; i < g->n; i++)
-		free(g->s[i].name);
+	for (i = 0; i < g->cap_names; i++)
+		free(g->names[i]);
+	free(g->names);
 	free(g->s);
 	free(g);
+}
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The interned copy of s; NULL when out of memory. */
+static const char *intern(struct vw_gc *g, const char *s)
+{
+	size_t i;
+
+	if ((g->nnames + 1) * 2 > g->cap_names) {
+		size_t cap = g->cap_names ? g->cap_names * 2 : 64, j;
+		char **t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (j = 0; j < g->cap_names; j++) {
+			if (!g->names[j])
+				continue;
+			for (i = name_hash(g->names[j]) & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = g->names[j];
+		}
+		free(g->names);
+		g->names = t;
+		g->cap_names = cap;
+	}
+	for (i = name_hash(s) & (g->cap_names - 1); g->names[i]; i = (i + 1) & (g->cap_names - 1))
+		if (!strcmp(g->names[i], s))
+			return g->names[i];
+	g->names[i] = strdup(s);
+	if (g->names[i])
+		g->nnames++;
+	return g->names[i];
 }
 
 static int by_id(const void *a, const void *b)
@@ -155,7 +199,7 @@ static int gc_load(struct vw_db *db, struct vw_gc **out, struct vw_err *err)
 			x->dur = db->t_end > x->ts ? db->t_end - x->ts : 0;
 		x->utid = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
 		x->parent = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
-		x->name = strdup(name ? name : "");
+		x->name = intern(g, name ? name : "");
 		x->stw = sqlite3_column_int(st, 6);
 		if (!x->name) {
 			rc = SQLITE_NOMEM;
