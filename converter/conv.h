@@ -28,6 +28,11 @@ void conv_error_set(struct conv_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int conv_quiet;
+/* -v: a timing line per phase on stderr (wall and process CPU since the
+ * previous phase), for finding where the conversion time goes. */
+extern int conv_verbose;
+void conv_phase(const char *what);
+double conv_now(void);
 
 /* ---- map.c: uint64 → uint64 open-addressing hash map -------------------- */
 

@@ -13,6 +13,7 @@
 #include "conv.h"
 
 int conv_quiet;
+int conv_verbose;
 
 void conv_error_set(struct conv_error *err, const char *fmt, ...)
 {
@@ -41,7 +42,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cprof-convert [-q] [-o trace.db] trace.out\n"
+		"usage: cprof-convert [-q] [-v] [-o trace.db] trace.out\n"
 		"\n"
 		"Converts a cprof capture (trace.out) into a SQLite trace database whose\n"
 		"schema is documented in schema/README.md.  The database is written to a\n"
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 		"\n"
 		"  -o, --output FILE  database to write (default: trace.out with .db)\n"
 		"  -q, --quiet        no progress or warnings on stderr\n"
+		"  -v, --verbose      time each phase (wall and CPU) on stderr\n"
 		"  -h, --help         this help\n"
 		"  -V, --version      print the version\n");
 }
@@ -67,7 +69,7 @@ static char *default_output(const char *in)
 	return out;
 }
 
-static double now_s(void)
+double conv_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -83,10 +85,23 @@ static double cpu_s(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double phase_wall = -1, phase_cpu;
+
+void conv_phase(const char *what)
+{
+	double w = conv_now(), c = cpu_s();
+	if (conv_verbose && phase_wall >= 0)
+		fprintf(stderr, "cprof-convert: phase %-18s wall %6.3f s  cpu %6.3f s\n", what,
+			w - phase_wall, c - phase_cpu);
+	phase_wall = w;
+	phase_cpu = c;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { 0 } };
 	const char *out_arg = NULL;
 	char *out = NULL, tmpdir[4096] = "";
@@ -99,10 +114,11 @@ int main(int argc, char **argv)
 	uint64_t events = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out_arg = optarg; break;
 		case 'q': conv_quiet = 1; break;
+		case 'v': conv_verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("cprof-convert %s\n", CPROF_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -113,7 +129,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *in = argv[optind];
-	double t_start = now_s(), c_start = cpu_s();
+	double t_start = conv_now(), c_start = cpu_s();
+	conv_phase(NULL);
 	/* a second signal kills: libbabeltrace2 does not always return to us */
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	sigaction(SIGINT, &sa, NULL);
@@ -139,15 +156,19 @@ int main(int argc, char **argv)
 		goto end;
 	}
 	double c_unpacked = cpu_s();
+	conv_phase("unpack");
 	if ((ret = conv_writer_create(out, &w, &err)) < 0)
 		goto end;
 	if ((ret = conv_model_create(w, sym, stacks, &info, &m)) < 0) {
 		conv_error_set(&err, "out of memory");
 		goto end;
 	}
-	if ((ret = conv_ctf_read(&info, m, &events, &err)) < 0 ||
-			(ret = conv_model_finish(m, events, &err)) < 0)
+	if ((ret = conv_ctf_read(&info, m, &events, &err)) < 0)
 		goto end;
+	conv_phase("decode+model");
+	if ((ret = conv_model_finish(m, events, &err)) < 0)
+		goto end;
+	conv_phase("small tables");
 	double c_read = cpu_s();
 	uint64_t rows = conv_writer_rows(w);
 	if ((ret = conv_writer_finish(w, &err)) < 0)
@@ -156,7 +177,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cprof-convert: wrote %s: %llu events, %llu state/flow rows, %llu callsites "
 			"in %.2f s; cpu %.2f s (unpack %.2f, decode+model+insert %.2f, index %.2f)\n", out,
 			(unsigned long long) events, (unsigned long long) rows,
-			(unsigned long long) conv_stacks_count(stacks), now_s() - t_start, cpu_s() - c_start,
+			(unsigned long long) conv_stacks_count(stacks), conv_now() - t_start, cpu_s() - c_start,
 			c_unpacked - c_start, c_read - c_unpacked, cpu_s() - c_read);
 end:
 	conv_model_destroy(m);
