@@ -53,7 +53,8 @@ export async function allocationsPage(main, query) {
     <table class="data" id="alloc-sites"><thead><tr><th>Site (allocating function)</th>
       <th class="num">In use</th><th class="num">In-use objects</th><th class="num">Allocated</th><th class="num">Allocated objects</th>
       <th class="num">In use / allocated</th><th class="num">Samples</th></tr></thead><tbody>
-      ${r.top.map((s, i) => `<tr data-i="${i}"><td>${esc(s.function ?? '(no stack)')}</td>
+      ${r.top.map((s, i) => `<tr data-i="${i}"><td>${esc(s.function ?? '(no stack)')}${s.stack.length > 1
+        ? ` <span class="muted">← ${esc(frameName(r.frames[s.stack[1]]))}</span>` : ''}</td>
         <td class="num" data-v="${s.inuse_bytes}">${bytes(s.inuse_bytes)}</td><td class="num" data-v="${s.inuse_objects}">${s.inuse_objects.toLocaleString()}</td>
         <td class="num" data-v="${s.alloc_bytes}">${bytes(s.alloc_bytes)}</td><td class="num" data-v="${s.alloc_objects}">${s.alloc_objects.toLocaleString()}</td>
         <td class="num" data-v="${s.alloc_bytes ? s.inuse_bytes / s.alloc_bytes : 0}">${pct(s.inuse_bytes, s.alloc_bytes)}</td>
