@@ -120,8 +120,14 @@ export async function timelinePage(main, query) {
     const t = performance.now();
     try {
       const p = { utids, t0, t1: Math.max(t1, t0 + 1), width };
-      const [a, b, c, d] = await Promise.all([api.get('timeline', p), api.get('slices', p), api.get('counters', p),
-        api.get('gc', { t0: p.t0, t1: p.t1, width })]);
+      // The GC row comes on its own: its first answer reads every GC
+      // slice of the trace, which must not hold up the first paint.
+      api.get('gc', { t0: p.t0, t1: p.t1, width }).then((d) => {
+        if (my !== seq) return;
+        gc = d;
+        draw();
+      }).catch((e) => { status.textContent = e.message; });
+      const [a, b, c] = await Promise.all([api.get('timeline', p), api.get('slices', p), api.get('counters', p)]);
       if (my === seq) {
         tl = { t0, t1, res, tracks: new Map(a.tracks.map((x) => [x.utid, x.segs])) };
         if (a.codes.length !== codes.length) setCodes(a.codes.map(([state, reason]) => ({ state, reason })));
@@ -131,7 +137,6 @@ export async function timelinePage(main, query) {
         sl = { t0, t1, tracks: new Map(b.tracks.map((x) => [x.utid, x.slices])) };
         ct = c;
         counters = c.counters;
-        gc = d;
         for (const [u, list] of sl.tracks) {
           let d = 0;
           for (const s of list) d = Math.max(d, s[3] + 1);

@@ -49,6 +49,7 @@ try {
   check(drawn.length === threads.length, `every track has states drawn (${drawn.length})`);
 
   // The GC row: its own row in the header, pauses and phases of all threads.
+  await page.waitForFunction(() => window.cprofTimeline.gcRow());
   const gcRow = await page.evaluate(() => window.cprofTimeline.gcRow());
   check(gcRow && gcRow.total === 6 && gcRow.lanes === 2 && gcRow.drawn === 6, `a GC row with its 6 slices in 2 lanes: ${JSON.stringify(gcRow)}`);
   const sweep = await page.evaluate(() => window.cprofTimeline.findGc('pool.sweep'));
