@@ -109,6 +109,11 @@ api /api/mmu
 is 'j.points[0][0] + " " + j.points[j.points.length - 1][0]' "1000 $dur"
 is 'j.points.every((p, i) => !i || p[0] > j.points[i - 1][0]) && j.points.every(p => p[1] >= 0 && p[1] <= 1)' true
 is 'j.points.length > 40' true
+cp "$b" "$T/mmu1"
+api /api/mmu   # the default curve is kept: the same answer
+cmp -s "$b" "$T/mmu1" || fail "the second default MMU curve differs from the first"
+api "/api/mmu?gc=1"
+cmp -s "$b" "$T/mmu1" && fail "the curve with GC phases is the cached one without"
 expect_status 400 "/api/mmu?windows=abc"
 expect_status 400 "/api/mmu?windows=0"
 expect_status 400 "/api/mmu?gc=2"
