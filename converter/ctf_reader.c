@@ -57,6 +57,12 @@ static const struct spec catalog[] = {
 	{ "cprof:fd_info", EV_FD_INFO, { "fd", "type", "origin", "family", "sotype" },
 		{ "local", "peer", "path" }, NULL },
 	{ "cprof:net_end", EV_NET_END, { "op", "fd", "result", "err", "dur_ns" }, { 0 }, NULL },
+	/* net_end's shape plus the wait's kind (and its stack, or its thread):
+	 * model_net.c tells the three apart by the fields that are non-zero */
+	{ "cprof:net_wait", EV_NET_END, { "op", "fd", "result", "err", "dur_ns", "kind" }, { 0 },
+		"stack" },
+	{ "cprof:net_wait_open", EV_NET_END, { "op", "fd", "result", "err", "dur_ns", "kind", "tid" },
+		{ 0 }, NULL },
 	{ "cprof:task_begin", EV_TASK_BEGIN, { "id", "parent" }, { "type" }, "stack" },
 	{ "cprof:task_end", EV_TASK_END, { "id" }, { 0 }, NULL },
 	{ "cprof:region_begin", EV_REGION_BEGIN, { "task" }, { "type" }, "stack" },

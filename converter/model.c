@@ -219,6 +219,41 @@ static void on_syscall_span(struct conv_model *m, const struct conv_event *ev, s
 	t->since = ev->ts;
 }
 
+/* A network wait reported in one event when it ended (cprof:net_wait): a
+ * state [ts - dur, ts] cut out of the running time before it, or the end of
+ * the wait the status dump or a cprof:net_wait_open opened. */
+void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_t dur,
+	unsigned kind, uint64_t obj, int64_t callsite, int64_t result)
+{
+	if (t->st == S_WAIT) {
+		if (t->callsite == CONV_NULL)
+			t->callsite = callsite;
+	} else {
+		int64_t begin = ts - dur;
+		wait_begin(m, t, begin > t->since ? begin : t->since, kind, obj, callsite);
+	}
+	close_state(m, t, ts, CONV_NULL, CONV_NULL, result);
+	t->st = S_RUNNING;
+	t->since = ts;
+}
+
+/* Thread tid has been in a network wait since `since` (cprof:net_wait_open,
+ * emitted by the thread that stopped the capture): its running time ends
+ * there and the wait stays open until the trace ends. */
+void model_wait_open(struct conv_model *m, int32_t tid, int64_t pid, int64_t since,
+	unsigned kind, uint64_t obj)
+{
+	struct thread *t = thread_ref(m, tid, pid);
+	if (!t || t->ended || t->st == S_WAIT)
+		return;
+	if (t->st == S_NONE) {
+		t->st = S_UNKNOWN;
+		t->since = m->t0;
+		counter_sample(m, since > m->t0 ? since : m->t0, +1);
+	}
+	wait_begin(m, t, since > t->since ? since : t->since, kind, obj, CONV_NULL);
+}
+
 static void on_status(struct conv_model *m, const struct conv_event *ev)
 {
 	struct thread *t = thread_ref(m, (int32_t) ev->i[0], ev->pid);

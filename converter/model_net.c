@@ -5,7 +5,8 @@
  * description of (pid, fd) labels the network waits that follow: each
  * cprof:net_end becomes a net_io row (op, bytes, peer, duration), and the fd's
  * sync_object is named "fd N local → peer" so blocked states say which
- * connection they wait on. */
+ * connection they wait on.  cprof:net_wait is a whole wait in one event: the
+ * thread state [ts - dur, ts] as well as the net_io row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,15 +55,28 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 	o->name = strdup(name);
 }
 
+/* cprof:net_end (i[5] = 0: the wait's state comes from block_begin/end),
+ * cprof:net_wait (i[5] = kind: the whole wait in one event) and
+ * cprof:net_wait_open (i[6] = tid: a wait still open at trace stop). */
 static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 {
+	int64_t dur = ev->i[4] > 0 ? ev->i[4] : 0;
+	if (ev->i[6]) {
+		model_self(m, ev);
+		model_wait_open(m, (int32_t) ev->i[6], ev->pid, ev->ts - dur, (unsigned) ev->i[5],
+			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0);
+		return;
+	}
 	struct thread *t = model_self(m, ev);
+	if (t && ev->i[5] && !t->ended)
+		model_wait_whole(m, t, ev->ts, dur, (unsigned) ev->i[5],
+			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0,
+			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3]);
 	if (!t || conv_grow((void **) &m->nets, &m->cap_nets, m->n_nets + 1, sizeof *m->nets) < 0)
 		return;
 	uint64_t *i = conv_map_get(&m->by_fd, fd_key(ev->pid, ev->i[1]));
 	const struct fd_desc *d = i ? &m->fds[*i] : NULL;
 	const char *op = cprof_net_op_name((unsigned) ev->i[0]);
-	int64_t dur = ev->i[4] > 0 ? ev->i[4] : 0;
 	m->nets[m->n_nets] = (struct net_row) { (int64_t) m->n_nets + 1, ev->ts - dur, dur, t->utid,
 		ev->i[1], ev->i[2], ev->i[3], op ? op : "unknown", d ? d->local : NULL,
 		d ? d->peer : NULL };

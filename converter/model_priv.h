@@ -143,6 +143,12 @@ void model_slice_begin(struct conv_model *m, struct thread *t, int64_t ts, const
 	const char *name, int64_t task);
 void model_slice_end(struct conv_model *m, struct thread *t, int64_t ts, const char *cat);
 struct object *model_object_ref(struct conv_model *m, uint64_t addr);
+/* Network waits reported whole (cprof:net_wait) or open at trace stop
+ * (cprof:net_wait_open); model.c. */
+void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_t dur,
+	unsigned kind, uint64_t obj, int64_t callsite, int64_t result);
+void model_wait_open(struct conv_model *m, int32_t tid, int64_t pid, int64_t since,
+	unsigned kind, uint64_t obj);
 /* Network I/O: fd descriptions and net_io rows. */
 void model_net_event(struct conv_model *m, const struct conv_event *ev);
 int model_net_write(struct conv_model *m);

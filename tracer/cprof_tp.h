@@ -379,6 +379,41 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, syscall_span,
 		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
 		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
 
+/* ---- network waits reported whole (appended: format 1 readers skip them) - */
+
+/* A whole network wait, reported once when it ends instead of as
+ * cprof:block_begin ... cprof:net_end ... cprof:block_end (what a capture
+ * records for waits that began while it was running): the thread waited
+ * from dur_ns before this event's timestamp.  kind: the wait kind (NET_*,
+ * common/cprof_events.h), obj = fd as in block_begin; op, fd, result, err,
+ * dur_ns, fds: as in cprof:net_end; stack: the caller's, innermost first. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait,
+	LTTNG_UST_TP_ARGS(uint8_t, kind, uint8_t, op, int32_t, fd, int64_t, result, int32_t, err,
+		uint64_t, dur_ns, const int32_t *, fds, uint8_t, nfds, const uint64_t *, stack,
+		uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer(uint8_t, op, op)
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(int64_t, result, result)
+		lttng_ust_field_integer(int32_t, err, err)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
+		lttng_ust_field_sequence(int32_t, fds, fds, uint8_t, nfds)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* Emitted by the thread that stops a capture, once per thread then inside a
+ * wait that cprof:net_wait would have reported at its end (so after the
+ * capture): thread tid has been waiting for dur_ns (kind, op, fd as in
+ * cprof:net_wait).  No stack. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait_open,
+	LTTNG_UST_TP_ARGS(int32_t, tid, uint8_t, kind, uint8_t, op, int32_t, fd, uint64_t, dur_ns),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, tid, tid)
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer(uint8_t, op, op)
+		lttng_ust_field_integer(int32_t, fd, fd)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)))
+
 #endif /* CPROF_TP_H */
 
 #include <lttng/tracepoint-event.h>

@@ -352,6 +352,11 @@ void cprof_fdtable_on_trace_start(void)
 void cprof_fdtable_on_trace_stop(void)
 {
 	__atomic_store_n(&cprof_fd_epoch_live, 0, __ATOMIC_RELEASE);
+	int saved = errno;
+	cprof_tls_guard++;
+	cprof_net_waits_report_open();
+	cprof_tls_guard--;
+	errno = saved;
 }
 
 /* Starts the epoch if the capture has none yet (core.c did not call the

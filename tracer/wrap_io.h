@@ -42,7 +42,8 @@ struct cprof_fd {
 	volatile uint32_t info_epoch;
 	uint32_t unused2;
 	volatile uint64_t bytes_in, bytes_out, ops;   /* while tracing, this epoch */
-};
+} __attribute__((aligned(64)));  /* one line per fd: the counters of neighbouring fds
+				  * (other threads' connections) do not share it */
 
 extern struct cprof_fd *cprof_fd_chunks[CPROF_FD_CHUNKS];  /* owned; never freed */
 extern volatile uint32_t cprof_fd_epoch;     /* current trace epoch (0: none yet) */
@@ -120,14 +121,26 @@ void cprof_fd_info_emit(int fd, uint8_t origin, const struct sockaddr *peer,
 void cprof_fd_close_emit(int fd, uint8_t op, int err, uint64_t in, uint64_t out, uint64_t ops)
 	CPROF_HIDDEN;
 
-/* A wait recorded as block_begin ... net_end/syscall_end ... block_end. */
+/* A wait recorded as block_begin ... net_end/syscall_end ... block_end, or
+ * (network waits begun while tracing) as one cprof:net_wait at its end. */
 struct cprof_io_wait {
 	uint64_t t0;            /* CLOCK_MONOTONIC at begin */
 	uint8_t kind;           /* enum cprof_wait_kind */
+	uint8_t whole;          /* reported whole by cprof_net_wait_end */
 	uint64_t obj;
 };
 void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj) CPROF_HIDDEN
 	__attribute__((noinline));
+/* Begins a network wait of kind on fd (the libc call op): while tracing, no
+ * event now - cprof_net_wait_end reports it whole (cprof:net_wait), and a
+ * capture that stops first reports it open (cprof_net_waits_report_open);
+ * otherwise as cprof_io_wait_begin (the thread's wait is marked either way,
+ * for the status dump). */
+void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd) CPROF_HIDDEN
+	__attribute__((noinline));
+/* cprof:net_wait_open for every thread inside a whole network wait (trace
+ * stop, guard held by the caller, tracing still on). */
+void cprof_net_waits_report_open(void) CPROF_HIDDEN;
 /* result < 0: err is the errno (or the returned error number). */
 void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t result, int err,
 		const int32_t *fds, int nfds) CPROF_HIDDEN __attribute__((noinline));

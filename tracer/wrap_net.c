@@ -229,7 +229,7 @@ static ssize_t call_as_wait(const struct io_call *c, size_t done, int entry_errn
 	uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
 	cprof_fd_info_ensure(c->fd);
 	errno = entry_errno;
-	cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
+	cprof_net_wait_begin(&w, kind, c->op, c->fd);
 	ssize_t r = call_rest(c, done);
 	int err = r < 0 ? errno : 0;
 	if (done) {
@@ -532,7 +532,7 @@ static int do_accept(uint8_t op, int fd, struct sockaddr *addr, socklen_t *alen,
 		if (!cprof_tracing || !IO_REAL(poll) || real_poll(&p, 1, 0) == 0) {
 			cprof_fd_info_ensure(fd);
 			errno = entry_errno;
-			cprof_io_wait_begin(&w, CPROF_WAIT_NET_ACCEPT, (uint64_t)fd);
+			cprof_net_wait_begin(&w, CPROF_WAIT_NET_ACCEPT, op, fd);
 			waited = 1;
 		}
 	}
@@ -592,7 +592,7 @@ IO_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 		if (stream && !cprof_fd_nonblocking(fd)) {
 			cprof_fd_info_ensure(fd);
 			errno = entry_errno;
-			cprof_io_wait_begin(&w, CPROF_WAIT_NET_CONNECT, (uint64_t)fd);
+			cprof_net_wait_begin(&w, CPROF_WAIT_NET_CONNECT, CPROF_NET_CONNECT, fd);
 			waited = 1;
 		}
 	}
@@ -670,7 +670,7 @@ static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 	struct cprof_io_wait w;
 	ensure_infos(list, k);
 	errno = entry_errno;
-	cprof_io_wait_begin(&w, kind, k ? (uint64_t)list[0] : 0);
+	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1);
 	int r = op == CPROF_NET_POLL ? real_poll(fds, n, timeout_ms) : real_ppoll(fds, n, ts, mask);
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
 	return r;
@@ -751,7 +751,7 @@ static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 	struct cprof_io_wait w;
 	ensure_infos(list, k);
 	errno = entry_errno;
-	cprof_io_wait_begin(&w, kind, k ? (uint64_t)list[0] : 0);
+	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1);
 	int r = op == CPROF_NET_SELECT ? real_select(nfds, rd, wr, ex, tv) :
 		real_pselect(nfds, rd, wr, ex, ts, mask);
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
@@ -788,7 +788,7 @@ static int do_epoll(uint8_t op, int epfd, struct epoll_event *ev, int max, int t
 		errno = entry_errno;
 	}
 	struct cprof_io_wait w;
-	cprof_io_wait_begin(&w, CPROF_WAIT_NET_POLL, (uint64_t)epfd);
+	cprof_net_wait_begin(&w, CPROF_WAIT_NET_POLL, op, epfd);
 	int r = op == CPROF_NET_EPOLL_WAIT ? real_epoll_wait(epfd, ev, max, timeout) :
 		real_epoll_pwait(epfd, ev, max, timeout, mask);
 	cprof_net_wait_end(&w, op, epfd, r, r < 0 ? errno : 0, NULL, 0);

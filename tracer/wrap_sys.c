@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -33,14 +34,157 @@ void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj)
 {
 	w->kind = kind;
 	w->obj = obj;
+	w->whole = 0;
 	w->t0 = cprof_tracing ? cprof_mono_ns() : 0;
 	cprof_block_begin(kind, (const void *)(uintptr_t)obj);
+}
+
+/* ---- network waits reported whole --------------------------------------------
+ * A network wait begun while tracing costs one event (cprof:net_wait, at its
+ * end) instead of three.  What the missing begin event gave - "this thread is
+ * blocked" while the wait lasts - is kept in memory: the thread's registry
+ * record (status dump at the next capture's start) and a per-thread open-wait
+ * record here, walked when a capture stops so waits still open then are in
+ * the trace (cprof:net_wait_open).  Open-wait records are claimed by registry
+ * record (core.c recycles those for new threads, so these follow), never
+ * freed; chunks of 64 come from mmap (no dependency on the allocator). */
+struct net_open {
+	struct cprof_thread *owner;     /* the registry record this one follows */
+	volatile uint64_t t0;           /* CLOCK_MONOTONIC at the wait's begin, 0: none */
+	volatile int32_t tid, fd;
+	volatile uint8_t kind, op;
+} __attribute__((aligned(64)));
+
+#define NET_OPEN_CHUNK 64
+#define NET_OPEN_CHUNKS 1024
+static struct net_open *net_open_chunks[NET_OPEN_CHUNKS];
+static volatile uint32_t net_open_count;       /* records handed out */
+static CPROF_TLS struct net_open *net_open_self;
+
+static struct net_open *net_open_at(uint32_t i)
+{
+	struct net_open **slot = &net_open_chunks[i / NET_OPEN_CHUNK];
+	struct net_open *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (!c) {
+		void *m = mmap(NULL, sizeof *c * NET_OPEN_CHUNK, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+		struct net_open *expected = NULL;
+		if (__atomic_compare_exchange_n(slot, &expected, (struct net_open *)m, 0,
+				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			c = m;
+		} else {
+			munmap(m, sizeof *c * NET_OPEN_CHUNK);
+			c = expected;
+		}
+	}
+	return &c[i % NET_OPEN_CHUNK];
+}
+
+/* This thread's open-wait record (slow path once per thread; errno kept by
+ * the caller). */
+static struct net_open *net_open_get(struct cprof_thread *t)
+{
+	struct net_open *o = net_open_self;
+	if (io_likely(o && o->owner == t))
+		return o;
+	uint32_t n = __atomic_load_n(&net_open_count, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < n; i++) {
+		o = net_open_at(i);
+		/* the record of a thread that ended: its registry record is ours now */
+		if (o && __atomic_load_n(&o->owner, __ATOMIC_ACQUIRE) == t)
+			return net_open_self = o;
+	}
+	uint32_t i = __atomic_fetch_add(&net_open_count, 1, __ATOMIC_ACQ_REL);
+	if (i >= NET_OPEN_CHUNK * NET_OPEN_CHUNKS || !(o = net_open_at(i)))
+		return NULL;    /* the wait is then reported at its end only */
+	o->t0 = 0;
+	__atomic_store_n(&o->owner, t, __ATOMIC_RELEASE);
+	return net_open_self = o;
+}
+
+void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd)
+{
+	uint64_t obj = fd >= 0 ? (uint64_t)fd : 0;     /* -1: a poll on no fd */
+	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, net_wait)) {
+		cprof_io_wait_begin(w, kind, obj);
+		return;
+	}
+	int saved = errno;
+	struct cprof_thread *t = cprof_tls_self;
+	if (io_unlikely(!t)) {
+		cprof_tls_guard++;
+		t = cprof_thread_register(0, 0);
+		cprof_tls_guard--;
+	}
+	w->kind = kind;
+	w->obj = obj;
+	w->whole = 1;
+	w->t0 = cprof_mono_ns();
+	if (t) {
+		/* cprof_block_begin's mark without its event, and not offered to
+		 * wakers: nothing wakes a network wait */
+		t->wait_obj = obj;
+		t->wait_since_ns = cprof_now_ns();
+		t->wake_claimed = 0;
+		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+		struct net_open *o = net_open_get(t);
+		if (o) {
+			o->tid = t->tid;
+			o->fd = fd;
+			o->kind = kind;
+			o->op = op;
+			__atomic_store_n(&o->t0, w->t0, __ATOMIC_RELEASE);
+		}
+	}
+	errno = saved;
+}
+
+void cprof_net_waits_report_open(void)
+{
+	if (!lttng_ust_tracepoint_enabled(cprof, net_wait_open))
+		return;
+	uint64_t now = cprof_mono_ns();
+	uint32_t n = __atomic_load_n(&net_open_count, __ATOMIC_ACQUIRE);
+	if (n > NET_OPEN_CHUNK * NET_OPEN_CHUNKS)
+		n = NET_OPEN_CHUNK * NET_OPEN_CHUNKS;
+	for (uint32_t i = 0; i < n; i++) {
+		struct net_open *o = net_open_chunks[i / NET_OPEN_CHUNK] ?
+			&net_open_chunks[i / NET_OPEN_CHUNK][i % NET_OPEN_CHUNK] : NULL;
+		struct cprof_thread *t = o ? __atomic_load_n(&o->owner, __ATOMIC_ACQUIRE) : NULL;
+		uint64_t t0 = o ? __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE) : 0;
+		/* still that thread's wait (not one left by a thread that ended in it) */
+		if (!t || !t0 || !__atomic_load_n(&t->in_use, __ATOMIC_ACQUIRE) || t->tid != o->tid ||
+				__atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE) != o->kind)
+			continue;
+		lttng_ust_do_tracepoint(cprof, net_wait_open, o->tid, o->kind, o->op, o->fd,
+			now > t0 ? now - t0 : 0);
+	}
 }
 
 void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t result, int err,
 		const int32_t *fds, int nfds)
 {
 	int saved = errno;
+	if (w->whole) {
+		struct cprof_thread *t = cprof_tls_self;
+		if (t)
+			__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+		if (net_open_self)
+			__atomic_store_n(&net_open_self->t0, 0, __ATOMIC_RELEASE);
+		if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
+			uint64_t dur = cprof_mono_ns() - w->t0;
+			uint64_t pcs[CPROF_STACK_MAX];
+			cprof_tls_guard++;
+			int n = cprof_stack_capture(pcs, 0);
+			lttng_ust_do_tracepoint(cprof, net_wait, w->kind, op, fd, result < 0 ? -1 : result,
+				err, dur, fds, (uint8_t)nfds, pcs, (uint8_t)n);
+			cprof_tls_guard--;
+		}
+		errno = saved;
+		return;
+	}
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_end)) {
 		uint64_t dur = w->t0 ? cprof_mono_ns() - w->t0 : 0;
 		cprof_tls_guard++;

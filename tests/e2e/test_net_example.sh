@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Network and syscall capture end to end on the TCP example: a whole-run
-# trace (cprof-run) shows accept, read, write and connect waits with fds,
-# bytes, durations and stacks, fd_info with local and peer addresses before
+# trace (cprof-run) shows accept, read, write and connect waits (one
+# cprof:net_wait each) with fds, bytes, durations and stacks, fd_info with local and peer addresses before
 # the waits that name the fd, per-socket byte counts at close, and the
 # backend's sleeps; a live capture over HTTP shows the accept loop blocked
-# in accept since before the trace (status dump).
+# in accept since before the trace (status dump) and, at its end, back in
+# accept (cprof:net_wait_open).
 source "$(dirname "$0")/../lib/harness.sh"
 tcp="$B/examples/cprof-example-tcp"
 
@@ -16,20 +17,21 @@ n=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 mkdir -p "$T/x" && tar xzf "$T/out/tcp.out" -C "$T/x" || fail "trace does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>"$T/bt.err" || { cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the trace"; }
 ev() { grep -c "cprof:$1:" "$T/ev.txt"; }
-note "events: $(wc -l <"$T/ev.txt") total, net_end $(ev net_end), fd_info $(ev fd_info), fd_close $(ev fd_close), syscall_end $(ev syscall_end)"
+note "events: $(wc -l <"$T/ev.txt") total, net_wait $(ev net_wait), fd_info $(ev fd_info), fd_close $(ev fd_close), syscall_end $(ev syscall_end)"
 
-# waits: block_begin(kind, obj = fd, stack) ... net_end(op, fd, bytes) ... block_end
+# waits (all begun while tracing): one net_wait(kind, op, fd, bytes, dur, stack) each
 for k in 20:read 21:write 22:accept 23:connect; do
-	grep -Eq "cprof:block_begin:.*kind = ${k%%:*}, obj = 0x[0-9A-F]+, _stack_length = [1-9]" "$T/ev.txt" \
-		|| fail "no ${k#*:} wait (block_begin kind ${k%%:*}) with a stack"
-	grep -Eq "cprof:block_end:.*kind = ${k%%:*}, " "$T/ev.txt" || fail "no block_end for ${k#*:} waits"
+	grep -Eq "cprof:net_wait:.*kind = ${k%%:*}, op = [0-9]+, fd = [0-9]+, .*_stack_length = [1-9]" "$T/ev.txt" \
+		|| fail "no ${k#*:} wait (net_wait kind ${k%%:*}) with a stack"
 done
-grep -Eq 'cprof:net_end:.*op = 1, fd = [0-9]+, result = [1-9][0-9]*, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
+! grep -Eq 'cprof:(block_begin|block_end):.*kind = 2[0-4],' "$T/ev.txt" \
+	|| fail "network waits recorded as block_begin/block_end pairs while tracing"
+grep -Eq 'cprof:net_wait:.*op = 1, fd = [0-9]+, result = [1-9][0-9]*, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
 	|| fail "no blocking read with bytes and a duration"
-grep -Eq 'cprof:net_end:.*op = 7, fd = [0-9]+, result = [1-9][0-9]{4,}, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
+grep -Eq 'cprof:net_wait:.*op = 7, fd = [0-9]+, result = [1-9][0-9]{4,}, err = 0, dur_ns = [1-9]' "$T/ev.txt" \
 	|| fail "no blocked write of a big answer"
-grep -Eq 'cprof:net_end:.*op = 13, fd = [0-9]+, result = [0-9]+, err = 0' "$T/ev.txt" || fail "no accept wait end"
-grep -Eq 'cprof:net_end:.*op = 15, fd = [0-9]+, result = 0, err = 0' "$T/ev.txt" || fail "no connect wait end"
+grep -Eq 'cprof:net_wait:.*op = 13, fd = [0-9]+, result = [0-9]+, err = 0' "$T/ev.txt" || fail "no accept wait end"
+grep -Eq 'cprof:net_wait:.*op = 15, fd = [0-9]+, result = 0, err = 0' "$T/ev.txt" || fail "no connect wait end"
 
 # what the fds are: accepted and connected sockets with both addresses
 grep -Eq 'cprof:fd_info:.*origin = 2, family = 2, sotype = 1, local = "127\.0\.0\.1:[0-9]+", peer = "127\.0\.0\.1:[0-9]+"' \
@@ -40,9 +42,9 @@ grep -Eq 'cprof:fd_info:.*origin = 3, family = 2, sotype = 1, local = "127\.0\.0
 [ "$(grep -Ec 'cprof:fd_info:.*, origin = 0, ' "$T/ev.txt")" -ge 3 ] || fail "no fd dump at trace start"
 # every fd named by a read wait was described first (in this thread or another)
 awk '/cprof:fd_info:/ { match($0, /fd = [0-9]+/); seen[substr($0, RSTART + 5, RLENGTH - 5)] = 1 }
-	/cprof:net_end:.*op = 1,/ { match($0, /fd = [0-9]+/); f = substr($0, RSTART + 5, RLENGTH - 5);
+	/cprof:net_wait:.*op = 1,/ { match($0, /fd = [0-9]+/); f = substr($0, RSTART + 5, RLENGTH - 5);
 		if (!(f in seen)) { print "fd " f " used before its fd_info"; bad = 1; exit } }
-	END { exit bad }' "$T/ev.txt" || fail "a net_end names an fd with no earlier fd_info"
+	END { exit bad }' "$T/ev.txt" || fail "a net_wait names an fd with no earlier fd_info"
 grep -Eq 'cprof:fd_close:.*op = 22, err = 0, bytes_in = [1-9][0-9]*, bytes_out = [1-9][0-9]*, ops = [1-9]' \
 	"$T/ev.txt" || fail "no socket close with byte counts"
 # the backend's 2 ms sleeps
@@ -69,5 +71,14 @@ grep -Eq 'cprof:thread_status:.*name = "accept-loop".*wait_kind = 22,' "$T/live.
 	|| fail "accept-loop not reported blocked in accept at trace start"
 grep -Eq 'cprof:fd_info:.*origin = 2, .*peer = "127\.0\.0\.1:[0-9]+"' "$T/live.txt" \
 	|| fail "no accepted connection in the live trace"
-grep -Eq 'cprof:net_end:.*op = 1, .*result = [1-9]' "$T/live.txt" || fail "no read wait in the live trace"
+grep -Eq 'cprof:net_(end|wait):.*op = 1, .*result = [1-9]' "$T/live.txt" || fail "no read wait in the live trace"
+# the accept loops went back to accept during the capture and are still
+# there when it stops: reported open, with the thread and how long so far
+grep -Eq 'cprof:net_wait_open:.*tid = [0-9]+, kind = 22, op = 13, fd = [0-9]+, dur_ns = [1-9]' "$T/live.txt" \
+	|| fail "no accept wait reported open at the end of the live capture"
+# ... and the database says so: the thread is blocked in accept when the trace ends
+"$B/converter/cprof-convert" -q "$T/live.out" -o "$T/live.db" || fail "the live trace does not convert"
+n=$(sqlite3 -batch -noheader "$T/live.db" "SELECT count(*) FROM thread_blocked_at_end
+	WHERE name = 'accept-loop' AND state = 'net' AND reason = 'net_accept' AND object LIKE 'fd %127.0.0.1:%'")
+[ "$n" = 1 ] || fail "accept-loop is not blocked in accept at the end of the live trace (got $n)"
 pass
