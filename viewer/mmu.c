@@ -6,7 +6,10 @@
  * edge leaves one (t + w = a pause end).  Its maximum over [lo, hi - w] is
  * therefore reached at one of those candidates or at an end of the range.
  * Both candidate sequences are sorted, so two cursors walking the pauses
- * evaluate each in amortized O(1): O(n) per window length. */
+ * evaluate each in amortized O(1): O(n) per window length.  With partial
+ * losses (a share of the threads in GC) the lost time is still piecewise
+ * linear and its slope drops only where the left edge enters a span or the
+ * right edge leaves one, so the same candidates serve. */
 #include "mmu.h"
 
 #include <errno.h>
@@ -17,6 +20,27 @@ static int by_ts(const void *a, const void *b)
 	const struct vw_span *x = a, *y = b;
 
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* Running totals and the longest whole pause of p->s[0 .. n). */
+static int sums(struct vw_pauses *p)
+{
+	size_t i;
+
+	p->cum = malloc((p->n + 1) * sizeof(*p->cum));
+	if (!p->cum) {
+		vw_pauses_fini(p);
+		return -ENOMEM;
+	}
+	p->cum[0] = 0;
+	p->longest = p->n;
+	for (i = 0; i < p->n; i++) {
+		p->cum[i + 1] = p->cum[i] + p->s[i].loss * (double)(p->s[i].end - p->s[i].ts);
+		if (p->s[i].loss == 1 && (p->longest == p->n ||
+		    p->s[i].end - p->s[i].ts > p->s[p->longest].end - p->s[p->longest].ts))
+			p->longest = i;
+	}
+	return 0;
 }
 
 int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
@@ -39,6 +63,7 @@ int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t
 	}
 	qsort(spans, k, sizeof(*spans), by_ts);
 	for (i = 0; i < k; i++) {
+		spans[i].loss = 1;
 		if (p->n && spans[i].ts <= spans[p->n - 1].end) {
 			if (spans[i].end > spans[p->n - 1].end)
 				spans[p->n - 1].end = spans[i].end;
@@ -46,20 +71,34 @@ int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t
 			spans[p->n++] = spans[i];
 		}
 	}
-	p->cum = malloc((p->n + 1) * sizeof(*p->cum));
-	if (!p->cum) {
-		vw_pauses_fini(p);
-		return -ENOMEM;
+	return sums(p);
+}
+
+int vw_loss_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
+{
+	size_t i;
+
+	p->s = spans;
+	p->n = 0;
+	p->lo = lo;
+	p->hi = hi > lo ? hi : lo;
+	for (i = 0; i < n; i++) {
+		struct vw_span v = spans[i];
+
+		if (v.ts < lo)
+			v.ts = lo;
+		if (v.end > p->hi)
+			v.end = p->hi;
+		if (v.end <= v.ts || !(v.loss > 0))
+			continue;
+		if (v.loss > 1)
+			v.loss = 1;
+		if (p->n && v.ts == spans[p->n - 1].end && v.loss == spans[p->n - 1].loss)
+			spans[p->n - 1].end = v.end;
+		else
+			spans[p->n++] = v;
 	}
-	p->cum[0] = 0;
-	p->longest = p->n;
-	for (i = 0; i < p->n; i++) {
-		p->cum[i + 1] = p->cum[i] + p->s[i].end - p->s[i].ts;
-		if (p->longest == p->n ||
-		    p->s[i].end - p->s[i].ts > p->s[p->longest].end - p->s[p->longest].ts)
-			p->longest = i;
-	}
-	return 0;
+	return sums(p);
 }
 
 void vw_pauses_fini(struct vw_pauses *p)
@@ -73,21 +112,24 @@ void vw_pauses_fini(struct vw_pauses *p)
 
 /* Paused time in [lo, x); *j only moves forward, so x must not decrease
  * between calls with the same cursor. */
-static int64_t paused_before(const struct vw_pauses *p, size_t *j, int64_t x)
+static double paused_before(const struct vw_pauses *p, size_t *j, int64_t x)
 {
 	while (*j < p->n && p->s[*j].end <= x)
 		(*j)++;
-	return p->cum[*j] + (*j < p->n && x > p->s[*j].ts ? x - p->s[*j].ts : 0);
+	return p->cum[*j] + (*j < p->n && x > p->s[*j].ts ?
+			     p->s[*j].loss * (double)(x - p->s[*j].ts) : 0);
 }
 
 struct cand {
-	int64_t t, paused;
+	int64_t t;
+	double paused;
 	size_t idx;           /* scan order: ties go to vw_mmu's choice */
 };
 
 struct scan {
 	size_t a, b;          /* cursors of the window's left and right edges */
-	int64_t best, best_t;
+	double best;
+	int64_t best_t;
 	struct cand *rec;     /* when set, every candidate is appended here */
 	struct cand *rec0;    /* start of the array rec points into */
 	size_t nrec;
@@ -95,7 +137,7 @@ struct scan {
 
 static void candidate(const struct vw_pauses *p, struct scan *sc, int64_t t, int64_t w)
 {
-	int64_t v;
+	double v;
 
 	if (t < p->lo)
 		t = p->lo;
@@ -151,7 +193,7 @@ double vw_mmu(const struct vw_pauses *p, int64_t w, int64_t *worst)
 	scan_all(p, w, &s1, &s2);
 	if (worst)
 		*worst = s1.best_t;
-	return 1.0 - (double)s1.best / (double)w;
+	return 1.0 - s1.best / (double)w;
 }
 
 static int by_paused(const void *a, const void *b)
@@ -192,7 +234,7 @@ int vw_mmu_worst(const struct vw_pauses *p, int64_t w, size_t k, int64_t *ts, do
 		if (j < *n)
 			continue;
 		ts[*n] = c[i].t;
-		u[(*n)++] = 1.0 - (double)c[i].paused / (double)w;
+		u[(*n)++] = 1.0 - c[i].paused / (double)w;
 	}
 	free(c);
 	return 0;

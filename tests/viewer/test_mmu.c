@@ -124,11 +124,43 @@ static int check_worst(const struct vw_span *s, size_t n, int64_t lo, int64_t hi
 	return good;
 }
 
+/* Partial losses (a share of the threads in GC): sorted disjoint spans
+ * whose losses are multiples of 1/8, so every sum is exact. */
+static int check_loss(const struct vw_span *s, size_t n, int64_t lo, int64_t hi, int64_t w)
+{
+	struct vw_pauses p;
+	int64_t t, x, worst;
+	double best = 0, got, want;
+	size_t i;
+
+	if (vw_loss_init(&p, copy(s, n), n, lo, hi))
+		return 0;
+	got = vw_mmu(&p, w, &worst);
+	vw_pauses_fini(&p);
+	if (w > hi - lo)
+		w = hi - lo;
+	for (t = lo; t + w <= hi; t++) {
+		double v = 0;
+
+		for (x = t; x < t + w; x++)
+			for (i = 0; i < n; i++)
+				if (x >= s[i].ts && x < s[i].end)
+					v += s[i].loss;
+		if (v > best)
+			best = v;
+	}
+	want = w > 0 ? 1.0 - best / (double)w : 1;
+	if (got != want)
+		printf("# loss: lo %" PRId64 " hi %" PRId64 " w %" PRId64 ": got %.17g want %.17g\n", lo,
+		       hi, w, got, want);
+	return got == want;
+}
+
 int main(void)
 {
 	/* Pauses of tests/viewer/gen_db -m in microseconds, overlap included. */
 	static const struct vw_span hand[] = {
-		{ 10000, 11000 }, { 20000, 22000 }, { 22500, 23500 }, { 20500, 21000 },
+		{ 10000, 11000, 1 }, { 20000, 22000, 1 }, { 22500, 23500, 1 }, { 20500, 21000, 1 },
 	};
 	static const int64_t ws[] = { 1000, 2000, 3500, 4000, 10000, 20000, 100000 };
 	static const double want[] = { 0, 0, 1 - 3.0 / 3.5, 0.25, 0.7, 0.8, 0.96 };
@@ -178,6 +210,24 @@ int main(void)
 		all &= check_worst(s, n, lo, hi, 1 + rnd(hi - lo));
 	}
 	ok(all, "brute force agrees on 400 random pause sets, 6 window lengths each; worst windows disjoint and exact");
+
+	all = 1;
+	for (r = 0; r < 400 && all; r++) {
+		struct vw_span s[12];
+		int64_t lo = rnd(20), hi = lo + 1 + rnd(200), t = rnd(30);
+		size_t n = (size_t)rnd(12);
+
+		for (i = 0; i < n; i++) {
+			t += rnd(3) ? rnd(20) : 0;   /* some spans touch */
+			s[i].ts = t;
+			s[i].end = t + 1 + rnd(25);
+			s[i].loss = (double)(1 + rnd(8)) / 8;
+			t = s[i].end;
+		}
+		for (int k = 0; k < 6 && all; k++)
+			all &= check_loss(s, n, lo, hi, 1 + rnd(hi - lo + 20));
+	}
+	ok(all, "partial losses (shares of threads in GC): brute force agrees on 400 random sets");
 
 	{
 		size_t n = 1000000;

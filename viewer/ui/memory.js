@@ -156,14 +156,15 @@ export async function mmuPage(main, query) {
   const r = await api.get('mmu', withGc ? { gc: 1 } : {});
   main.innerHTML = `
     <h1>Minimum mutator utilization</h1>
-    <p class="hint">For each window length, the smallest fraction of any window of that length during which the program
-      was not paused (like go tool trace's MMU). A pause is a stop-the-world slice (<code>cprof_stw_begin/end</code>,
-      Boehm GC's stopped world); with the box ticked every GC phase (<code>cprof_gc_begin/end</code>, malloc_trim, Boehm
-      collections) counts as a pause of the whole program too. Low values at short windows: long pauses; at long windows: much time paused overall.</p>
-    <p><label><input type="checkbox" id="mmu-gc" ${withGc ? 'checked' : ''}> Count GC phases as pauses</label></p>
-    <p id="mmu-summary">${r.pauses.toLocaleString()} pauses, ${dur(r.paused_ns)} paused in total
+    <p class="hint">For each window length, the smallest share of any window of that length left to the program's own work
+      (like go tool trace's MMU). A stop-the-world pause (<code>cprof_stw_begin/end</code>, Boehm GC's stopped world) takes all
+      of it. With the box ticked, GC phases (<code>cprof_gc_begin/end</code>, malloc_trim, Boehm collections) take the share
+      of the live threads that run them, as Go counts its procs. Low values at short windows: long pauses; at long windows: much time lost overall.</p>
+    <p><label><input type="checkbox" id="mmu-gc" ${withGc ? 'checked' : ''}> Count GC phases (for the threads running them)</label></p>
+    <p id="mmu-summary">${r.pauses.toLocaleString()} stop-the-world pauses${withGc ? ' and GC phases' : ''}:
+      ${dur(r.paused_ns)} of the program's time lost
       (${pct(r.paused_ns, r.duration_ns)} of ${dur(r.duration_ns)}).</p>
-    ${r.pauses ? '' : '<p class="muted">No pause in this trace: utilization is 100% at every window length.</p>'}
+    ${r.paused_ns ? '' : '<p class="muted">No pause in this trace: utilization is 100% at every window length.</p>'}
     <p class="hint">Click the curve for the worst windows of a length.</p>
     <canvas id="mmu-chart"></canvas><div id="flame-tip"></div>
     <div id="mmu-pick"></div>
