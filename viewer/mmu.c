@@ -43,7 +43,9 @@ static int sums(struct vw_pauses *p)
 	return 0;
 }
 
-int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
+/* Takes spans as p's, keeping those that overlap [lo, hi) (clipped to it)
+ * and lose something; returns how many are kept. */
+static size_t clip(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
 {
 	size_t i, k = 0;
 
@@ -54,16 +56,24 @@ int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t
 	for (i = 0; i < n; i++) {
 		struct vw_span v = spans[i];
 
-		if (v.ts < lo)
-			v.ts = lo;
-		if (v.end > p->hi)
-			v.end = p->hi;
-		if (v.end > v.ts)
+		v.ts = v.ts < lo ? lo : v.ts;
+		v.end = v.end > p->hi ? p->hi : v.end;
+		v.loss = v.loss > 1 ? 1 : v.loss;
+		if (v.end > v.ts && v.loss > 0)
 			spans[k++] = v;
 	}
+	return k;
+}
+
+int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		spans[i].loss = 1;
+	k = clip(p, spans, n, lo, hi);
 	qsort(spans, k, sizeof(*spans), by_ts);
 	for (i = 0; i < k; i++) {
-		spans[i].loss = 1;
 		if (p->n && spans[i].ts <= spans[p->n - 1].end) {
 			if (spans[i].end > spans[p->n - 1].end)
 				spans[p->n - 1].end = spans[i].end;
@@ -76,27 +86,13 @@ int vw_pauses_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t
 
 int vw_loss_init(struct vw_pauses *p, struct vw_span *spans, size_t n, int64_t lo, int64_t hi)
 {
-	size_t i;
+	size_t i, k = clip(p, spans, n, lo, hi);
 
-	p->s = spans;
-	p->n = 0;
-	p->lo = lo;
-	p->hi = hi > lo ? hi : lo;
-	for (i = 0; i < n; i++) {
-		struct vw_span v = spans[i];
-
-		if (v.ts < lo)
-			v.ts = lo;
-		if (v.end > p->hi)
-			v.end = p->hi;
-		if (v.end <= v.ts || !(v.loss > 0))
-			continue;
-		if (v.loss > 1)
-			v.loss = 1;
-		if (p->n && v.ts == spans[p->n - 1].end && v.loss == spans[p->n - 1].loss)
-			spans[p->n - 1].end = v.end;
+	for (i = 0; i < k; i++) {
+		if (p->n && spans[i].ts == spans[p->n - 1].end && spans[i].loss == spans[p->n - 1].loss)
+			spans[p->n - 1].end = spans[i].end;
 		else
-			spans[p->n++] = v;
+			spans[p->n++] = spans[i];
 	}
 	return sums(p);
 }
