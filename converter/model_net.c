@@ -45,6 +45,13 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 	struct object *o = model_object_ref(m, (uint64_t) ev->i[0]);
 	if (!o || (o->name && strncmp(o->name, "fd ", 3)))
 		return;   /* a user-given name wins */
+	if (!o->id && d->peer) {
+		/* a connection is a sync_object even if nothing waits on it (the
+		 * non-blocking sockets of event loops): the database then names the
+		 * peers of every connection, not only of those waited on */
+		o->id = ++m->object_id;
+		o->kind = "socket";
+	}
 	char name[320];
 	if (d->peer)
 		snprintf(name, sizeof name, "fd %lld %s → %s", (long long) ev->i[0],

@@ -614,11 +614,12 @@ IO_EXPORT int close(int fd)
 	if (e && e->type == CPROF_FD_SOCKET && cprof_tracing && cprof_io_recording()) {
 		cprof_fd_info_ensure(fd);
 		uint64_t in = e->bytes_in, out = e->bytes_out, ops = e->ops;
-		/* reset before the number can be reused by another thread */
+		/* emitted, and the entry reset, before the number is released:
+		 * afterwards another thread may get the same fd (accept) and
+		 * describe it before this event would be written */
+		cprof_fd_close_emit(fd, CPROF_NET_CLOSE, 0, in, out, ops);
 		cprof_fd_closed(fd);
-		int r = real_close(fd);
-		cprof_fd_close_emit(fd, CPROF_NET_CLOSE, r < 0 ? errno : 0, in, out, ops);
-		return r;
+		return real_close(fd);
 	}
 	cprof_fd_closed(fd);
 	return real_close(fd);
