@@ -32,6 +32,8 @@
  * can say what every thread is doing and a waker can find whom it wakes.
  * Records are never freed, only recycled (in_use), and are only ever pushed
  * at the head of the list: walking it needs no lock. */
+#define CPROF_WAIT_STACK 16   /* frames kept with a thread's current wait */
+
 struct cprof_thread {
 	struct cprof_thread *next;      /* immutable once published */
 	volatile int in_use;            /* 0: free for the next thread to claim */
@@ -45,6 +47,13 @@ struct cprof_thread {
 	volatile uint8_t wake_claimed;  /* a waker already emitted a wake for this wait */
 	volatile uint64_t wait_obj;
 	volatile uint64_t wait_since_ns; /* CLOCK_MONOTONIC_COARSE */
+	/* the current wait's stack, for the status dump of a capture that starts
+	 * while this thread waits: valid when wait_stack_gen == wait_gen */
+	volatile uint32_t wait_gen;     /* bumped by every published wait */
+	volatile uint32_t wait_stack_gen;
+	volatile uint32_t wait_stack_seq; /* odd while the owner writes wait_pcs */
+	uint8_t wait_depth;
+	uint64_t wait_pcs[CPROF_WAIT_STACK];
 	int slot;                       /* index in the waiter buckets' bitmaps, -1: none */
 	volatile int32_t wait_bucket;   /* bucket whose bit this thread set, -1: none */
 	/* the stack walker's rules of this thread's last stack (owner only) */
@@ -96,6 +105,11 @@ int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
  * record's wait_* fields) so wakers find it without scanning every thread. */
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
+/* Keeps the first frames of the current wait's stack in the record. */
+void cprof_wait_stack_store(struct cprof_thread *t, const uint64_t *pcs, int n) CPROF_HIDDEN;
+/* Copies thread t's current wait stack (another thread's record) if it is
+ * consistent and belongs to the wait `gen`; returns the depth or 0. */
+int cprof_wait_stack_read(struct cprof_thread *t, uint32_t gen, uint64_t *pcs) CPROF_HIDDEN;
 void cprof_process_emit(void) CPROF_HIDDEN;
 void cprof_wrap_init(void) CPROF_HIDDEN;       /* wrap_pthread.c: resolve real functions */
 
@@ -137,6 +151,8 @@ void cprof_stack_init(void) CPROF_HIDDEN;
 /* Fills pcs[] with return addresses, innermost first, skipping `skip`
  * cprof frames; returns the depth (bounded by CPROF_STACK_DEPTH, default 32). */
 int cprof_stack_capture(uint64_t *pcs, int skip) CPROF_HIDDEN;
+/* The same with at most `max` frames. */
+int cprof_stack_capture_max(uint64_t *pcs, int skip, int max) CPROF_HIDDEN;
 
 /* ---- logging ---------------------------------------------------------- */
 /* One line on stderr, prefixed "cprof: ", without allocating. */

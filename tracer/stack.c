@@ -57,10 +57,17 @@ void cprof_stack_init(void)
 
 int cprof_stack_capture(uint64_t *pcs, int skip)
 {
+	return cprof_stack_capture_max(pcs, skip, stack_depth);
+}
+
+int cprof_stack_capture_max(uint64_t *pcs, int skip, int max)
+{
 	uint64_t buf[CPROF_STACK_MAX + 16];
-	if (stack_depth == 0)
+	if (max > stack_depth)
+		max = stack_depth;
+	if (max <= 0)
 		return 0;
-	int want = stack_depth + 8;   /* room for cprof's own frames, dropped below */
+	int want = max + 8;   /* room for cprof's own frames, dropped below */
 	struct cprof_thread *self = cprof_tls_self;
 	int n = cprof_unwind_fast(buf, want, self ? &self->unwind_memo : NULL);
 	if (n < 0) {
@@ -76,7 +83,7 @@ int cprof_stack_capture(uint64_t *pcs, int skip)
 	}
 	while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
 		i++;
-	for (; i < n && out < stack_depth; i++)
+	for (; i < n && out < max; i++)
 		pcs[out++] = buf[i];
 	return out;
 }
