@@ -70,6 +70,7 @@ static const struct spec catalog[] = {
 	{ "cprof:user_log", EV_USER_LOG, { "task" }, { "category", "message" }, NULL },
 	{ "cprof:syscall_span", EV_SYSCALL_SPAN, { "nr", "fd", "result", "err", "dur_ns" }, { "name" }, "stack" },
 	{ "cprof:syscall_end", EV_SYSCALL_END, { "nr", "arg", "result", "err", "dur_ns" }, { "name" }, NULL },
+	{ "cprof:status_stack", EV_STATUS_STACK, { "tid" }, { 0 }, "stack" },
 };
 
 #define CACHE_SLOTS 256     /* event classes: a dozen per sub-trace */

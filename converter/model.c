@@ -276,6 +276,15 @@ static void on_status(struct conv_model *m, const struct conv_event *ev)
 	}
 }
 
+/* The stack of the wait a thread_status reported (cprof:status_stack). */
+static void on_status_stack(struct conv_model *m, const struct conv_event *ev)
+{
+	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->i[0]);
+	struct thread *t = u ? T(m, (int64_t) *u) : NULL;
+	if (t && t->st == S_WAIT && t->callsite == CONV_NULL && ev->seq_len > 0)
+		t->callsite = conv_stacks_intern(m->stacks, ev->seq, ev->seq_len);
+}
+
 static void on_thread_start(struct conv_model *m, const struct conv_event *ev)
 {
 	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->tid);
@@ -398,6 +407,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_PROCESS: on_process(m, ev); break;
 	case EV_MODULE: conv_symbols_add_module(m->sym, ev->s[0], (uint64_t) ev->i[0], (uint64_t) ev->i[1]); break;
 	case EV_THREAD_STATUS: on_status(m, ev); break;
+	case EV_STATUS_STACK: on_status_stack(m, ev); break;
 	case EV_THREAD_START: on_thread_start(m, ev); break;
 	case EV_THREAD_CREATE:
 		if ((t = model_self(m, ev)))

@@ -367,8 +367,13 @@ void cprof_core_on_trace_start(void)
 		if (kind)
 			wait_seed(t, obj);
 		uint64_t since = kind ? t->wait_since_ns : now;
+		uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
 		lttng_ust_tracepoint(cprof, thread_status, t->tid, t->handle, t->name,
 			t->start_routine, kind, obj, now > since ? now - since : 0, t->creator_tid);
+		uint64_t pcs[CPROF_WAIT_STACK];
+		int depth = kind ? cprof_wait_stack_read(t, gen, pcs) : 0;
+		if (depth > 0)
+			lttng_ust_tracepoint(cprof, status_stack, t->tid, pcs, (uint8_t)depth);
 	}
 	cprof_tls_guard--;
 }

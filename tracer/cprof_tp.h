@@ -414,6 +414,18 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait_open,
 		lttng_ust_field_integer(int32_t, fd, fd)
 		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)))
 
+/* ---- stacks of waits begun before a capture (appended) ------------------- */
+
+/* Emitted in the status dump at capture start, right after the
+ * cprof:thread_status of a thread that is waiting: the first frames of that
+ * wait's stack (innermost first), kept when the wait began (8 frames when no
+ * capture was running then, up to 16 otherwise). */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, status_stack,
+	LTTNG_UST_TP_ARGS(int32_t, tid, const uint64_t *, stack, uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, tid, tid)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
 #endif /* CPROF_TP_H */
 
 #include <lttng/tracepoint-event.h>

@@ -31,6 +31,9 @@ grep -q 'cprof:module:' "$T/events.txt" || fail "no module events"
 # status dump: the stuck thread waits on a condvar (kind 4) since before the trace
 grep -E 'cprof:thread_status:.*name = "stuck-waiter".*wait_kind = 4,' "$T/events.txt" >/dev/null \
 	|| fail "stuck-waiter not reported blocked on a condvar at trace start"
+stuck_tid=$(sed -n 's/.*cprof:thread_status:.*{ tid = \([0-9]*\),.*name = "stuck-waiter".*/\1/p' "$T/events.txt" | head -1)
+grep -E "cprof:status_stack:.*\{ tid = $stuck_tid, _stack_length = [1-9]" "$T/events.txt" >/dev/null \
+	|| fail "no status_stack for the stuck-waiter (tid $stuck_tid)"
 for w in worker-0 worker-1 producer-0 janitor; do
 	grep -q "cprof:thread_status:.*name = \"$w\"" "$T/events.txt" || fail "thread $w missing from the status dump"
 done
@@ -55,6 +58,17 @@ n=$(q "SELECT count(*) FROM thread_state s JOIN thread t USING (utid) JOIN sync_
 	WHERE t.name='stuck-waiter' AND o.name='never_signalled' AND s.reason='cond'
 	AND s.ts = (SELECT int_value FROM metadata WHERE name='trace_start')")
 [ "$n" = 1 ] || fail "stuck-waiter is not blocked on never_signalled from the trace start"
+# ... with the stack its wait had when it began, before the capture
+# (cprof:status_stack): the frames reach stuck_main
+n=$(q "WITH RECURSIVE up(id) AS (
+		SELECT s.callsite_id FROM thread_state s JOIN thread t USING (utid)
+		WHERE t.name='stuck-waiter' AND s.reason='cond'
+		AND s.ts = (SELECT int_value FROM metadata WHERE name='trace_start')
+		UNION ALL SELECT c.parent_id FROM stack_profile_callsite c JOIN up ON c.id=up.id
+		WHERE c.parent_id IS NOT NULL)
+	SELECT count(*) FROM up JOIN stack_profile_callsite c ON c.id=up.id
+	JOIN stack_profile_frame f ON f.id=c.frame_id WHERE f.name='stuck_main'")
+[ "$n" = 1 ] || fail "the stuck-waiter's wait from before the trace has no stack reaching stuck_main"
 n=$(q "SELECT count(*) FROM thread_state s JOIN sync_object o ON o.id=s.object_id
 	JOIN stack_profile_callsite c ON c.id=s.callsite_id JOIN stack_profile_frame f ON f.id=c.frame_id
 	WHERE o.name='table_lock' AND s.waker_utid IS NOT NULL AND f.name IS NOT NULL")
