@@ -25,18 +25,17 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 		int n = cprof_stack_capture(pcs, 0);
 		lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, pcs,
 			(uint8_t)n);
-		if (t)
-			cprof_wait_stack_store(t, pcs, n);
 		cprof_tls_guard--;
 		errno = saved;
 	} else if (t) {
 		/* No capture now: keep a short stack (8 frames, ~25 ns with the
 		 * walker's memo), so a capture that starts while this wait lasts
-		 * (a leaked thread) can say where it is. */
-		uint64_t pcs[8];
+		 * (a leaked thread) can say where it is.  (During a capture the
+		 * block_begin event carries the stack.) */
+		uint64_t pcs[CPROF_WAIT_STACK];
 		int saved = errno;
 		cprof_tls_guard++;
-		int n = cprof_stack_capture_max(pcs, 0, 8);
+		int n = cprof_stack_capture_max(pcs, 0, CPROF_WAIT_STACK);
 		cprof_wait_stack_store(t, pcs, n);
 		cprof_tls_guard--;
 		errno = saved;

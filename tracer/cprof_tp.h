@@ -418,8 +418,8 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait_open,
 
 /* Emitted in the status dump at capture start, right after the
  * cprof:thread_status of a thread that is waiting: the first frames of that
- * wait's stack (innermost first), kept when the wait began (8 frames when no
- * capture was running then, up to 16 otherwise). */
+ * wait's stack (innermost first, up to 8), kept when the wait began outside a
+ * capture. */
 LTTNG_UST_TRACEPOINT_EVENT(cprof, status_stack,
 	LTTNG_UST_TP_ARGS(int32_t, tid, const uint64_t *, stack, uint8_t, depth),
 	LTTNG_UST_TP_FIELDS(

@@ -32,7 +32,7 @@
  * can say what every thread is doing and a waker can find whom it wakes.
  * Records are never freed, only recycled (in_use), and are only ever pushed
  * at the head of the list: walking it needs no lock. */
-#define CPROF_WAIT_STACK 16   /* frames kept with a thread's current wait */
+#define CPROF_WAIT_STACK 8   /* frames kept with a thread's current wait */
 
 struct cprof_thread {
 	struct cprof_thread *next;      /* immutable once published */
@@ -71,14 +71,6 @@ extern struct cprof_wait_bucket cprof_wait_buckets[CPROF_WAIT_BUCKETS] CPROF_HID
 static inline uint32_t cprof_wait_bucket_of(uint64_t obj)
 {
 	return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 56) % CPROF_WAIT_BUCKETS;
-}
-
-/* Some thread cprof saw block may be waiting on obj (false positives only:
- * the bucket is shared). */
-static inline int cprof_may_have_waiters(const void *obj)
-{
-	return __atomic_load_n(&cprof_wait_buckets[cprof_wait_bucket_of((uint64_t)(uintptr_t)obj)].bits,
-		__ATOMIC_RELAXED) != 0;
 }
 
 /* Per-thread state of the interposers. */
