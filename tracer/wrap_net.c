@@ -334,10 +334,25 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 
 /* ---- read/write family ---------------------------------------------------- */
 
+/* No capture running and fd known to be a file, pipe... or a non-blocking
+ * socket: the call needs nothing from cprof (no wait to mark, nothing to
+ * time or count) - the idle fast path of the read/write family. */
+static inline int idle_passthrough(int fd)
+{
+	if (io_likely(!cprof_tracing)) {
+		const struct cprof_fd *e = cprof_fd_peek(fd);
+		if (e && e->type && (e->type != CPROF_FD_SOCKET ||
+				(e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
+				(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)))
+			return 1;
+	}
+	return 0;
+}
+
 static ssize_t do_read(int fd, void *buf, size_t n)
 {
 	NOSYS_IF_MISSING(read, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_read(fd, buf, n);
 	struct io_call c = { .op = CPROF_NET_READ, .fd = fd, .buf = buf, .len = n };
 	return io_dispatch(&c, SYS_read, "read");
@@ -363,7 +378,7 @@ IO_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 IO_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	NOSYS_IF_MISSING(readv, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_readv(fd, iov, iovcnt);
 	struct io_call c = { .op = CPROF_NET_READV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_readv, "readv");
@@ -372,7 +387,7 @@ IO_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	NOSYS_IF_MISSING(write, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_write(fd, buf, n);
 	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
 	return io_dispatch(&c, SYS_write, "write");
@@ -381,7 +396,7 @@ IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	NOSYS_IF_MISSING(writev, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_writev(fd, iov, iovcnt);
 	struct io_call c = { .op = CPROF_NET_WRITEV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_writev, "writev");
@@ -392,7 +407,7 @@ IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 static ssize_t do_recv(int fd, void *buf, size_t n, int flags)
 {
 	NOSYS_IF_MISSING(recv, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_recv(fd, buf, n, flags);
 	struct io_call c = { .op = CPROF_NET_RECV, .fd = fd, .buf = buf, .len = n, .flags = flags };
 	return sock_io(&c);
@@ -482,7 +497,7 @@ IO_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 IO_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	NOSYS_IF_MISSING(send, -1);
-	if (!cprof_io_recording())
+	if (!cprof_io_recording() || idle_passthrough(fd))
 		return real_send(fd, buf, n, flags);
 	struct io_call c = { .op = CPROF_NET_SEND, .fd = fd, .buf = (void *)buf, .len = n,
 		.flags = flags };
