@@ -35,7 +35,7 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 		uint64_t pcs[CPROF_WAIT_STACK];
 		int saved = errno;
 		cprof_tls_guard++;
-		int n = cprof_stack_capture_max(pcs, 0, CPROF_WAIT_STACK);
+		int n = cprof_stack_walk(pcs, 0, CPROF_WAIT_STACK, 0);
 		cprof_wait_stack_store(t, pcs, n);
 		cprof_tls_guard--;
 		errno = saved;

@@ -57,10 +57,10 @@ void cprof_stack_init(void)
 
 int cprof_stack_capture(uint64_t *pcs, int skip)
 {
-	return cprof_stack_capture_max(pcs, skip, stack_depth);
+	return cprof_stack_walk(pcs, skip, stack_depth, 1);
 }
 
-int cprof_stack_capture_max(uint64_t *pcs, int skip, int max)
+int cprof_stack_walk(uint64_t *pcs, int skip, int max, int full)
 {
 	uint64_t buf[CPROF_STACK_MAX + 16];
 	if (max > stack_depth)
@@ -70,6 +70,8 @@ int cprof_stack_capture_max(uint64_t *pcs, int skip, int max)
 	int want = max + 8;   /* room for cprof's own frames, dropped below */
 	struct cprof_thread *self = cprof_tls_self;
 	int n = cprof_unwind_fast(buf, want, self ? &self->unwind_memo : NULL);
+	if (n < 0 && !full)
+		return 0;
 	if (n < 0) {
 		void **raw = (void **)(void *)buf;   /* same size on LP64 */
 		n = unw_backtrace(raw, want);

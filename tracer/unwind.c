@@ -579,12 +579,14 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 		int32_t cfa_off = (int32_t)(uint32_t)rule;
 		uintptr_t cfa = ((flags & R_CFA_RBP) ? bp : sp) + (intptr_t)cfa_off;
 		uintptr_t ra_at = cfa + (intptr_t)(int8_t)(rule >> 48);
-		if (cfa <= sp || !on_stack(ra_at))
+		if (cfa <= sp || ra_at < sp || !on_stack(ra_at))
 			return -1;
 		uintptr_t ra = *(const uintptr_t *)ra_at;
 		if (flags & R_RBP_SAVED) {
 			uintptr_t bp_at = cfa + (intptr_t)(int16_t)(rule >> 32);
-			if (!on_stack(bp_at))
+			/* saved registers lie between the frame's sp and its CFA:
+			 * never read below sp (the main thread's stack may end there) */
+			if (bp_at < sp || !on_stack(bp_at))
 				return -1;
 			bp = *(const uintptr_t *)bp_at;
 		}
