@@ -6,9 +6,12 @@
 #include "internal.h"
 #include "cprof_tp.h"
 
-void cprof_block_begin(uint8_t kind, const void *obj)
+void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
 {
 	struct cprof_thread *t = cprof_tls_self;
+	p->kind = kind;
+	p->obj = obj;
+	p->n = -1;
 	if (__builtin_expect(!t, 0)) {
 		int saved = errno;
 		cprof_tls_guard++;
@@ -19,12 +22,9 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 	if (t)
 		cprof_wait_publish(t, kind, (uint64_t)(uintptr_t)obj);
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
-		uint64_t pcs[CPROF_STACK_MAX];
 		int saved = errno;
 		cprof_tls_guard++;
-		int n = cprof_stack_capture(pcs, 0);
-		lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, pcs,
-			(uint8_t)n);
+		p->n = cprof_stack_capture(p->pcs, 0);
 		cprof_tls_guard--;
 		errno = saved;
 	} else if (t) {
@@ -40,6 +40,33 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 		cprof_tls_guard--;
 		errno = saved;
 	}
+}
+
+void cprof_block_commit(struct cprof_block_pending *p)
+{
+	if (p->n >= 0 && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
+		int saved = errno;
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, block_begin, p->kind, (uint64_t)(uintptr_t)p->obj,
+			p->pcs, (uint8_t)p->n);
+		cprof_tls_guard--;
+		errno = saved;
+	}
+}
+
+void cprof_block_cancel(struct cprof_block_pending *p)
+{
+	(void)p;
+	struct cprof_thread *t = cprof_tls_self;
+	if (t)
+		cprof_wait_withdraw(t);
+}
+
+void cprof_block_begin(uint8_t kind, const void *obj)
+{
+	struct cprof_block_pending p;
+	cprof_block_prepare(&p, kind, obj);
+	cprof_block_commit(&p);
 }
 
 void cprof_block_end(uint8_t kind, const void *obj, int result)

@@ -124,6 +124,20 @@ void cprof_internal_error(const char *what, int err) CPROF_HIDDEN;
 extern volatile uint64_t cprof_internal_errors;
 
 /* ---- block.c ---------------------------------------------------------- */
+/* A wait in two steps, for a caller that tries once more before blocking:
+ * prepare (publish the wait, take the stack), then either cancel (the retry
+ * got it: no block is recorded) or commit (cprof:block_begin) and block. */
+#define CPROF_STACK_MAX 64
+struct cprof_block_pending {
+	uint8_t kind;
+	const void *obj;
+	int n;                      /* stack depth, -1: no event to write */
+	uint64_t pcs[CPROF_STACK_MAX];
+};
+void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
+	CPROF_HIDDEN __attribute__((noinline));
+void cprof_block_commit(struct cprof_block_pending *p) CPROF_HIDDEN __attribute__((noinline));
+void cprof_block_cancel(struct cprof_block_pending *p) CPROF_HIDDEN;
 /* Recording of one wait (slow paths only; errno preserved). */
 void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
 void cprof_block_end(uint8_t kind, const void *obj, int result) CPROF_HIDDEN __attribute__((noinline));
@@ -138,7 +152,6 @@ void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDD
 void cprof_annotate_on_trace_start(void) CPROF_HIDDEN;
 
 /* ---- stack.c ---------------------------------------------------------- */
-#define CPROF_STACK_MAX 64
 void cprof_stack_init(void) CPROF_HIDDEN;
 /* Fills pcs[] with return addresses, innermost first, skipping `skip`
  * cprof frames; returns the depth (bounded by CPROF_STACK_DEPTH, default 32). */

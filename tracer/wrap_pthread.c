@@ -303,7 +303,12 @@ EXPORT int cprof_thread_set_name(const char *name)
 
 /* ---- mutexes ------------------------------------------------------------- */
 
-/* Trylock first: uncontended locks cost one extra call, record nothing. */
+/* Trylock first: uncontended locks cost one extra call, record nothing.
+ * When it fails, the wait is prepared (published, stack taken: ~50-100 ns)
+ * and the lock tried once more: if the holder let go meanwhile, nothing is
+ * recorded - that "wait" would only have measured cprof itself, and glibc's
+ * waiter bit, never set, could not have named its waker (measured: a third
+ * of the pipeline's mutex waits had no waker before). */
 #define TRY_THEN_BLOCK(kind, obj, trycall, blockcall) \
 	do { \
 		if (!recording()) \
@@ -311,7 +316,14 @@ EXPORT int cprof_thread_set_name(const char *name)
 		int r_ = trycall; \
 		if (r_ != EBUSY) \
 			return r_; \
-		cprof_block_begin(kind, obj); \
+		struct cprof_block_pending p_; \
+		cprof_block_prepare(&p_, kind, obj); \
+		r_ = trycall; \
+		if (r_ != EBUSY) { \
+			cprof_block_cancel(&p_); \
+			return r_; \
+		} \
+		cprof_block_commit(&p_); \
 		r_ = blockcall; \
 		cprof_block_end(kind, obj, r_); \
 		return r_; \
@@ -470,7 +482,18 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 		if (errno != EAGAIN) \
 			return -1; \
 		errno = saved_; \
-		cprof_block_begin(CPROF_WAIT_SEM, s); \
+		struct cprof_block_pending p_; \
+		cprof_block_prepare(&p_, CPROF_WAIT_SEM, s); \
+		if (real_sem_trywait(s) == 0) { \
+			cprof_block_cancel(&p_); \
+			return 0; \
+		} \
+		if (errno != EAGAIN) { \
+			cprof_block_cancel(&p_); \
+			return -1; \
+		} \
+		errno = saved_; \
+		cprof_block_commit(&p_); \
 		int r_ = blockcall; \
 		cprof_block_end(CPROF_WAIT_SEM, s, r_ == 0 ? 0 : errno); \
 		return r_; \
