@@ -123,11 +123,13 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 	w->whole = 1;
 	w->t0 = cprof_mono_ns();
 	if (t) {
-		/* cprof_block_begin's mark without its event, and not offered to
-		 * wakers: nothing wakes a network wait */
+		/* cprof_wait_publish's mark without the waiter buckets (nothing
+		 * wakes a network wait); a new wait_gen: no stack is stored for
+		 * this wait, the previous wait's is not its */
 		t->wait_obj = obj;
 		t->wait_since_ns = cprof_now_ns();
 		t->wake_claimed = 0;
+		__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
 		struct net_open *o = net_open_get(t);
 		if (o) {
