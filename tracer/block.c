@@ -6,7 +6,14 @@
 #include "internal.h"
 #include "cprof_tp.h"
 
+static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack);
+
 void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
+{
+	prepare(p, kind, obj, 1);
+}
+
+static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack)
 {
 	struct cprof_thread *t = cprof_tls_self;
 	p->kind = kind;
@@ -27,7 +34,7 @@ void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void
 		p->n = cprof_stack_capture(p->pcs, 0);
 		cprof_tls_guard--;
 		errno = saved;
-	} else if (t) {
+	} else if (t && keep_stack) {
 		/* No capture now: keep a short stack (8 frames, ~25 ns with the
 		 * walker's memo), so a capture that starts while this wait lasts
 		 * (a leaked thread) can say where it is.  (During a capture the
@@ -66,6 +73,13 @@ void cprof_block_begin(uint8_t kind, const void *obj)
 {
 	struct cprof_block_pending p;
 	cprof_block_prepare(&p, kind, obj);
+	cprof_block_commit(&p);
+}
+
+void cprof_block_begin_io(uint8_t kind, const void *obj)
+{
+	struct cprof_block_pending p;
+	prepare(&p, kind, obj, 0);
 	cprof_block_commit(&p);
 }
 

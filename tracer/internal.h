@@ -140,6 +140,9 @@ void cprof_block_commit(struct cprof_block_pending *p) CPROF_HIDDEN __attribute_
 void cprof_block_cancel(struct cprof_block_pending *p) CPROF_HIDDEN;
 /* Recording of one wait (slow paths only; errno preserved). */
 void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
+/* The same for I/O waits marked before calls that often do not block at all
+ * (a blocking socket with data ready): outside captures, no kept stack. */
+void cprof_block_begin_io(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
 void cprof_block_end(uint8_t kind, const void *obj, int result) CPROF_HIDDEN __attribute__((noinline));
 /* Waker side: emits cprof:wake for the thread(s) it releases. */
 void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attribute__((noinline));

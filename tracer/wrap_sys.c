@@ -36,7 +36,7 @@ void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj)
 	w->obj = obj;
 	w->whole = 0;
 	w->t0 = cprof_tracing ? cprof_mono_ns() : 0;
-	cprof_block_begin(kind, (const void *)(uintptr_t)obj);
+	cprof_block_begin_io(kind, (const void *)(uintptr_t)obj);
 }
 
 /* ---- network waits reported whole --------------------------------------------
