@@ -192,6 +192,21 @@ static void finish_env_trace(void)
 		cprof_log("trace written to %s", path);
 }
 
+/* Finishes a CPROF_TRACE trace at exit.  Not with atexit: a library's
+ * constructor runs before __libc_start_main registers the loader's fini
+ * (the ELF destructors) with atexit, so a handler registered from ours ran
+ * after every destructor - after lttng-ust had unregistered our probes, and
+ * the events of the stop (trace_end, the last heap counters, open network
+ * waits) were lost.  This destructor runs inside the loader's fini, after
+ * the program's own atexit handlers and destructors, before those of tp.c
+ * (linked earlier in libcprof: destructors run in reverse order) and of
+ * lttng-ust (a dependency). */
+__attribute__((destructor)) static void finish_env_trace_at_fini(void)
+{
+	if (env_trace_pid && env_trace_pid == getpid())
+		finish_env_trace();
+}
+
 static void on_signal(int sig)
 {
 	int saved = errno;
@@ -309,10 +324,7 @@ void cprof_api_env_init(void)
 			cprof_log("CPROF_TRACE=%s: %s", trace, err.message);
 			uninstall_signal_handlers();
 		} else {
-			/* Registered after the session started, so it runs before
-			 * session.c's own exit handler (atexit is LIFO). */
-			atexit(finish_env_trace);
-			env_trace_pid = getpid();
+			env_trace_pid = getpid();   /* finished by finish_env_trace_at_fini */
 		}
 	}
 	free(http);

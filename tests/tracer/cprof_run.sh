@@ -15,7 +15,10 @@ check_trace() {
 		babeltrace2 "$T/x/ctf" >"$T/events.txt" 2>"$T/bt.err" ||
 			{ cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the trace"; }
 		grep -q "cprof:" "$T/events.txt" || fail "no cprof events in the trace"
+		# the events of the stop itself reach the trace
+		grep -q "cprof:trace_end:" "$T/events.txt" || fail "no cprof:trace_end in $1"
 	fi
+	rm -rf "$T/x"
 }
 
 case $1 in
@@ -46,6 +49,8 @@ exit)
 	# a relative -o lands in the working directory
 	(cd "$T/out" && run_app "$RUN" -o rel.out -- true 2>/dev/null) || fail "relative -o"
 	[ -s "$T/out/rel.out" ] || fail "relative -o did not write $T/out/rel.out"
+	# `true` returns from main: the trace is finished among the destructors
+	check_trace "$T/out/rel.out"
 	;;
 sigterm|sigint)
 	sig=${1#sig}; sig=${sig^^}
