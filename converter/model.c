@@ -103,19 +103,20 @@ static struct thread *thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
 	return u ? T(m, (int64_t) *u) : new_thread(m, tid, pid);
 }
 
-/* Closes the open interval at `end` (a thread_state row), returns its id. */
-static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, int64_t waker_utid,
-	int64_t waker_ts, int64_t result)
+/* The row closing the open interval at `end`; 0 when there is nothing to
+ * tile.  r->id is left for the caller. */
+static int make_row(struct thread *t, int64_t end, int64_t waker_utid, int64_t waker_ts,
+	int64_t result, struct conv_state_row *r)
 {
 	if (t->st == S_NONE)
-		return CONV_NULL;
+		return 0;
 	int64_t dur = end - t->since;
 	if (dur < 0)
 		dur = 0;
 	if (dur == 0 && t->st != S_WAIT)
-		return CONV_NULL;       /* nothing to tile */
-	struct conv_state_row r = {
-		.id = ++m->state_id, .ts = t->since, .dur = dur, .utid = t->utid,
+		return 0;       /* nothing to tile */
+	*r = (struct conv_state_row) {
+		.ts = t->since, .dur = dur, .utid = t->utid,
 		.state = t->st == S_RUNNING ? "running" : t->st == S_UNKNOWN ? "unknown"
 			: cprof_wait_kind_state(t->kind),
 		.reason = t->st != S_WAIT ? NULL : t->reason ? t->reason : reason_of(t->kind),
@@ -124,9 +125,60 @@ static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, 
 		.callsite_id = t->st == S_WAIT ? t->callsite : CONV_NULL,
 		.result = result,
 	};
+	return 1;
+}
+
+/* A wait that ended without a known waker is held back until the thread's
+ * next state: the tracer writes a lock's or condvar's wake just after the
+ * waking call (outside the waker's critical section), so the woken thread
+ * may resume - and end its wait - before that event.  A wake aimed at the
+ * thread, on the same object, at most LATE_WAKE_NS after the wait ended,
+ * still names its waker (the flow then starts at the wait's end). */
+#define LATE_WAKE_NS 200000
+
+void conv_model_flush_held(struct conv_model *m, struct thread *t)
+{
+	if (!t->has_held)
+		return;
+	t->has_held = 0;
+	t->held.id = ++m->state_id;
+	if (conv_writer_state(m->w, &t->held) < 0)
+		m->failed = 1;
+	if (t->held.waker_utid != CONV_NULL) {
+		struct conv_flow_row f = { ++m->flow_id, t->held.waker_ts, t->held.waker_utid,
+			t->held.ts + t->held.dur, t->utid, t->held.id, t->held_flow };
+		if (conv_writer_flow(m->w, &f) < 0)
+			m->failed = 1;
+	}
+}
+
+/* Closes the open interval at `end` (a thread_state row), returns its id. */
+static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, int64_t waker_utid,
+	int64_t waker_ts, int64_t result)
+{
+	struct conv_state_row r;
+	conv_model_flush_held(m, t);
+	if (!make_row(t, end, waker_utid, waker_ts, result, &r))
+		return CONV_NULL;
+	r.id = ++m->state_id;
 	if (conv_writer_state(m->w, &r) < 0)
 		m->failed = 1;
 	return r.id;
+}
+
+/* A wake aimed at t: the waker of the wait t has just ended, if it came
+ * late (see LATE_WAKE_NS).  Returns 1 when it was taken. */
+static int late_wake(struct thread *t, uint64_t obj, int64_t ts, int64_t waker_utid)
+{
+	if (!t->has_held || t->held.waker_utid != CONV_NULL || t->held_obj != obj ||
+			waker_utid == t->utid)
+		return 0;
+	int64_t end = t->held.ts + t->held.dur;
+	if (ts < t->held.ts || ts - end > LATE_WAKE_NS)
+		return 0;
+	t->held.waker_utid = waker_utid;
+	t->held.waker_ts = ts < end ? ts : end;
+	return 1;
 }
 
 void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts)
@@ -328,6 +380,13 @@ static void on_thread_create(struct conv_model *m, const struct conv_event *ev, 
 	conv_map_put(&m->by_create, create_key(ev->pid, (uint64_t) ev->i[0]), m->n_creates++);
 }
 
+/* Waits whose wake the tracer writes after the waking call. */
+static int wakes_late(uint8_t kind)
+{
+	return kind == CPROF_WAIT_MUTEX || kind == CPROF_WAIT_RWLOCK_READ ||
+		kind == CPROF_WAIT_RWLOCK_WRITE || kind == CPROF_WAIT_COND || kind == CPROF_WAIT_SEM;
+}
+
 static void on_block_end(struct conv_model *m, const struct conv_event *ev, struct thread *t)
 {
 	if (t->st != S_WAIT) {
@@ -349,6 +408,17 @@ static void on_block_end(struct conv_model *m, const struct conv_event *ev, stru
 		}
 	}
 	const char *reason = reason_of(t->kind);
+	if (wu == CONV_NULL && t->obj && wakes_late(t->kind)) {
+		conv_model_flush_held(m, t);
+		if (make_row(t, ev->ts, CONV_NULL, CONV_NULL, (int32_t) ev->i[2], &t->held)) {
+			t->has_held = 1;
+			t->held_obj = t->obj;
+			t->held_flow = reason;
+		}
+		t->st = S_RUNNING;
+		t->since = ev->ts;
+		return;
+	}
 	int64_t id = close_state(m, t, ev->ts, wu, wts, (int32_t) ev->i[2]);
 	if (wu != CONV_NULL) {
 		struct conv_flow_row f = { ++m->flow_id, wts, wu, ev->ts, t->utid, id, reason };
@@ -446,6 +516,10 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		if (ev->i[2]) {
 			/* aimed at one waiter: it must not also wake the others on obj */
 			uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) ev->i[2]);
+			if (u && late_wake(T(m, (int64_t) *u), (uint64_t) ev->i[1], ev->ts, t->utid)) {
+				m->late_wakes++;
+				break;
+			}
 			if (u) {
 				T(m, (int64_t) *u)->twake_ts = ev->ts;
 				T(m, (int64_t) *u)->twake_utid = t->utid;

@@ -253,6 +253,10 @@ int conv_model_finish(struct conv_model *m, uint64_t events, struct conv_error *
 	for (size_t i = 0; i < m->n_threads; i++)
 		if (!m->threads[i].ended)
 			conv_model_close_at(m, &m->threads[i], m->t1);
+		else
+			conv_model_flush_held(m, &m->threads[i]);
+	if (m->late_wakes)
+		conv_model_stat(m, "late_wakes", 0, "info", "converter", m->late_wakes, NULL);
 	if ((ret = conv_writer_drain(m->w, err)) < 0)
 		return ret;
 	for (size_t i = 0; i < m->n_procs; i++) {

@@ -30,6 +30,11 @@ struct thread {
 	uint64_t obj;
 	int64_t obj_id, callsite;
 	int64_t twake_ts, twake_utid;  /* last wake aimed at this thread (target_tid) */
+	/* the last wait, ended without a waker yet (model.c, LATE_WAKE_NS) */
+	int has_held;
+	struct conv_state_row held;
+	uint64_t held_obj;
+	const char *held_flow;
 	const char *reason;          /* interned: the syscall name of the open wait, or NULL */
 	size_t slices[MAX_SLICE_DEPTH];   /* open slices (gc, stw): indices in conv_model.slices */
 	int n_open;
@@ -85,6 +90,7 @@ struct conv_model {
 	const struct conv_info *info;   /* borrowed */
 	int64_t t0, t1, last_ts;
 	int64_t state_id, flow_id, object_id;
+	int64_t late_wakes;          /* wakes that named the waker of an ended wait */
 	int failed;
 	uint64_t discarded_events, discarded_packets;
 	int64_t alive;
@@ -158,5 +164,7 @@ int model_annot_write(struct conv_model *m);
 int model_mem_write(struct conv_model *m);
 /* Closes t's open interval at ts (trace end); model.c. */
 void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts);
+/* Writes t's held-back wait row (model.c, late wakes), if any. */
+void conv_model_flush_held(struct conv_model *m, struct thread *t);
 
 #endif

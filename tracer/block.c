@@ -108,6 +108,18 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all)
 	}
 }
 
+pid_t cprof_block_claim(const void *obj)
+{
+	if (!lttng_ust_tracepoint_enabled(cprof, wake))
+		return 0;
+	int saved = errno;
+	cprof_tls_guard++;
+	pid_t tid = cprof_wake_claim_one((uint64_t)(uintptr_t)obj);
+	cprof_tls_guard--;
+	errno = saved;
+	return tid;
+}
+
 void cprof_object_name_emit(const void *obj, const char *name)
 {
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, object_name)) {

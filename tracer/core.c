@@ -234,7 +234,7 @@ static struct cprof_thread *find_waiter(uint64_t obj)
 	return best;
 }
 
-static pid_t wake_claim_one(uint64_t obj)
+pid_t cprof_wake_claim_one(uint64_t obj)
 {
 	for (;;) {
 		struct cprof_thread *best = find_waiter(obj);
@@ -251,7 +251,7 @@ int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;
 	pid_t tid;
-	while ((tid = wake_claim_one(obj)) != 0) {
+	while ((tid = cprof_wake_claim_one(obj)) != 0) {
 		lttng_ust_tracepoint(cprof, wake, kind, obj, tid);
 		n++;
 		if (!all)

@@ -93,6 +93,9 @@ void cprof_atfork_child_core(void) CPROF_HIDDEN;
  * (all of them when `all`), emitting one cprof:wake per claimed thread.
  * Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
+/* Claims the longest-waiting unclaimed thread blocked on obj without
+ * emitting anything; returns its tid, 0 if none. */
+pid_t cprof_wake_claim_one(uint64_t obj) CPROF_HIDDEN;
 /* The owner's side of the above: publish / withdraw the current wait (the
  * record's wait_* fields) so wakers find it without scanning every thread. */
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
@@ -149,6 +152,9 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __att
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
+/* The claim of a wake written after the waking call (cprof_wake_emit):
+ * the wakee's tid, 0 if none. */
+pid_t cprof_block_claim(const void *obj) CPROF_HIDDEN __attribute__((noinline));
 
 /* ---- annotate.c -------------------------------------------------------- */
 /* Re-emits the object names given so far (called at capture start). */

@@ -145,7 +145,8 @@ static void emit_process(const char *modules_file)
 /* ---- the scenario ------------------------------------------------------- */
 
 enum thr { M, P, Q, A, B, NTHR };
-enum act { SPAWN, START, CREATE_EV, NAME, BLOCK, UNBLOCK, WAKE, WAKE_TO, END, TRACE_END, PROLOGUE };
+enum act { SPAWN, START, CREATE_EV, NAME, BLOCK, UNBLOCK, WAKE, WAKE_TO, WAKE_LATE, END, TRACE_END,
+	PROLOGUE };
 enum obj { O_NONE, O_QLOCK, O_WORK, O_BOOT, O_TIMED, O_RW, O_FD, O_CHAN, O_HANDLE_A, O_HANDLE_B };
 
 struct step {
@@ -189,6 +190,11 @@ static const struct step scenario[] = {
 	{ A, UNBLOCK, CPROF_WAIT_SLEEP, O_NONE, 0 },
 	{ B, BLOCK, CPROF_WAIT_SYSCALL, O_NONE },
 	{ B, UNBLOCK, CPROF_WAIT_SYSCALL, O_NONE, 0 },
+	/* a wake written just after the waking call, when the wakee had already
+	 * resumed (libcprof writes unlock/signal wakes after the call) */
+	{ B, BLOCK, CPROF_WAIT_MUTEX, O_QLOCK },
+	{ B, UNBLOCK, CPROF_WAIT_MUTEX, O_QLOCK, 0 },
+	{ Q, WAKE_LATE, CPROF_WAIT_MUTEX, O_QLOCK, B },
 	{ M, BLOCK, CPROF_WAIT_JOIN, O_HANDLE_B },
 	{ B, END, .obj = O_HANDLE_B },
 	{ M, UNBLOCK, CPROF_WAIT_JOIN, O_HANDLE_B, 0 },
@@ -285,6 +291,9 @@ static void play(const struct step *s)
 	case WAKE: usleep(SLEEP_US); lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, 0); break;
 	case WAKE_TO:
 		usleep(SLEEP_US);
+		lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, tids[s->arg]);
+		break;
+	case WAKE_LATE:   /* no pause: within the converter's late-wake window */
 		lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, tids[s->arg]);
 		break;
 	case END: lttng_ust_tracepoint(cprof, thread_end, o); break;

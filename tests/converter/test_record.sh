@@ -11,7 +11,15 @@ command -v lttng-sessiond >/dev/null || skip "lttng-tools is not installed"
 "$CONVERT" -o "$T/live.db" "$T/live.trace.out" 2>"$T/err" || { cat "$T/err" >&2; fail "conversion failed"; }
 check_tiling "$T/live.db"
 expect_eq "threads" "$(q "$T/live.db" "SELECT COUNT(*) FROM thread")" 6
-expect_eq "flows" "$(q "$T/live.db" "SELECT COUNT(*) FROM flow")" 8
+expect_eq "flows" "$(q "$T/live.db" "SELECT COUNT(*) FROM flow")" 9
+# the wake that came after worker-2b had resumed still names its waker, its
+# time clamped to the end of the wait (converter/model.c, late wakes)
+# (the waker is gen_events' unnamed fourth thread, the only one besides
+# gen-main that never blocks on the mutex)
+expect_eq "late wake" "$(q "$T/live.db" "SELECT (w.utid NOT IN (s.utid, 1)) || ' ' || (s.waker_ts = s.ts + s.dur)
+	FROM thread_state s JOIN thread t ON t.utid = s.utid JOIN thread w ON w.utid = s.waker_utid
+	WHERE t.name = 'worker-2b' AND s.reason = 'mutex'")" "1 1"
+expect_eq "late wakes counted" "$(q "$T/live.db" "SELECT value FROM stats WHERE name = 'late_wakes'")" 1
 [ "$(q "$T/live.db" "SELECT COUNT(*) FROM stack_profile_frame WHERE name GLOB 'queue_pop*'")" -ge 1 ] ||
 	fail "generator functions missing from the frames"
 pass

@@ -28,16 +28,16 @@ static void *holder(void *arg)
 	(void)arg;
 	while (!stop) {
 		pthread_mutex_lock(&m);
-		pause_us(200);
+		pause_us(3000);
 		pthread_mutex_unlock(&m);
-		pause_us(50);
+		pause_us(100);
 	}
 	return NULL;
 }
 
 static void __attribute__((noinline)) locked_add(long v)
 {
-	pthread_mutex_lock(&m);   /* often contended: holder keeps it 200 us */
+	pthread_mutex_lock(&m);   /* mostly contended: holder keeps it 3 ms of 3.1 */
 	sum += v;
 	pthread_mutex_unlock(&m);
 }
@@ -79,9 +79,10 @@ int main(void)
 	co_ctx.uc_stack.ss_size = co_size;
 	co_ctx.uc_link = &main_ctx;
 	makecontext(&co_ctx, coroutine, 0);
-	for (int i = 0; i < 6000; i++) {
+	for (int i = 0; i < 300; i++) {
+		pause_us(500);   /* let the holder take the lock again */
 		swapcontext(&main_ctx, &co_ctx);
-		if (i % 100 == 0)
+		if (i % 10 == 0)
 			raise(SIGUSR1);
 	}
 	stop = 1;
