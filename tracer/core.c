@@ -130,7 +130,12 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	 * on a shared line cost the idle pipeline several % of throughput).
 	 * Waits already running when a capture starts are seeded by the status
 	 * dump. */
-	if (!cprof_tracing) {
+	/* Only the waits a cprof:wake can name (the others - join, barrier,
+	 * channels, annotations, sleep, I/O - get their waker otherwise or
+	 * have none) go in a bucket. */
+	int wakeable = (kind >= CPROF_WAIT_MUTEX && kind <= CPROF_WAIT_SEM) ||
+		kind == CPROF_WAIT_FUTEX;
+	if (!cprof_tracing || !wakeable) {
 		t->wait_bucket = -1;
 	} else if (t->slot >= 0) {
 		uint32_t b = cprof_wait_bucket_of(obj);
