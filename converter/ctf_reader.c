@@ -71,6 +71,7 @@ static const struct spec catalog[] = {
 	{ "cprof:syscall_span", EV_SYSCALL_SPAN, { "nr", "fd", "result", "err", "dur_ns" }, { "name" }, "stack" },
 	{ "cprof:syscall_end", EV_SYSCALL_END, { "nr", "arg", "result", "err", "dur_ns" }, { "name" }, NULL },
 	{ "cprof:status_stack", EV_STATUS_STACK, { "tid" }, { 0 }, "stack" },
+	{ "cprof:fd_close", EV_FD_CLOSE, { "fd", "op", "err", "bytes_in", "bytes_out", "ops" }, { 0 }, NULL },
 };
 
 #define CACHE_SLOTS 256     /* event classes: a dozen per sub-trace */

@@ -551,7 +551,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_GC_HEAP:
 		model_mem_event(m, ev);
 		break;
-	case EV_FD_INFO: case EV_NET_END:
+	case EV_FD_INFO: case EV_NET_END: case EV_FD_CLOSE:
 		model_net_event(m, ev);
 		break;
 	case EV_TASK_BEGIN: case EV_TASK_END: case EV_REGION_BEGIN: case EV_REGION_END:

@@ -90,9 +90,26 @@ static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 	m->n_nets++;
 }
 
+/* A socket closed while tracing: what the process moved on it through the
+ * interposed calls, blocking or not - the only per-connection bytes of an
+ * event loop, whose non-blocking calls are not recorded one by one. */
+static void on_fd_close(struct conv_model *m, const struct conv_event *ev)
+{
+	struct thread *t = model_self(m, ev);
+	uint64_t *i = conv_map_get(&m->by_fd, fd_key(ev->pid, ev->i[0]));
+	const struct fd_desc *d = i ? &m->fds[*i] : NULL;
+	if (!t || (d && d->type != CPROF_FD_SOCKET) ||
+			conv_grow((void **) &m->conns, &m->cap_conns, m->n_conns + 1, sizeof *m->conns) < 0)
+		return;
+	m->conns[m->n_conns++] = (struct conn_row) { ev->ts, t->utid, ev->i[0], ev->i[3], ev->i[4],
+		ev->i[5], d ? d->local : NULL, d ? d->peer : NULL };
+}
+
 void model_net_event(struct conv_model *m, const struct conv_event *ev)
 {
-	if (ev->type == EV_FD_INFO)
+	if (ev->type == EV_FD_CLOSE)
+		on_fd_close(m, ev);
+	else if (ev->type == EV_FD_INFO)
 		on_fd_info(m, ev);
 	else if (ev->type == EV_NET_END)
 		on_net_end(m, ev);
@@ -110,6 +127,12 @@ int model_net_write(struct conv_model *m)
 		struct conv_val v[] = { VI(n->id), VI(n->ts), VI(n->dur), VI(n->utid), VI(n->fd), VT(n->op),
 			VI(bytes), VI(n->result), VI(n->err ? n->err : CONV_NULL), VT(n->local), VT(n->peer) };
 		ret = conv_writer_insert(m->w, "INSERT INTO net_io VALUES (?,?,?,?,?,?,?,?,?,?,?)", v, 11);
+	}
+	for (size_t k = 0; k < m->n_conns && !ret; k++) {
+		const struct conn_row *c = &m->conns[k];
+		struct conv_val v[] = { VI((int64_t) k + 1), VI(c->ts), VI(c->utid), VI(c->fd), VT(c->local),
+			VT(c->peer), VI(c->bytes_in), VI(c->bytes_out), VI(c->ops) };
+		ret = conv_writer_insert(m->w, "INSERT INTO net_connection VALUES (?,?,?,?,?,?,?,?,?)", v, 9);
 	}
 	return ret;
 }

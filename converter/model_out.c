@@ -57,6 +57,7 @@ void conv_model_destroy(struct conv_model *m)
 	conv_map_fini(&m->by_fd);
 	free(m->fds);
 	free(m->nets);
+	free(m->conns);
 	free(m->tasks);
 	free(m->strings);
 	free(m->slices);

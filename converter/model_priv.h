@@ -66,6 +66,10 @@ struct net_row {
 	int64_t id, ts, dur, utid, fd, result, err;
 	const char *op, *local, *peer;   /* static / interned */
 };
+struct conn_row {              /* a socket closed while tracing (cprof:fd_close) */
+	int64_t ts, utid, fd, bytes_in, bytes_out, ops;
+	const char *local, *peer;    /* interned */
+};
 struct task_row {
 	int64_t id, parent, begin_ts, end_ts, begin_utid, end_utid, callsite;
 	const char *type;            /* interned */
@@ -119,6 +123,8 @@ struct conv_model {
 	struct conv_map by_fd;       /* (pid, fd) → index in fds */
 	struct net_row *nets;        /* owned: cprof:net_end → net_io rows */
 	size_t n_nets, cap_nets;
+	struct conn_row *conns;      /* owned: cprof:fd_close → net_connection rows */
+	size_t n_conns, cap_conns;
 	struct task_row *tasks;      /* owned: user tasks (cprof:task_begin/end) */
 	size_t n_tasks, cap_tasks;
 	struct conv_map by_task;     /* (pid, task id) → index in tasks */

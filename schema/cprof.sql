@@ -127,6 +127,22 @@ CREATE TABLE net_io (
   peer TEXT                         -- its peer address, NULL when unknown
 );
 
+-- Sockets closed while tracing (one row per cprof:fd_close): what the
+-- process read and wrote on each, blocking or not, while the capture ran.
+-- The per-connection bytes of event loops, whose ready non-blocking calls
+-- are not recorded one by one.  Sockets still open at the end have no row.
+CREATE TABLE net_connection (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,              -- when it was closed
+  utid INTEGER NOT NULL REFERENCES thread(utid),   -- the thread that closed it
+  fd INTEGER NOT NULL,
+  local TEXT,                       -- local address (cprof:fd_info), NULL when unknown
+  peer TEXT,                        -- peer address, NULL when unknown
+  bytes_in INTEGER NOT NULL,        -- read/recv* on it since the capture (or the socket) began
+  bytes_out INTEGER NOT NULL,       -- write/send* likewise
+  ops INTEGER NOT NULL              -- those calls
+);
+
 -- User tasks (cprof_task_begin/end): logical operations that may span
 -- threads.  Their regions are slices with category 'region' whose args row
 -- key 'task' holds the task id.

@@ -432,18 +432,28 @@ int vw_q_tasks(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 
 /* {"key": rows of sql}; a database from an older converter, without the
  * table or view, gives an empty list rather than an error. */
+/* "key":[rows] - an empty list when the table is missing (a database from
+ * an older converter). */
+static int keyed_list(sqlite3 *c, const char *key, const char *sql, int nparam,
+		      const int64_t *p, struct vw_buf *out, struct vw_err *err)
+{
+	vw_buf_printf(out, "\"%s\":", key);
+	size_t mark = out->len;
+	int rc = rows(c, out, sql, nparam, p, 0, err);
+	if (rc && strstr(err->msg, "no such table")) {
+		out->len = mark;
+		vw_buf_puts(out, "[]");
+		rc = 0;
+	}
+	return rc;
+}
+
 static int keyed_rows(struct vw_db *db, const char *key, const char *sql, int nparam,
 		      const int64_t *p, struct vw_buf *out, struct vw_err *err)
 {
 	sqlite3 *c = vw_db_acquire(db);
-	int rc;
-
-	vw_buf_printf(out, "{\"%s\":", key);
-	rc = rows(c, out, sql, nparam, p, 0, err);
-	if (rc && strstr(err->msg, "no such table")) {
-		vw_buf_puts(out, "[]");
-		rc = 0;
-	}
+	vw_buf_putc(out, '{');
+	int rc = keyed_list(c, key, sql, nparam, p, out, err);
 	vw_buf_putc(out, '}');
 	vw_db_release(db, c);
 	return rc;
@@ -460,11 +470,21 @@ int vw_q_blocked_at_end(struct vw_db *db, struct vw_buf *out, struct vw_err *err
 }
 
 /* Network waits per connection (peer address): how long threads waited on
- * it and the bytes those waiting calls moved.  Calls that did not wait are
- * not recorded, so bytes here are a lower bound. */
+ * it and the bytes those waiting calls moved (calls that did not wait are
+ * not recorded, so a lower bound); and, per peer, the sockets closed during
+ * the trace with everything read and written on them (net_connection). */
 int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 {
-	return keyed_rows(db, "connections",
+	sqlite3 *c = vw_db_acquire(db);
+	vw_buf_putc(out, '{');
+	int rc = keyed_list(c, "closed",
+		"SELECT coalesce(peer, '(unknown peer)') AS peer, group_concat(DISTINCT local) AS local,"
+		" count(*) AS sockets, sum(bytes_in) AS bytes_in, sum(bytes_out) AS bytes_out,"
+		" sum(ops) AS ops FROM net_connection GROUP BY peer"
+		" ORDER BY sum(bytes_in) + sum(bytes_out) DESC LIMIT 500", 0, NULL, out, err);
+	if (!rc) {
+		vw_buf_putc(out, ',');
+		rc = keyed_list(c, "connections",
 		"SELECT coalesce(peer, '(unknown peer)') AS peer, group_concat(DISTINCT local) AS local,"
 		" count(*) AS waits, sum(dur) AS wait_ns, max(dur) AS max_wait_ns,"
 		" sum(CASE WHEN op IN ('read','readv','recv','recvfrom','recvmsg','recvmmsg')"
@@ -473,6 +493,10 @@ int vw_q_connections(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 		"  THEN bytes END) AS bytes_out,"
 		" count(DISTINCT utid) AS threads, group_concat(DISTINCT op) AS ops"
 		" FROM net_io GROUP BY peer ORDER BY wait_ns DESC LIMIT 500", 0, NULL, out, err);
+	}
+	vw_buf_putc(out, '}');
+	vw_db_release(db, c);
+	return rc;
 }
 
 /* The slowest tasks of one type, each with its regions (go tool trace's

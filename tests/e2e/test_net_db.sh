@@ -30,4 +30,10 @@ get /api/connections >"$T/conn.json"
 [ "$(cat "$T/status")" = 200 ] || fail "/api/connections answered $(cat "$T/status")"
 grep -Eq '"peer":"127\.0\.0\.1:[0-9]+","local":"127\.0\.0\.1:[0-9]+[^"]*","waits":[1-9]' "$T/conn.json" \
 	|| fail "/api/connections: $(head -c 300 "$T/conn.json")"
+# sockets closed during the run, with all their traffic, per peer (the
+# example's clients close their connections when the run ends)
+n=$(q "SELECT count(*) FROM net_connection WHERE peer LIKE '127.0.0.1:%' AND bytes_in > 0 AND bytes_out > 0")
+[ "$n" -gt 0 ] || fail "no closed connection with traffic in net_connection"
+grep -Eq '"closed":\[\{"peer":"127\.0\.0\.1:[0-9]+","local":"[^"]*","sockets":[1-9][0-9]*,"bytes_in":[1-9]' "$T/conn.json" \
+	|| fail "/api/connections lists no closed connection: $(head -c 300 "$T/conn.json")"
 pass

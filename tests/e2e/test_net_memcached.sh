@@ -111,6 +111,14 @@ for c in 3 4; do
 		AND name LIKE 'fd % 127.0.0.1:$port → 127.0.0.1:${cport[$c]}'")
 	[ "$n" = 1 ] || fail "no sync_object naming the connection from 127.0.0.1:${cport[$c]} (got $n)"
 done
+# ... and closed with exactly the bytes that client sent and received, the
+# only per-connection traffic of an event loop (net_connection)
+for c in 3 4; do
+	n=$(q "SELECT bytes_in || ' ' || bytes_out FROM net_connection
+		WHERE peer = '127.0.0.1:${cport[$c]}' AND local = '127.0.0.1:$port'")
+	[ "$n" = "${sent[$c]} ${got[$c]}" ] \
+		|| fail "net_connection for 127.0.0.1:${cport[$c]}: '$n', the client sent ${sent[$c]} and received ${got[$c]}"
+done
 # non-blocking sockets: reads, writes and accepts are never waits
 n=$(q "SELECT count(*) FROM thread_state WHERE state = 'net' AND reason IN ('net_read', 'net_write', 'net_accept', 'net_connect')")
 [ "$n" = 0 ] || fail "$n read/write/accept waits on memcached's non-blocking sockets"

@@ -227,6 +227,17 @@ export async function connectionsPage(main) {
         <td class="num" data-v="${x.wait_ns}">${dur(x.wait_ns)}</td><td class="num" data-v="${x.max_wait_ns}">${dur(x.max_wait_ns)}</td>
         <td class="num" data-v="${x.bytes_in ?? 0}">${bytes(x.bytes_in)}</td><td class="num" data-v="${x.bytes_out ?? 0}">${bytes(x.bytes_out)}</td>
         <td class="num" data-v="${x.threads}">${x.threads}</td><td>${esc(x.ops ?? '')}</td></tr>`).join('')}
+    </tbody></table>
+    <h2>Sockets closed during the trace</h2>
+    <p class="hint">Everything the process read and wrote on each socket it closed while tracing, blocking or not, by peer: the traffic of event loops, whose ready non-blocking calls are not recorded one by one. Sockets still open at the end are not counted.</p>
+    ${r.closed && r.closed.length ? '' : '<p class="muted">No socket was closed during this trace.</p>'}
+    <table class="data" id="closed"><thead><tr><th>Peer</th><th>Local</th><th class="num">Sockets</th>
+      <th class="num">Bytes in</th><th class="num">Bytes out</th><th class="num">Calls</th></tr></thead><tbody>
+      ${(r.closed || []).map((x) => `<tr><td>${esc(x.peer)}</td><td>${esc(x.local ?? '')}</td>
+        <td class="num" data-v="${x.sockets}">${x.sockets}</td>
+        <td class="num" data-v="${x.bytes_in}">${bytes(x.bytes_in)}</td><td class="num" data-v="${x.bytes_out}">${bytes(x.bytes_out)}</td>
+        <td class="num" data-v="${x.ops}">${x.ops.toLocaleString()}</td></tr>`).join('')}
     </tbody></table>`;
   sortable(main.querySelector('#connections'));
+  sortable(main.querySelector('#closed'));
 }
