@@ -184,6 +184,8 @@ static int callsite_of(sqlite3_stmt *cs, int role, const struct wait *w, int *nc
  *   remember_request: 4 x (usable 1024, weight 4096), never freed;
  *   parse_header: 10 x (256, 2048), all but the last freed;
  *   xstrdup: 2 x (100000, 100000), both freed;
+ * - net_connection: 127.0.0.1:40001 twice (1234+6 in, 567890+10 out, 44
+ *   calls), 127.0.0.1:40002 once (100, 200, 4);
  * - on utid 2: GC phase pool.sweep [9.5, 11.5) ms holding a pause
  *   [10, 11); pauses [20, 22) and [22.5, 23.5); on utid 3: a pause
  *   [20.5, 21) (inside the other) and malloc_trim [50, 50.3) ms. */
@@ -212,6 +214,11 @@ static void gen_memory(sqlite3_stmt *ins_cs, int *ncs)
 	int k;
 
 	exec("INSERT INTO track VALUES (1000, 'heap_inuse_bytes', 'counter', NULL, 'bytes')");
+	/* two sockets closed during the trace (an event loop's traffic) */
+	exec("INSERT INTO net_connection VALUES"
+	     " (1, 0, 2, 7, '127.0.0.1:11211', '127.0.0.1:40001', 1234, 567890, 42),"
+	     " (2, 0, 2, 8, '127.0.0.1:11211', '127.0.0.1:40002', 100, 200, 4),"
+	     " (3, 0, 3, 9, '127.0.0.1:11211', '127.0.0.1:40001', 6, 10, 2)");
 	for (i = 0; i < sizeof(heap) / sizeof(heap[0]); i++) {
 		sqlite3_bind_int64(c, 1, T0 + heap[i][0] * MS);
 		sqlite3_bind_double(c, 2, (double)heap[i][1]);

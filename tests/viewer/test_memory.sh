@@ -37,6 +37,9 @@ api "/api/allocations?sort=alloc_objects&limit=1"
 is 'j.top.map(s => s.function).join() + " " + j.sites + " " + j.totals.alloc_objects' "parse_header 3 98"
 api "/api/allocations?sort=inuse_objects"
 is 'j.top[0].function' remember_request
+# sockets closed during the trace, per peer, biggest traffic first
+api /api/connections
+is 'JSON.stringify(j.closed)' '[{"peer":"127.0.0.1:40001","local":"127.0.0.1:11211","sockets":2,"bytes_in":1240,"bytes_out":567900,"ops":44},{"peer":"127.0.0.1:40002","local":"127.0.0.1:11211","sockets":1,"bytes_in":100,"bytes_out":200,"ops":4}]'
 expect_status 400 "/api/allocations?sort=bogus"
 expect_status 400 "/api/allocations?limit=0"
 # The page's totals are the heap profiles' totals (same scaling).
@@ -127,6 +130,8 @@ start_viewer "$T/out/plain.db"
 wait_indexed
 api /api/allocations
 is 'j.sites + " " + j.heap + " " + j.top.length' "0 null 0"
+api /api/connections
+is 'j.closed.length + " " + j.connections.length' "0 0"
 api "/api/gc?t0=0&t1=1000000&width=100"
 is 'j.total + " " + j.slices.length' "0 0"
 api /api/mmu

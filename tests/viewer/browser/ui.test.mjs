@@ -161,6 +161,11 @@ try {
   await page.waitForFunction(() => /xstrdup/.test(document.querySelector('#alloc-sites tbody tr:first-child')?.textContent || ''));
   await page.click('#alloc-sites tbody tr:nth-child(2)');
   check(/parse_header/.test(await page.textContent('#alloc-stack')), 'ranking by allocated bytes, then picking another site');
+  // Network: sockets closed during the trace, per peer.
+  await page.goto(url + '#/connections');
+  await page.waitForSelector('#closed tbody tr');
+  const closed = await page.textContent('#closed tbody tr:first-child');
+  check(/127\.0\.0\.1:40001/.test(closed) && /567,900/.test(closed), 'closed connections per peer, biggest first');
   // MMU: the curve from the pauses, then with GC phases counted.
   await page.goto(url + '#/mmu');
   await page.waitForSelector('#mmu-points tbody tr');
