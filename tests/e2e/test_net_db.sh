@@ -16,9 +16,13 @@ n=$(q "SELECT count(*) FROM net_io WHERE op='write' AND bytes > 65536 AND peer L
 n=$(q "SELECT count(*) FROM net_io WHERE op IN ('accept','connect')")
 [ "$n" -gt 0 ] || fail "no accept/connect waits in net_io"
 # each net_io call ends inside a network wait of the same thread (it starts
-# a little earlier: the non-blocking try that found it would block)
-n=$(q "SELECT count(*) FROM net_io n WHERE NOT EXISTS (SELECT 1 FROM thread_state s
-	WHERE s.utid = n.utid AND s.state = 'net' AND s.ts <= n.ts + n.dur AND s.ts + s.dur >= n.ts + n.dur)")
+# a little earlier: the non-blocking try that found it would block): the
+# thread's last network state begun by the call's end lasts until it (states
+# tile, so that is the only candidate; written this way the (utid, ts) index
+# answers it - the NOT EXISTS form took 40 s)
+n=$(q "SELECT count(*) FROM net_io n WHERE coalesce((SELECT s.ts + s.dur >= n.ts + n.dur
+	FROM thread_state s WHERE s.utid = n.utid AND s.state = 'net' AND s.ts <= n.ts + n.dur
+	ORDER BY s.ts DESC LIMIT 1), 0) = 0")
 [ "$n" = 0 ] || fail "$n net_io rows end outside any network wait of their thread"
 n=$(q "SELECT count(*) FROM thread_state s JOIN sync_object o ON o.id = s.object_id
 	WHERE s.state = 'net' AND o.name LIKE 'fd % 127.0.0.1:% → 127.0.0.1:%'")
