@@ -116,6 +116,14 @@ void cprof_thread_unregister(void)
 	__atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
 }
 
+/* The waits a cprof:wake can name, the only ones in buckets (the others -
+ * join, barrier, channels, annotations, sleep, I/O - get their waker
+ * otherwise or have none). */
+static inline int wakeable(uint8_t kind)
+{
+	return (kind >= CPROF_WAIT_MUTEX && kind <= CPROF_WAIT_SEM) || kind == CPROF_WAIT_FUTEX;
+}
+
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
 	if (t->wait_bucket >= 0)   /* a wait interrupted by a nested one (signal handler) */
@@ -130,12 +138,7 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	 * on a shared line cost the idle pipeline several % of throughput).
 	 * Waits already running when a capture starts are seeded by the status
 	 * dump. */
-	/* Only the waits a cprof:wake can name (the others - join, barrier,
-	 * channels, annotations, sleep, I/O - get their waker otherwise or
-	 * have none) go in a bucket. */
-	int wakeable = (kind >= CPROF_WAIT_MUTEX && kind <= CPROF_WAIT_SEM) ||
-		kind == CPROF_WAIT_FUTEX;
-	if (!cprof_tracing || !wakeable) {
+	if (!cprof_tracing || !wakeable(kind)) {
 		t->wait_bucket = -1;
 	} else if (t->slot >= 0) {
 		uint32_t b = cprof_wait_bucket_of(obj);
@@ -148,9 +151,9 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 }
 
 /* The status dump's side: thread t was waiting when the capture started. */
-static void wait_seed(struct cprof_thread *t, uint64_t obj)
+static void wait_seed(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
-	if (t->slot >= 0)
+	if (t->slot >= 0 && wakeable(kind))
 		__atomic_fetch_or(&buckets[cprof_wait_bucket_of(obj)].bits, 1ull << t->slot,
 			__ATOMIC_SEQ_CST);
 }
@@ -370,7 +373,7 @@ void cprof_core_on_trace_start(void)
 		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
 		uint64_t obj = kind ? t->wait_obj : 0;
 		if (kind)
-			wait_seed(t, obj);
+			wait_seed(t, kind, obj);
 		uint64_t since = kind ? t->wait_since_ns : now;
 		uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
 		lttng_ust_tracepoint(cprof, thread_status, t->tid, t->handle, t->name,

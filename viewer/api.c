@@ -288,20 +288,12 @@ static int h_profile(struct vw_db *db, const struct vw_req *req, struct vw_resp 
 static int h_pprof(struct vw_db *db, const struct vw_req *req, struct vw_resp *resp,
 		   struct vw_err *err)
 {
-	struct vw_stacks s;
 	void *gz = NULL;
 	size_t len = 0;
-	int rc;
+	int rc = vw_pprof_profile(db, req->arg(req->ctx, "kind"), &gz, &len, err);
 
-	rc = vw_q_stacks(db, req->arg(req->ctx, "kind"), &s, err);
 	if (rc)
 		return rc;
-	rc = vw_pprof_encode(&s, &gz, &len);
-	vw_stacks_fini(&s);
-	if (rc) {
-		vw_err_set(err, "cannot encode the profile");
-		return rc;
-	}
 	vw_buf_put(&resp->body, gz, len);
 	free(gz);
 	resp->type = "application/octet-stream";

@@ -153,20 +153,12 @@ static int print_row(void *ctx, int ncol, const char *const *vals)
 
 static int run_pprof(struct vw_db *db, const char *kind, struct vw_err *err)
 {
-	struct vw_stacks s;
 	void *gz = NULL;
 	size_t len = 0;
-	int rc;
+	int rc = vw_pprof_profile(db, kind, &gz, &len, err);
 
-	rc = vw_q_stacks(db, kind, &s, err);
 	if (rc)
 		return rc;
-	rc = vw_pprof_encode(&s, &gz, &len);
-	vw_stacks_fini(&s);
-	if (rc) {
-		vw_err_set(err, "cannot encode the profile");
-		return rc;
-	}
 	if (fwrite(gz, 1, len, stdout) != len || fflush(stdout)) {
 		vw_err_set(err, "writing the profile: %s", strerror(errno));
 		rc = -EIO;

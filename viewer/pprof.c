@@ -168,3 +168,18 @@ end:
 	vw_buf_fini(&packed);
 	return rc;
 }
+
+int vw_pprof_profile(struct vw_db *db, const char *kind, void **out, size_t *out_len,
+		     struct vw_err *err)
+{
+	struct vw_stacks s;
+	int rc = vw_q_stacks(db, kind, &s, err);
+
+	if (rc)
+		return rc;
+	rc = vw_pprof_encode(&s, out, out_len);
+	vw_stacks_fini(&s);
+	if (rc)
+		vw_err_set(err, "cannot encode the profile");
+	return rc;
+}

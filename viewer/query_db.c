@@ -147,17 +147,27 @@ static int attach(struct vw_db *db, sqlite3 *c, struct vw_err *err)
 	return rc == SQLITE_OK ? 0 : vw_sql_err(c, rc, err, db->lod_path);
 }
 
-static int open_conn(struct vw_db *db, sqlite3 **out, struct vw_err *err)
+int vw_db_open_ro(struct vw_db *db, sqlite3 **out, struct vw_err *err)
 {
 	sqlite3 *c = NULL;
-	int rc;
+	int rc = sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 
-	rc = sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = vw_sql_err(c, rc, err, db->path);
 		sqlite3_close(c);
 		return rc;
 	}
+	*out = c;
+	return 0;
+}
+
+static int open_conn(struct vw_db *db, sqlite3 **out, struct vw_err *err)
+{
+	sqlite3 *c = NULL;
+	int rc = vw_db_open_ro(db, &c, err);
+
+	if (rc)
+		return rc;
 	sqlite3_busy_timeout(c, 2000);
 	sqlite3_exec(c, "PRAGMA cache_size=-16000", NULL, NULL, NULL);
 	*out = c;

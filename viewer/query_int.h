@@ -92,6 +92,8 @@ static inline int vw_ready(const struct vw_db *db)
 /* query_db.c: can c (acquired from the pool) read the cache now?  The
  * cache may be ready since c was acquired; it is attached then. */
 int vw_db_lod_ready(struct vw_db *db, sqlite3 *c);
+/* A new read-only connection to the trace database (query_db.c). */
+int vw_db_open_ro(struct vw_db *db, sqlite3 **out, struct vw_err *err);
 /* Level to read for a thread at a resolution of 2^shift ns; -1: raw rows. */
 int vw_lod_level(const struct vw_db *db, int64_t utid, int shift);
 

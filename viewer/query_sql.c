@@ -68,14 +68,10 @@ static int progress(void *ud)
 int vw_user_conn_open(struct vw_db *db, sqlite3 **out, int64_t *deadline, struct vw_err *err)
 {
 	sqlite3 *c = NULL;
-	int rc;
+	int rc = vw_db_open_ro(db, &c, err);
 
-	rc = sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		rc = vw_sql_err(c, rc, err, db->path);
-		sqlite3_close(c);
+	if (rc)
 		return rc;
-	}
 	sqlite3_db_config(c, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_db_config(c, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(c, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);

@@ -291,8 +291,7 @@ static void play(const struct step *s)
 	case WAKE: usleep(SLEEP_US); lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, 0); break;
 	case WAKE_TO:
 		usleep(SLEEP_US);
-		lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, tids[s->arg]);
-		break;
+		/* fall through */
 	case WAKE_LATE:   /* no pause: within the converter's late-wake window */
 		lttng_ust_tracepoint(cprof, wake, (uint8_t) s->kind, o, tids[s->arg]);
 		break;
