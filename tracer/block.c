@@ -6,13 +6,7 @@
 #include "internal.h"
 #include "cprof_tp.h"
 
-static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack);
-
-void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
-{
-	prepare(p, kind, obj, 1);
-}
-
+/* keep_stack: outside captures, keep a short stack in the thread's record. */
 static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack)
 {
 	struct cprof_thread *t = cprof_tls_self;
@@ -47,6 +41,11 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 		cprof_tls_guard--;
 		errno = saved;
 	}
+}
+
+void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
+{
+	prepare(p, kind, obj, 1);
 }
 
 void cprof_block_commit(struct cprof_block_pending *p)
