@@ -136,34 +136,44 @@ static int make_row(struct thread *t, int64_t end, int64_t waker_utid, int64_t w
  * still names its waker (the flow then starts at the wait's end). */
 #define LATE_WAKE_NS 200000
 
-void conv_model_flush_held(struct conv_model *m, struct thread *t)
+/* Writes row r with the next id, and the flow from its waker (of kind
+ * `flow`) when it has one. */
+static void write_row(struct conv_model *m, struct conv_state_row *r, const char *flow)
 {
-	if (!t->has_held)
-		return;
-	t->has_held = 0;
-	t->held.id = ++m->state_id;
-	if (conv_writer_state(m->w, &t->held) < 0)
+	r->id = ++m->state_id;
+	if (conv_writer_state(m->w, r) < 0)
 		m->failed = 1;
-	if (t->held.waker_utid != CONV_NULL) {
-		struct conv_flow_row f = { ++m->flow_id, t->held.waker_ts, t->held.waker_utid,
-			t->held.ts + t->held.dur, t->utid, t->held.id, t->held_flow };
+	if (r->waker_utid != CONV_NULL) {
+		struct conv_flow_row f = { ++m->flow_id, r->waker_ts, r->waker_utid, r->ts + r->dur,
+			r->utid, r->id, flow };
 		if (conv_writer_flow(m->w, &f) < 0)
 			m->failed = 1;
 	}
 }
 
-/* Closes the open interval at `end` (a thread_state row), returns its id. */
-static int64_t close_state(struct conv_model *m, struct thread *t, int64_t end, int64_t waker_utid,
-	int64_t waker_ts, int64_t result)
+void conv_model_flush_held(struct conv_model *m, struct thread *t)
+{
+	if (!t->has_held)
+		return;
+	t->has_held = 0;
+	write_row(m, &t->held, t->held.reason);   /* a lock or condvar wait: reason = its kind */
+}
+
+/* Closes the open interval at `end` (a thread_state row, and the flow from
+ * its waker); `flow` names that flow. */
+static void close_state_flow(struct conv_model *m, struct thread *t, int64_t end, int64_t waker_utid,
+	int64_t waker_ts, int64_t result, const char *flow)
 {
 	struct conv_state_row r;
 	conv_model_flush_held(m, t);
-	if (!make_row(t, end, waker_utid, waker_ts, result, &r))
-		return CONV_NULL;
-	r.id = ++m->state_id;
-	if (conv_writer_state(m->w, &r) < 0)
-		m->failed = 1;
-	return r.id;
+	if (make_row(t, end, waker_utid, waker_ts, result, &r))
+		write_row(m, &r, flow);
+}
+
+/* Closes the open interval at `end` without a waker. */
+static void close_state(struct conv_model *m, struct thread *t, int64_t end, int64_t result)
+{
+	close_state_flow(m, t, end, CONV_NULL, CONV_NULL, result, NULL);
 }
 
 /* A wake aimed at t: the waker of the wait t has just ended, if it came
@@ -183,13 +193,13 @@ static int late_wake(struct thread *t, uint64_t obj, int64_t ts, int64_t waker_u
 
 void conv_model_close_at(struct conv_model *m, struct thread *t, int64_t ts)
 {
-	close_state(m, t, ts, CONV_NULL, CONV_NULL, CONV_NULL);
+	close_state(m, t, ts, CONV_NULL);
 	t->st = S_NONE;
 }
 
 static void set_state(struct conv_model *m, struct thread *t, int64_t ts, int st)
 {
-	close_state(m, t, ts, CONV_NULL, CONV_NULL, CONV_NULL);
+	close_state(m, t, ts, CONV_NULL);
 	t->st = st;
 	t->since = ts;
 }
@@ -266,7 +276,7 @@ static void on_syscall_span(struct conv_model *m, const struct conv_event *ev, s
 	wait_begin(m, t, begin > t->since ? begin : t->since, CPROF_WAIT_SYSCALL, 0,
 		conv_stacks_intern(m->stacks, ev->seq, ev->seq_len));
 	t->reason = model_intern(m, ev->s[0] && *ev->s[0] ? ev->s[0] : "syscall");
-	close_state(m, t, ev->ts, CONV_NULL, CONV_NULL, ev->i[2]);
+	close_state(m, t, ev->ts, ev->i[2]);
 	t->st = S_RUNNING;
 	t->since = ev->ts;
 }
@@ -284,7 +294,7 @@ void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_
 		int64_t begin = ts - dur;
 		wait_begin(m, t, begin > t->since ? begin : t->since, kind, obj, callsite);
 	}
-	close_state(m, t, ts, CONV_NULL, CONV_NULL, result);
+	close_state(m, t, ts, result);
 	t->st = S_RUNNING;
 	t->since = ts;
 }
@@ -345,7 +355,7 @@ static void on_thread_start(struct conv_model *m, const struct conv_event *ev)
 	if (old && (old->own_events || old->st != S_NONE)) {
 		if (!old->ended) {
 			/* tid reused without a thread_end: the old one ended unseen */
-			close_state(m, old, old->last_ts, CONV_NULL, CONV_NULL, CONV_NULL);
+			close_state(m, old, old->last_ts, CONV_NULL);
 			old->st = S_NONE;
 			old->ended = 1;
 			counter_sample(m, ev->ts, -1);
@@ -413,18 +423,12 @@ static void on_block_end(struct conv_model *m, const struct conv_event *ev, stru
 		if (make_row(t, ev->ts, CONV_NULL, CONV_NULL, (int32_t) ev->i[2], &t->held)) {
 			t->has_held = 1;
 			t->held_obj = t->obj;
-			t->held_flow = reason;
 		}
 		t->st = S_RUNNING;
 		t->since = ev->ts;
 		return;
 	}
-	int64_t id = close_state(m, t, ev->ts, wu, wts, (int32_t) ev->i[2]);
-	if (wu != CONV_NULL) {
-		struct conv_flow_row f = { ++m->flow_id, wts, wu, ev->ts, t->utid, id, reason };
-		if (conv_writer_flow(m->w, &f) < 0)
-			m->failed = 1;
-	}
+	close_state_flow(m, t, ev->ts, wu, wts, (int32_t) ev->i[2], reason);
 	t->st = S_RUNNING;
 	t->since = ev->ts;
 }
@@ -486,7 +490,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 	case EV_THREAD_END:
 		if (!(t = model_self(m, ev)) || t->ended)
 			break;
-		close_state(m, t, ev->ts, CONV_NULL, CONV_NULL, CONV_NULL);
+		close_state(m, t, ev->ts, CONV_NULL);
 		t->st = S_NONE;
 		t->ended = 1;
 		t->end_ts = ev->ts;

@@ -34,7 +34,6 @@ struct thread {
 	int has_held;
 	struct conv_state_row held;
 	uint64_t held_obj;
-	const char *held_flow;
 	const char *reason;          /* interned: the syscall name of the open wait, or NULL */
 	size_t slices[MAX_SLICE_DEPTH];   /* open slices (gc, stw): indices in conv_model.slices */
 	int n_open;
