@@ -72,6 +72,9 @@ static const struct spec catalog[] = {
 	{ "cprof:syscall_end", EV_SYSCALL_END, { "nr", "arg", "result", "err", "dur_ns" }, { "name" }, NULL },
 	{ "cprof:status_stack", EV_STATUS_STACK, { "tid" }, { 0 }, "stack" },
 	{ "cprof:fd_close", EV_FD_CLOSE, { "fd", "op", "err", "bytes_in", "bytes_out", "ops" }, { 0 }, NULL },
+	{ "cprof:sync_wait", EV_SYNC_WAIT, { "kind", "obj", "result", "dur_ns", "waker_tid", "wake_ago_ns",
+		"end_ago_ns", "gen", "tid" }, { 0 }, "stack" },
+	{ "cprof:sync_wait_open", EV_SYNC_WAIT_OPEN, { "tid", "kind", "obj", "dur_ns", "gen" }, { 0 }, NULL },
 };
 
 #define CACHE_SLOTS 256     /* event classes: a dozen per sub-trace */

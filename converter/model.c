@@ -216,7 +216,9 @@ struct thread *model_self(struct conv_model *m, const struct conv_event *ev)
 		t->since = m->t0;
 		counter_sample(m, ev->ts, +1);
 	}
-	if (t->st == S_UNKNOWN && ev->type != EV_BLOCK_END)
+	/* (a wait's end, or a whole wait: the unknown stretch ends at its begin) */
+	if (t->st == S_UNKNOWN && ev->type != EV_BLOCK_END && ev->type != EV_SYNC_WAIT &&
+			!(ev->type == EV_NET_END && ev->i[5] && !ev->i[6]))
 		set_state(m, t, ev->ts, S_RUNNING);
 	t->own_events++;
 	t->last_ts = ev->ts;
@@ -281,12 +283,17 @@ static void on_syscall_span(struct conv_model *m, const struct conv_event *ev, s
 	t->since = ev->ts;
 }
 
-/* A network wait reported in one event when it ended (cprof:net_wait): a
- * state [ts - dur, ts] cut out of the running time before it, or the end of
- * the wait the status dump or a cprof:net_wait_open opened. */
+/* A wait reported in one event when it ended (cprof:net_wait,
+ * cprof:sync_wait): a state [ts - dur, ts] cut out of the running (or
+ * unknown) time before it, or the end of the wait the status dump or a
+ * cprof:net_wait_open / sync_wait_open opened; with the flow from its waker
+ * when there is one. */
 void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_t dur,
-	unsigned kind, uint64_t obj, int64_t callsite, int64_t result)
+	unsigned kind, uint64_t obj, int64_t callsite, int64_t result, int64_t waker_utid,
+	int64_t waker_ts)
 {
+	if (ts < t->since)
+		ts = t->since;          /* out of order: never tile backwards */
 	if (t->st == S_WAIT) {
 		if (t->callsite == CONV_NULL)
 			t->callsite = callsite;
@@ -294,9 +301,44 @@ void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_
 		int64_t begin = ts - dur;
 		wait_begin(m, t, begin > t->since ? begin : t->since, kind, obj, callsite);
 	}
-	close_state(m, t, ts, result);
+	if (waker_utid != CONV_NULL && waker_ts < t->since)
+		waker_utid = waker_ts = CONV_NULL;   /* a waker of some earlier wait */
+	close_state_flow(m, t, ts, waker_utid, waker_ts, result,
+		waker_utid != CONV_NULL ? reason_of(t->kind) : NULL);
 	t->st = S_RUNNING;
 	t->since = ts;
+}
+
+/* cprof:sync_wait: a lock, condvar or semaphore wait in one event, its
+ * waker named by the tracer (no cprof:wake goes with it). */
+static void on_sync_wait(struct conv_model *m, const struct conv_event *ev, struct thread *t)
+{
+	int64_t end = ev->ts - (ev->i[6] > 0 ? ev->i[6] : 0);
+	int64_t wu = CONV_NULL, wts = CONV_NULL;
+	if (ev->i[4] && ev->i[4] != t->tid) {
+		struct thread *w = thread_ref(m, (int32_t) ev->i[4], ev->pid);
+		if (w) {
+			wu = w->utid;
+			wts = end - (ev->i[5] > 0 ? ev->i[5] : 0);
+		}
+	}
+	t->whole_gen = (uint32_t) ev->i[7] + 1;
+	model_wait_whole(m, t, end, ev->i[3] > 0 ? ev->i[3] : 0, (unsigned) ev->i[0],
+		(uint64_t) ev->i[1], conv_stacks_intern(m->stacks, ev->seq, ev->seq_len),
+		(int32_t) ev->i[2], wu, wts);
+}
+
+/* cprof:sync_wait_open, from the thread that stopped the capture: a wait
+ * still going then, unless its thread's cprof:sync_wait (same gen) came
+ * first. */
+static void on_sync_wait_open(struct conv_model *m, const struct conv_event *ev)
+{
+	int32_t tid = (int32_t) ev->i[0];
+	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) tid);
+	if (u && T(m, (int64_t) *u)->whole_gen == (uint32_t) ev->i[4] + 1)
+		return;
+	int64_t dur = ev->i[3] > 0 ? ev->i[3] : 0;
+	model_wait_open(m, tid, ev->pid, ev->ts - dur, (unsigned) ev->i[1], (uint64_t) ev->i[2]);
 }
 
 /* Thread tid has been in a network wait since `since` (cprof:net_wait_open,
@@ -531,6 +573,18 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 			}
 		}
 		wake_object(m, (uint64_t) ev->i[1], ev->ts, t->utid);
+		break;
+	case EV_SYNC_WAIT:
+		/* written by the waiting thread, or (tid) by a capture's stopper */
+		t = model_self(m, ev);
+		if (t && ev->i[8] && ev->i[8] != ev->tid)
+			t = thread_ref(m, (int32_t) ev->i[8], ev->pid);
+		if (t && !t->ended)
+			on_sync_wait(m, ev, t);
+		break;
+	case EV_SYNC_WAIT_OPEN:
+		model_self(m, ev);
+		on_sync_wait_open(m, ev);
 		break;
 	case EV_OBJECT_NAME: {
 		struct object *o = model_object_ref(m, (uint64_t) ev->i[0]);

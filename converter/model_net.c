@@ -78,7 +78,7 @@ static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 	if (t && ev->i[5] && !t->ended)
 		model_wait_whole(m, t, ev->ts, dur, (unsigned) ev->i[5],
 			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0,
-			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3]);
+			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3], CONV_NULL, CONV_NULL);
 	if (!t || conv_grow((void **) &m->nets, &m->cap_nets, m->n_nets + 1, sizeof *m->nets) < 0)
 		return;
 	uint64_t *i = conv_map_get(&m->by_fd, fd_key(ev->pid, ev->i[1]));

@@ -35,6 +35,7 @@ struct thread {
 	struct conv_state_row held;
 	uint64_t held_obj;
 	const char *reason;          /* interned: the syscall name of the open wait, or NULL */
+	uint32_t whole_gen;          /* gen of the last cprof:sync_wait (+1; 0: none) */
 	size_t slices[MAX_SLICE_DEPTH];   /* open slices (gc, stw): indices in conv_model.slices */
 	int n_open;
 };
@@ -157,7 +158,8 @@ struct object *model_object_ref(struct conv_model *m, uint64_t addr);
 /* Network waits reported whole (cprof:net_wait) or open at trace stop
  * (cprof:net_wait_open); model.c. */
 void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_t dur,
-	unsigned kind, uint64_t obj, int64_t callsite, int64_t result);
+	unsigned kind, uint64_t obj, int64_t callsite, int64_t result, int64_t waker_utid,
+	int64_t waker_ts);
 void model_wait_open(struct conv_model *m, int32_t tid, int64_t pid, int64_t since,
 	unsigned kind, uint64_t obj);
 /* Network I/O: fd descriptions and net_io rows. */

@@ -21,6 +21,7 @@ CPROF_TLS int cprof_tls_guard;
 CPROF_TLS int cprof_tls_ignored;
 CPROF_TLS struct cprof_thread *cprof_tls_self;
 volatile int cprof_tracing;
+volatile uint32_t cprof_capture_seq;
 volatile uint64_t cprof_internal_errors;
 
 static struct cprof_thread *registry;     /* owned; push-only list */
@@ -93,6 +94,16 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	}
 	cprof_wait_withdraw(t);
 	t->wake_claimed = 0;
+	t->wait_t0 = 0;
+	t->wake_word = 0;
+	t->withdraw_due = 0;
+	for (int i = 0; i < CPROF_WAIT_SLOTS; i++) {
+		uint32_t one = 1;   /* left by a thread that ended unseen: dropped */
+		__atomic_compare_exchange_n(&t->done[i].state, &one, 0, 0, __ATOMIC_ACQ_REL,
+			__ATOMIC_RELAXED);
+		if (t->done[i].state == 3)
+			t->done[i].state = 0;
+	}
 	t->tid = cprof_gettid();
 	t->handle = (uint64_t)pthread_self();
 	t->start_routine = start_routine;
@@ -103,6 +114,11 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	__atomic_fetch_add(&registry_count, 1, __ATOMIC_RELAXED);
 	cprof_tls_self = t;
 	return t;
+}
+
+struct cprof_thread *cprof_registry_head(void)
+{
+	return __atomic_load_n(&registry, __ATOMIC_ACQUIRE);
 }
 
 void cprof_thread_unregister(void)
@@ -242,30 +258,67 @@ static struct cprof_thread *find_waiter(uint64_t obj)
 	return best;
 }
 
-pid_t cprof_wake_claim_one(uint64_t obj)
+/* The longest unclaimed waiter on obj, claimed; NULL if none. */
+static struct cprof_thread *claim_one(uint64_t obj)
 {
 	for (;;) {
 		struct cprof_thread *best = find_waiter(obj);
 		if (!best)
-			return 0;
-		pid_t tid = best->tid;
+			return NULL;
 		if (!__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
-			return tid;
+			return best;
 		/* another waker got it first: look again */
 	}
+}
+
+/* A wait reported whole learns its waker from its record: the time, then
+ * the word that names the wait and the waker (block.c reads them). */
+static void stamp(struct cprof_thread *w, uint32_t gen)
+{
+	struct cprof_thread *self = cprof_tls_self;
+	pid_t me = self ? self->tid : cprof_gettid();
+	w->wake_ns = cprof_mono_ns();
+	__atomic_store_n(&w->wake_word, (uint64_t)gen << 32 | (uint32_t)me, __ATOMIC_RELEASE);
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;
-	pid_t tid;
-	while ((tid = cprof_wake_claim_one(obj)) != 0) {
-		lttng_ust_tracepoint(cprof, wake, kind, obj, tid);
+	struct cprof_thread *w;
+	while ((w = claim_one(obj)) != NULL) {
+		uint32_t gen = __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE);
+		if (w->wait_t0)
+			stamp(w, gen);
+		else
+			lttng_ust_tracepoint(cprof, wake, kind, obj, w->tid);
 		n++;
 		if (!all)
 			break;
 	}
 	return n;
+}
+
+void cprof_sync_waits_report_open(void)
+{
+	if (!lttng_ust_tracepoint_enabled(cprof, sync_wait_open))
+		return;
+	uint64_t now = cprof_mono_ns();
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
+		if (!__atomic_load_n(&t->in_use, __ATOMIC_ACQUIRE))
+			continue;
+		uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
+		uint64_t t0 = t->wait_t0, obj = t->wait_obj;
+		if (!kind || !t0 || t->withdraw_due ||
+				gen != __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE))
+			continue;
+		lttng_ust_tracepoint(cprof, sync_wait_open, t->tid, kind, obj, now > t0 ? now - t0 : 0,
+			gen);
+		uint64_t pcs[CPROF_WAIT_STACK];
+		int depth = cprof_wait_stack_read(t, gen, pcs);
+		if (depth > 0)
+			lttng_ust_tracepoint(cprof, status_stack, t->tid, pcs, (uint8_t)depth);
+	}
 }
 
 /* Copies the registered name of thread `tid` (or handle) after a rename. */
@@ -303,7 +356,12 @@ void cprof_atfork_child_core(void)
 	for (struct cprof_thread *t = registry; t; t = t->next) {
 		t->wait_kind = 0;
 		t->wait_bucket = -1;
+		t->wait_t0 = 0;
+		t->withdraw_due = 0;
+		for (int i = 0; i < CPROF_WAIT_SLOTS; i++)
+			t->done[i].state = 0;
 	}
+	cprof_tls_done = 0;
 	if (cprof_tls_self)
 		cprof_tls_self->tid = cprof_gettid();
 }
@@ -358,6 +416,7 @@ void cprof_core_on_trace_start(void)
 		cprof_log("tracepoints did not become active within 10 s; the trace will be empty "
 			"(is the application registered with the session daemon?)");
 	cprof_tls_guard++;
+	__atomic_fetch_add(&cprof_capture_seq, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&cprof_tracing, 1, __ATOMIC_RELEASE);
 
 	cprof_process_emit();
@@ -371,6 +430,8 @@ void cprof_core_on_trace_start(void)
 		if (!__atomic_load_n(&t->in_use, __ATOMIC_ACQUIRE))
 			continue;
 		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
+		if (t->withdraw_due)
+			kind = 0;       /* a whole wait of the last capture, ended */
 		uint64_t obj = kind ? t->wait_obj : 0;
 		if (kind)
 			wait_seed(t, kind, obj);
@@ -391,6 +452,8 @@ void cprof_core_on_trace_stop(void)
 	cprof_alloc_on_trace_stop();    /* memstats.c (issue 7, memory) */
 	cprof_fdtable_on_trace_stop();
 	cprof_tls_guard++;
+	cprof_waits_flush_all();
+	cprof_sync_waits_report_open();
 	lttng_ust_tracepoint(cprof, trace_end, registry_count, cprof_internal_errors);
 	__atomic_store_n(&cprof_tracing, 0, __ATOMIC_RELEASE);
 	cprof_tls_guard--;

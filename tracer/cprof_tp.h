@@ -2,7 +2,7 @@
  *
  * This header is the contract between the tracer and the converter: field
  * names and types here are what babeltrace2 shows.  Semantics of every event
- * are documented in schema/EVENTS.md.  The provider is compiled exactly once,
+ * are documented in tracer/EVENTS.md.  The provider is compiled exactly once,
  * in tracer/tp.c, into libcprof.so.  Every event gets the `vtid` context from
  * the session (tracer/session.c), nothing else per event. */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
@@ -16,6 +16,17 @@
 
 #include <lttng/tracepoint.h>
 #include <stdint.h>
+
+#ifndef CPROF_SYNC_WAIT_EV
+#define CPROF_SYNC_WAIT_EV
+/* The fields of cprof:sync_wait (more than a tracepoint's ten arguments). */
+struct cprof_sync_wait_ev {
+	uint8_t kind;
+	int32_t result, waker_tid, tid;
+	uint32_t gen;
+	uint64_t obj, dur_ns, wake_ago_ns, end_ago_ns;
+};
+#endif
 
 /* ---- process and modules (emitted once at trace start) ---------------- */
 
@@ -425,6 +436,48 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, status_stack,
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(int32_t, tid, tid)
 		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* ---- lock and condvar waits reported whole (appended) -------------------- */
+
+/* A whole wait on a mutex, rwlock, spinlock, condvar or semaphore begun
+ * during a capture, reported once by the waiting thread instead of
+ * cprof:block_begin, cprof:block_end and its waker's cprof:wake, and
+ * written later (after the thread's next unlock, before its next event of
+ * another kind, or by the thread that stops the capture).  The wait ended
+ * end_ago_ns before this event's timestamp and lasted dur_ns; kind, obj and
+ * result as in cprof:block_begin / cprof:block_end; waker_tid: the thread
+ * whose unlock, signal or post woke it (0: unknown), wake_ago_ns before the
+ * wait's end; gen: the wait's number in its thread (as in
+ * cprof:sync_wait_open); tid: the waiting thread, 0 when it is the one
+ * writing the event; stack: the waiter's, innermost first. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, sync_wait,
+	LTTNG_UST_TP_ARGS(const struct cprof_sync_wait_ev *, e, const uint64_t *, stack,
+		uint8_t, depth),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint8_t, kind, e->kind)
+		lttng_ust_field_integer_hex(uint64_t, obj, e->obj)
+		lttng_ust_field_integer(int32_t, result, e->result)
+		lttng_ust_field_integer(uint64_t, dur_ns, e->dur_ns)
+		lttng_ust_field_integer(int32_t, waker_tid, e->waker_tid)
+		lttng_ust_field_integer(uint64_t, wake_ago_ns, e->wake_ago_ns)
+		lttng_ust_field_integer(uint64_t, end_ago_ns, e->end_ago_ns)
+		lttng_ust_field_integer(uint32_t, gen, e->gen)
+		lttng_ust_field_integer(int32_t, tid, e->tid)
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+
+/* Emitted by the thread that stops a capture, once per thread then inside a
+ * wait that cprof:sync_wait would have reported at its end: thread tid has
+ * been waiting for dur_ns (kind, obj, gen as in cprof:sync_wait; a
+ * cprof:sync_wait of the same tid and gen, which can come first, makes it
+ * void).  Its stack follows in a cprof:status_stack. */
+LTTNG_UST_TRACEPOINT_EVENT(cprof, sync_wait_open,
+	LTTNG_UST_TP_ARGS(int32_t, tid, uint8_t, kind, uint64_t, obj, uint64_t, dur_ns, uint32_t, gen),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int32_t, tid, tid)
+		lttng_ust_field_integer(uint8_t, kind, kind)
+		lttng_ust_field_integer_hex(uint64_t, obj, obj)
+		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
+		lttng_ust_field_integer(uint32_t, gen, gen)))
 
 #endif /* CPROF_TP_H */
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cprof.h"
 #include "cprof_events.h"
@@ -33,6 +34,22 @@
  * Records are never freed, only recycled (in_use), and are only ever pushed
  * at the head of the list: walking it needs no lock. */
 #define CPROF_WAIT_STACK 8   /* frames kept with a thread's current wait */
+#define CPROF_STACK_MAX 64
+
+/* A whole wait that ended, its cprof:sync_wait left for later: the owner
+ * writes it after its next unlock (out of the critical section it just
+ * entered) or before its next other event; the thread that stops a capture
+ * writes those still left.  state: 0 free, 1 ready, 2 being written (by
+ * whoever moved it from 1), 3 its wait runs. */
+#define CPROF_WAIT_SLOTS 4
+struct cprof_wait_done {
+	volatile uint32_t state;
+	uint32_t gen, capture;
+	uint8_t kind, depth;
+	int32_t result, waker_tid;
+	uint64_t obj, t0, end, wake_ns;
+	uint64_t pcs[CPROF_STACK_MAX];
+};
 
 struct cprof_thread {
 	struct cprof_thread *next;      /* immutable once published */
@@ -54,6 +71,15 @@ struct cprof_thread {
 	volatile uint32_t wait_stack_seq; /* odd while the owner writes wait_pcs */
 	uint8_t wait_depth;
 	uint64_t wait_pcs[CPROF_WAIT_STACK];
+	/* a wait reported whole (cprof:sync_wait, begun during a capture): its
+	 * CLOCK_MONOTONIC begin, 0 for any other wait; and what the last waker
+	 * that claimed a wait of this thread left (block.c) */
+	volatile uint64_t wait_t0;
+	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
+	volatile uint64_t wake_ns;      /* CLOCK_MONOTONIC after the waking call */
+	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
+	struct cprof_wait_done done[CPROF_WAIT_SLOTS];
+	uint8_t withdraw_due;           /* an ended whole wait is still in the buckets */
 	int slot;                       /* index in the waiter buckets' bitmaps, -1: none */
 	volatile int32_t wait_bucket;   /* bucket whose bit this thread set, -1: none */
 	/* the stack walker's rules of this thread's last stack (owner only) */
@@ -83,19 +109,28 @@ extern volatile int cprof_tracing;
 
 void cprof_core_init(void) CPROF_HIDDEN;
 uint64_t cprof_now_ns(void) CPROF_HIDDEN;           /* CLOCK_MONOTONIC_COARSE */
+/* CLOCK_MONOTONIC, the clock of the trace's timestamps (vDSO, ~20 ns). */
+static inline uint64_t cprof_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 pid_t cprof_gettid(void) CPROF_HIDDEN;
 
 struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator) CPROF_HIDDEN;
 void cprof_thread_unregister(void) CPROF_HIDDEN;
+/* The registry's first record (then ->next; records are never freed). */
+struct cprof_thread *cprof_registry_head(void) CPROF_HIDDEN;
 void cprof_thread_renamed(uint64_t handle, const char *name) CPROF_HIDDEN;
 void cprof_atfork_child_core(void) CPROF_HIDDEN;
 /* Waker side: claims the longest-waiting unclaimed thread blocked on obj
- * (all of them when `all`), emitting one cprof:wake per claimed thread.
- * Returns how many were claimed. */
+ * (all of them when `all`) and tells each it was woken: a wait reported
+ * whole gets the waker's tid and the time in its record (no event), any
+ * other a cprof:wake.  Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
-/* Claims the longest-waiting unclaimed thread blocked on obj without
- * emitting anything; returns its tid, 0 if none. */
-pid_t cprof_wake_claim_one(uint64_t obj) CPROF_HIDDEN;
+/* Capture number (bumped by each capture start), for waits left unwritten. */
+extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
  * record's wait_* fields) so wakers find it without scanning every thread. */
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
@@ -127,20 +162,32 @@ void cprof_internal_error(const char *what, int err) CPROF_HIDDEN;
 extern volatile uint64_t cprof_internal_errors;
 
 /* ---- block.c ---------------------------------------------------------- */
-/* A wait in two steps, for a caller that tries once more before blocking:
+/* A wait in steps, for a caller that tries once more before blocking:
  * prepare (publish the wait, take the stack), then either cancel (the retry
- * got it: no block is recorded) or commit (cprof:block_begin) and block. */
-#define CPROF_STACK_MAX 64
+ * got it: no block is recorded) or commit and block, then finish.
+ * Begun during a capture, the wait is reported whole at its finish: one
+ * cprof:sync_wait naming its waker, instead of cprof:block_begin,
+ * cprof:block_end and the waker's cprof:wake. */
 struct cprof_block_pending {
 	uint8_t kind;
+	uint8_t whole;              /* reported by cprof:sync_wait */
 	const void *obj;
 	int n;                      /* stack depth, -1: no event to write */
+	uint32_t gen;               /* the record's wait_gen of this wait */
+	uint64_t t0;                /* CLOCK_MONOTONIC at prepare, when whole */
+	struct cprof_wait_done *d;  /* its slot, when whole */
 	uint64_t pcs[CPROF_STACK_MAX];
 };
 void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
 	CPROF_HIDDEN __attribute__((noinline));
 void cprof_block_commit(struct cprof_block_pending *p) CPROF_HIDDEN __attribute__((noinline));
 void cprof_block_cancel(struct cprof_block_pending *p) CPROF_HIDDEN;
+/* The end of a committed wait; result as in cprof:block_end. */
+void cprof_block_finish(struct cprof_block_pending *p, int result) CPROF_HIDDEN
+	__attribute__((noinline));
+/* Capture stop: one cprof:sync_wait_open per wait reported whole that is
+ * still going (and its cprof:status_stack). */
+void cprof_sync_waits_report_open(void) CPROF_HIDDEN;
 /* Recording of one wait (slow paths only; errno preserved). */
 void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
 /* The same for I/O waits marked before calls that often do not block at all
@@ -152,9 +199,16 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __att
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
-/* The claim of a wake written after the waking call (cprof_wake_emit):
- * the wakee's tid, 0 if none. */
-pid_t cprof_block_claim(const void *obj) CPROF_HIDDEN __attribute__((noinline));
+/* Writes this thread's ended whole waits (cprof_tls_done says there are). */
+extern CPROF_TLS int cprof_tls_done;
+void cprof_waits_flush(void) CPROF_HIDDEN __attribute__((noinline));
+static inline void cprof_waits_flush_if(void)
+{
+	if (__builtin_expect(cprof_tls_done, 0) && !cprof_tls_guard)
+		cprof_waits_flush();
+}
+/* The thread that stops a capture writes every thread's ended whole waits. */
+void cprof_waits_flush_all(void) CPROF_HIDDEN;
 
 /* ---- annotate.c -------------------------------------------------------- */
 /* Re-emits the object names given so far (called at capture start). */

@@ -55,13 +55,6 @@ static inline int cprof_io_recording(void)
 	return !cprof_tls_guard && !cprof_tls_ignored;
 }
 
-static inline uint64_t cprof_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The entry of fd if its chunk exists, else NULL (no allocation). */
 static inline struct cprof_fd *cprof_fd_peek(int fd)
 {

@@ -9,7 +9,10 @@
  * and errno are the real function's).
  *
  * Wakers: glibc's lock words say whether anyone waits, so the unlock /
- * signal / post side emits cprof:wake only when it actually wakes someone. */
+ * signal / post side looks for its wakee only when it actually wakes
+ * someone.  A wait begun during a capture is reported whole when it ends
+ * (cprof:sync_wait, block.c), the waker's tid and time found in the
+ * waiter's record; only the others get a cprof:wake. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -151,21 +154,21 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
 			cprof_block_wake(kind, obj, all); \
 	} while (0)
 
-/* The same for a call that wakes at most one thread, with the event written
- * after the call: the wakee is claimed before it (while glibc's state still
- * says someone waits), and the event leaves the caller's critical section
- * (measured: with the wake events inside it, a traced pipeline with a hot
- * queue lock lost 2-4% more throughput).  The wakee may resume and end its
- * wait before the event: the converter still takes a wake that comes up to
- * 200 us after the wait it ends (converter/model.c, late wakes). */
-#define WAKE_AROUND(kind, obj, cond, call) \
+/* The same for a call that wakes at most one thread, the wakee looked for
+ * after the call: out of the caller's critical section when the call is an
+ * unlock (measured: with the wake events inside it, a traced pipeline with a
+ * hot queue lock lost 2-4% more throughput).  A whole wait stays findable
+ * until its thread's next unlock (block.c); a wait reported by
+ * cprof:block_begin/block_end may be gone, and its waker unnamed.  After an
+ * unlock (`flush`), this thread's ended whole waits are written. */
+#define WAKE_AROUND(kind, obj, cond, call, flush) \
 	do { \
-		pid_t wakee_ = 0; \
-		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			wakee_ = cprof_block_claim(obj); \
+		int want_ = unlikely(cprof_tracing) && recording() && (cond); \
 		int r_ = call; \
-		if (unlikely(wakee_)) \
-			cprof_wake_emit(kind, obj, wakee_); \
+		if (unlikely(want_)) \
+			cprof_block_wake(kind, obj, 0); \
+		if (flush) \
+			cprof_waits_flush_if(); \
 		return r_; \
 	} while (0)
 
@@ -184,6 +187,7 @@ static CPROF_TLS int thread_exiting;
 
 static void thread_done(void *unused)
 {
+	cprof_waits_flush_if();
 	struct cprof_thread *t = cprof_tls_self;
 	if (t && cprof_tracing && !cprof_tls_ignored &&
 			lttng_ust_tracepoint_enabled(cprof, thread_end)) {
@@ -343,7 +347,7 @@ EXPORT int cprof_thread_set_name(const char *name)
 		} \
 		cprof_block_commit(&p_); \
 		r_ = blockcall; \
-		cprof_block_end(kind, obj, r_); \
+		cprof_block_finish(&p_, r_); \
 		return r_; \
 	} while (0)
 
@@ -370,7 +374,7 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	/* glibc's waiter bit misses a thread between its failed trylocks and
 	 * its real lock (this unlock lets it through unrecorded): the second
 	 * trylock after preparing the wait (TRY_THEN_BLOCK) makes that rare. */
-	WAKE_AROUND(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), CALL(pthread_mutex_unlock, m));
+	WAKE_AROUND(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), CALL(pthread_mutex_unlock, m), 1);
 }
 
 /* ---- rwlocks --------------------------------------------------------------- */
@@ -417,7 +421,8 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 {
 	/* Which side waits is not known here: the wake names the longest
 	 * waiter, whose own block says read or write. */
-	WAKE_AROUND(CPROF_WAIT_RWLOCK_WRITE, rw, rwlock_has_waiters(rw), CALL(pthread_rwlock_unlock, rw));
+	WAKE_AROUND(CPROF_WAIT_RWLOCK_WRITE, rw, rwlock_has_waiters(rw), CALL(pthread_rwlock_unlock, rw),
+		1);
 }
 
 /* ---- spinlocks, barriers ------------------------------------------------- */
@@ -447,9 +452,11 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 		if (!recording()) \
 			return call; \
 		WAKE_IF(CPROF_WAIT_MUTEX, m, mutex_has_waiters(m), 0); \
-		cprof_block_begin(CPROF_WAIT_COND, c); \
+		struct cprof_block_pending p_; \
+		cprof_block_prepare(&p_, CPROF_WAIT_COND, c); \
+		cprof_block_commit(&p_); \
 		int r_ = call; \
-		cprof_block_end(CPROF_WAIT_COND, c, r_); \
+		cprof_block_finish(&p_, r_); \
 		return r_; \
 	} while (0)
 
@@ -472,7 +479,8 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 
 EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
-	WAKE_AROUND(CPROF_WAIT_COND, c, cond_has_waiters(c), CALL_COND(pthread_cond_signal, c));
+		/* (no flush: a signal is most often sent inside the critical section) */
+	WAKE_AROUND(CPROF_WAIT_COND, c, cond_has_waiters(c), CALL_COND(pthread_cond_signal, c), 0);
 }
 
 EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
@@ -507,7 +515,7 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 		errno = saved_; \
 		cprof_block_commit(&p_); \
 		int r_ = blockcall; \
-		cprof_block_end(CPROF_WAIT_SEM, s, r_ == 0 ? 0 : errno); \
+		cprof_block_finish(&p_, r_ == 0 ? 0 : errno); \
 		return r_; \
 	} while (0)
 
@@ -532,7 +540,7 @@ EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime
 EXPORT int sem_post(sem_t *s)
 {
 	if (!REAL(sem_post)) { errno = ENOSYS; return -1; }
-	WAKE_AROUND(CPROF_WAIT_SEM, s, sem_has_waiters(s), real_sem_post(s));
+	WAKE_AROUND(CPROF_WAIT_SEM, s, sem_has_waiters(s), real_sem_post(s), 1);
 }
 
 /* ---- fork ------------------------------------------------------------------- */

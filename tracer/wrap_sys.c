@@ -111,6 +111,7 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		cprof_io_wait_begin(w, kind, obj);
 		return;
 	}
+	cprof_waits_flush_if();
 	int saved = errno;
 	struct cprof_thread *t = cprof_tls_self;
 	if (io_unlikely(!t)) {
@@ -213,6 +214,7 @@ void cprof_sys_wait_end(struct cprof_io_wait *w, int nr, const char *name, int64
 
 void cprof_span_emit(int nr, const char *name, int fd, int64_t result, int err, uint64_t dur)
 {
+	cprof_waits_flush_if();   /* after this thread's ended waits */
 	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, syscall_span))
 		return;
 	int saved = errno;

@@ -60,6 +60,22 @@ static __attribute__((noinline)) void emit_block_begin(unsigned kind, uint64_t o
 	lttng_ust_tracepoint(cprof, block_begin, (uint8_t) kind, obj, stack, (uint8_t) (n - 1));
 }
 
+/* A lock or condvar wait reported whole (cprof:sync_wait): `tid` 0 when
+ * the waiting thread writes it, else the thread it is written for. */
+static __attribute__((noinline)) void emit_sync_wait(unsigned kind, uint64_t obj, uint64_t dur,
+	int waker, uint64_t wake_ago, uint64_t end_ago, uint32_t gen, int tid)
+{
+	void *frames[MAX_STACK];
+	uint64_t stack[MAX_STACK];
+	int n = backtrace(frames, MAX_STACK);
+	for (int i = 1; i < n; i++)
+		stack[i - 1] = (uint64_t) (uintptr_t) frames[i];
+	struct cprof_sync_wait_ev e = { .kind = (uint8_t) kind, .result = 0, .waker_tid = waker,
+		.tid = tid, .gen = gen, .obj = obj, .dur_ns = dur, .wake_ago_ns = wake_ago,
+		.end_ago_ns = end_ago };
+	lttng_ust_tracepoint(cprof, sync_wait, &e, stack, (uint8_t) (n - 1));
+}
+
 static __attribute__((noinline)) void emit_thread_create(uint64_t id, pthread_t h, void *routine)
 {
 	void *frames[MAX_STACK];
@@ -146,7 +162,7 @@ static void emit_process(const char *modules_file)
 
 enum thr { M, P, Q, A, B, NTHR };
 enum act { SPAWN, START, CREATE_EV, NAME, BLOCK, UNBLOCK, WAKE, WAKE_TO, WAKE_LATE, END, TRACE_END,
-	PROLOGUE };
+	PROLOGUE, SYNC, SYNC_FOR, SYNC_OPEN };
 enum obj { O_NONE, O_QLOCK, O_WORK, O_BOOT, O_TIMED, O_RW, O_FD, O_CHAN, O_HANDLE_A, O_HANDLE_B };
 
 struct step {
@@ -155,6 +171,8 @@ struct step {
 	int obj;
 	long arg;           /* create id, result, target thread, sleep before (us) */
 	const char *name;
+	int other;          /* SYNC_FOR: the waker; SYNC*: the wait's gen */
+	unsigned gen;
 };
 
 #define SLEEP_US 300
@@ -204,9 +222,17 @@ static const struct step scenario[] = {
 	{ A, BLOCK, CPROF_WAIT_MUTEX, O_QLOCK },
 	{ P, WAKE, CPROF_WAIT_MUTEX, O_QLOCK },
 	{ A, UNBLOCK, CPROF_WAIT_MUTEX, O_QLOCK, 0 },
+	/* waits reported whole: written by the waiter 30 us after the wait
+	 * (200 us long, woken by gen-main 50 us before its end); written for
+	 * Q by gen-main (a capture's stopper), woken by P; one still open at
+	 * the end (P), and an open report that Q's own event voids (same gen) */
+	{ A, SYNC, CPROF_WAIT_MUTEX, O_QLOCK, .arg = M, .gen = 7 },
 	{ M, BLOCK, CPROF_WAIT_JOIN, O_HANDLE_A },
 	{ A, END, .obj = O_HANDLE_A },
 	{ M, UNBLOCK, CPROF_WAIT_JOIN, O_HANDLE_A, 0 },
+	{ M, SYNC_FOR, CPROF_WAIT_COND, O_WORK, .arg = Q, .other = P, .gen = 12 },
+	{ M, SYNC_OPEN, CPROF_WAIT_COND, O_WORK, .arg = Q, .gen = 12 },
+	{ M, SYNC_OPEN, CPROF_WAIT_MUTEX, O_QLOCK, .arg = P, .gen = 13 },
 	{ M, TRACE_END },
 };
 #define NSTEPS (int) (sizeof scenario / sizeof scenario[0])
@@ -241,6 +267,10 @@ static __attribute__((noinline)) void queue_pop(const struct step *s) { emit_blo
 static __attribute__((noinline)) void wait_for_work(const struct step *s) { emit_block_begin(s->kind, obj_addr(s->obj)); }
 static __attribute__((noinline)) void read_request(const struct step *s) { emit_block_begin(s->kind, obj_addr(s->obj)); }
 static __attribute__((noinline)) void join_worker(const struct step *s) { emit_block_begin(s->kind, obj_addr(s->obj)); }
+static __attribute__((noinline)) void lock_table(unsigned kind, uint64_t o, int waker, unsigned gen)
+{
+	emit_sync_wait(kind, o, 200000, waker, 50000, 30000, gen, 0);
+}
 static __attribute__((noinline)) void spawn_worker(const struct step *s)
 {
 	emit_thread_create((uint64_t) s->arg, s->obj == O_HANDLE_A ? handles[A] : handles[B], gen_worker_main);
@@ -297,6 +327,22 @@ static void play(const struct step *s)
 		break;
 	case END: lttng_ust_tracepoint(cprof, thread_end, o); break;
 	case TRACE_END: lttng_ust_tracepoint(cprof, trace_end, 5, 0); break;
+	case SYNC:
+		usleep(SLEEP_US);
+		lock_table(s->kind, o, tids[s->arg], s->gen);
+		break;
+	case SYNC_FOR:
+		usleep(SLEEP_US);
+		emit_sync_wait(s->kind, o, 150000, tids[s->other], 40000, 20000, s->gen, tids[s->arg]);
+		break;
+	case SYNC_OPEN: {
+		usleep(SLEEP_US);
+		lttng_ust_tracepoint(cprof, sync_wait_open, tids[s->arg], (uint8_t) s->kind, o, 100000,
+			s->gen);
+		uint64_t st[2] = { (uint64_t) (uintptr_t) lock_table + 4, (uint64_t) (uintptr_t) gen_worker_main + 4 };
+		lttng_ust_tracepoint(cprof, status_stack, tids[s->arg], st, 2);
+		break;
+	}
 	}
 }
 

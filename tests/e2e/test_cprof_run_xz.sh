@@ -21,7 +21,7 @@ run_app "$B/tracer/cprof-run" -o "$T/out/ls.out" -- ls /nonexistent-cprof-path 2
 mkdir -p "$T/x" && tar xzf "$T/out/xz.out" -C "$T/x" || fail "trace does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/events.txt" 2>"$T/bt.err" || { cat "$T/bt.err" >&2; fail "babeltrace2 cannot read it"; }
 n_start=$(grep -c 'cprof:thread_start:' "$T/events.txt")
-n_block=$(grep -c 'cprof:block_begin:' "$T/events.txt")
+n_block=$(grep -Ec 'cprof:(block_begin|sync_wait):' "$T/events.txt")
 note "xz trace: $(wc -l <"$T/events.txt") events, $n_start thread starts, $n_block blocks"
 [ "$n_start" -ge 2 ] || fail "expected xz's worker threads to start in the trace"
 [ "$n_block" -ge 1 ] || fail "expected blocking events from xz's threads"

@@ -13,7 +13,7 @@ mkdir -p "$T/x" && tar xzf "$T/out/fork.out" -C "$T/x" || fail "trace does not u
 n=$(ls "$T/x/ctf/ust/pid" | wc -l)
 [ "$n" = 1 ] || fail "expected one traced process, got $n: $(ls "$T/x/ctf/ust/pid")"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
-grep -q 'cprof:block_begin' "$T/ev.txt" || fail "no blocking recorded in the parent"
+grep -Eq 'cprof:(block_begin|sync_wait):' "$T/ev.txt" || fail "no blocking recorded in the parent"
 
 # exec'd children inherit LD_PRELOAD but not CPROF_TRACE: one trace only
 out=$(run_app timeout 150 "$B/tracer/cprof-run" -o "$T/out/sh.out" -- bash -c 'for i in 1 2 3; do ls / >/dev/null; done; echo done') \

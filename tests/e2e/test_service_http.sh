@@ -24,7 +24,7 @@ mkdir -p "$T/x" && tar xzf "$T/trace.out" -C "$T/x" || fail "trace.out does not 
 grep -q '^cprof-trace 1$' "$T/x/cprof/FORMAT" || fail "no format marker"
 babeltrace2 "$T/x/ctf" >"$T/events.txt" 2>"$T/bt.err" || { cat "$T/bt.err" >&2; fail "babeltrace2 cannot read the CTF"; }
 ev() { grep -c "cprof:$1:" "$T/events.txt"; }
-note "events: $(wc -l <"$T/events.txt") total, block_begin $(ev block_begin), wake $(ev wake), thread_status $(ev thread_status)"
+note "events: $(wc -l <"$T/events.txt") total, sync_wait $(ev sync_wait), block_begin $(ev block_begin), wake $(ev wake), thread_status $(ev thread_status)"
 
 grep -q 'cprof:process:.*cprof-example-service' "$T/events.txt" || fail "no process event"
 grep -q 'cprof:module:' "$T/events.txt" || fail "no module events"
@@ -37,12 +37,15 @@ grep -E "cprof:status_stack:.*\{ tid = $stuck_tid, _stack_length = [1-9]" "$T/ev
 for w in worker-0 worker-1 producer-0 janitor; do
 	grep -q "cprof:thread_status:.*name = \"$w\"" "$T/events.txt" || fail "thread $w missing from the status dump"
 done
-# contended mutex (kind 1) and condvar (kind 4) blocks with stacks, and their wakers
-grep -E 'cprof:block_begin:.*kind = 1, .*_stack_length = [1-9]' "$T/events.txt" >/dev/null || fail "no mutex block with a stack"
-grep -E 'cprof:block_begin:.*kind = 4, ' "$T/events.txt" >/dev/null || fail "no condvar block"
-grep -E 'cprof:block_end:.*kind = 1, ' "$T/events.txt" >/dev/null || fail "no mutex block end"
-grep -E "cprof:wake:.*kind = 1, .*target_tid = [1-9]" "$T/events.txt" >/dev/null || fail "no mutex waker naming its wakee"
-grep -E 'cprof:wake:.*kind = 4, ' "$T/events.txt" >/dev/null || fail "no condvar waker"
+# contended mutex (kind 1) and condvar (kind 4) waits begun in the trace,
+# each reported whole with its stack and its waker (cprof:sync_wait)
+grep -E 'cprof:sync_wait:.*kind = 1, .*dur_ns = [1-9].*_stack_length = [1-9]' "$T/events.txt" >/dev/null \
+	|| fail "no mutex wait with a duration and a stack"
+grep -E 'cprof:sync_wait:.*kind = 4, .*_stack_length = [1-9]' "$T/events.txt" >/dev/null || fail "no condvar wait"
+grep -E "cprof:sync_wait:.*kind = 1, .*waker_tid = [1-9]" "$T/events.txt" >/dev/null || fail "no mutex wait naming its waker"
+grep -E 'cprof:sync_wait:.*kind = 4, .*waker_tid = [1-9]' "$T/events.txt" >/dev/null || fail "no condvar wait naming its waker"
+! grep -E 'cprof:block_begin:.*kind = [14], ' "$T/events.txt" >/dev/null \
+	|| fail "a mutex or condvar wait begun in the trace was recorded as block_begin/block_end"
 # symbols travel with the trace
 [ -s "$T/x/cprof/modules.tsv" ] || fail "no modules.tsv"
 grep -rq 'worker_main' "$T/x/cprof/symbols/" || fail "the example's worker_main is not in the shipped symbols"

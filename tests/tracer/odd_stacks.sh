@@ -18,8 +18,8 @@ out=$(run_app env LD_PRELOAD="$pre" CPROF_TRACE="$T/out/t.out" "$prog" 2>"$T/err
 [ "$out" = "$want" ] || fail "traced: $out, expected $want"
 mkdir -p "$T/x" && tar xzf "$T/out/t.out" -C "$T/x" || fail "trace.out does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
-all=$(grep -c "cprof:block_begin:.*kind = 1, " "$T/ev.txt")
-n=$(grep -c "cprof:block_begin:.*kind = 1, .*_stack_length = [1-9]" "$T/ev.txt")
+all=$(grep -c "cprof:sync_wait:.*kind = 1, " "$T/ev.txt")
+n=$(grep -c "cprof:sync_wait:.*kind = 1, .*_stack_length = [1-9]" "$T/ev.txt")
 note "$all contended mutex waits recorded, $n with a stack"
 [ "$n" -ge 20 ] || fail "only $n contended mutex waits with a stack recorded (of $all)"
 pass "$n mutex waits with stacks"

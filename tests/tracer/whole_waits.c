@@ -1,0 +1,117 @@
+/* whole_waits: lock and condvar waits begun during a capture, reported whole
+ * (cprof:sync_wait), in the three ways they end up in the trace:
+ *   - "waiter": a mutex wait that ends, woken by main, written after its
+ *     unlock; "cond-waiter": a condvar wait woken by main's signal;
+ *   - "holder": a mutex wait that ends, the lock then held across the
+ *     capture's stop: its event is written by the stopping thread;
+ *   - "stuck": a mutex wait still going when the capture stops
+ *     (cprof:sync_wait_open and its stack).
+ * usage: whole_waits TRACE.out.  Linked with libcprof. */
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cprof.h"
+
+static pthread_mutex_t m_wait = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t m_hold = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t m_stuck = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t m_cond = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int signalled;
+static volatile int holder_has_it, release_holder;
+
+static __attribute__((noinline)) void lock_and_wait(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	__asm__ volatile("" ::: "memory");   /* not a tail call: keep this frame */
+}
+
+static void *waiter_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "waiter");
+	lock_and_wait(&m_wait);
+	pthread_mutex_unlock(&m_wait);
+	return NULL;
+}
+
+static void *cond_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "cond-waiter");
+	pthread_mutex_lock(&m_cond);
+	while (!signalled)
+		pthread_cond_wait(&cond, &m_cond);
+	pthread_mutex_unlock(&m_cond);
+	return NULL;
+}
+
+static void *holder_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "holder");
+	lock_and_wait(&m_hold);
+	holder_has_it = 1;
+	/* no call cprof interposes (a sleep would write the wait's event) */
+	while (!release_holder)
+		__asm__ volatile("pause" ::: "memory");
+	pthread_mutex_unlock(&m_hold);
+	return NULL;
+}
+
+static __attribute__((noinline)) void stuck_lock(void)
+{
+	lock_and_wait(&m_stuck);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *stuck_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "stuck");
+	stuck_lock();
+	pthread_mutex_unlock(&m_stuck);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cprof_error err;
+	pthread_t th[4];
+	if (argc != 2) {
+		fprintf(stderr, "usage: whole_waits TRACE.out\n");
+		return 2;
+	}
+	pthread_mutex_lock(&m_wait);
+	pthread_mutex_lock(&m_hold);
+	pthread_mutex_lock(&m_stuck);
+	if (cprof_trace_start(argv[1], &err) < 0) {
+		fprintf(stderr, "whole_waits: %s\n", err.message);
+		return 1;
+	}
+	pthread_create(&th[0], NULL, waiter_main, NULL);
+	pthread_create(&th[1], NULL, cond_main, NULL);
+	pthread_create(&th[2], NULL, holder_main, NULL);
+	pthread_create(&th[3], NULL, stuck_main, NULL);
+	usleep(100 * 1000);             /* all four are blocked by now */
+	pthread_mutex_unlock(&m_wait);
+	pthread_mutex_lock(&m_cond);
+	signalled = 1;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&m_cond);
+	pthread_mutex_unlock(&m_hold);
+	while (!holder_has_it)
+		usleep(1000);
+	usleep(50 * 1000);
+	if (cprof_trace_stop(&err) < 0) {
+		fprintf(stderr, "whole_waits: %s\n", err.message);
+		return 1;
+	}
+	release_holder = 1;
+	pthread_mutex_unlock(&m_stuck);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,57 @@
+# whole_waits.sh: lock and condvar waits begun during a capture are each
+# one cprof:sync_wait naming its waker, written after the waiter's unlock or
+# by the thread that stops the capture; a wait still going at the stop is a
+# cprof:sync_wait_open with its stack.  Checked in the CTF and in the
+# converted database.
+source "$CPROF_SRC/tests/lib/harness.sh"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+out=$(run_app "$B/tests/tracer/whole_waits" "$T/out/t.out" 2>"$T/err") || { cat "$T/err" >&2; fail "whole_waits failed"; }
+[ "$out" = done ] || fail "whole_waits says '$out'"
+mkdir -p "$T/x" && tar xzf "$T/out/t.out" -C "$T/x" || fail "trace.out does not unpack"
+babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
+tid_of() { sed -n "s/.*cprof:thread_name:.*{ tid = \([0-9]*\), name = \"$1\" }.*/\1/p" "$T/ev.txt" | head -1; }
+main=$(sed -n 's/.*cprof:process:.*{ pid = \([0-9]*\),.*/\1/p' "$T/ev.txt" | head -1)
+for n in waiter cond-waiter holder stuck; do
+	eval "tid_${n//-/_}=$(tid_of $n)"
+done
+note "main $main waiter $tid_waiter cond-waiter $tid_cond_waiter holder $tid_holder stuck $tid_stuck"
+[ -n "$main" ] && [ -n "$tid_waiter" ] && [ -n "$tid_holder" ] && [ -n "$tid_stuck" ] || fail "threads not named in the trace"
+# one event per wait, written by the waiter itself, naming main
+grep -E "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, .*tid = 0," "$T/ev.txt" >/dev/null \
+	|| fail "no whole mutex wait of 'waiter' (>= 10 ms, waker main)"
+grep -E "vtid = $tid_cond_waiter \}, \{ kind = 4, .*waker_tid = $main, " "$T/ev.txt" >/dev/null \
+	|| fail "no whole condvar wait of 'cond-waiter' naming main"
+# the holder's, written at the stop by the stopping thread (main)
+grep -E "vtid = $main \}, \{ kind = 1, .*waker_tid = $main, .*tid = $tid_holder," "$T/ev.txt" >/dev/null \
+	|| fail "the holder's wait was not written by the stopping thread"
+# the stuck thread's, still open at the stop, with its stack
+grep -E "cprof:sync_wait_open:.*\{ tid = $tid_stuck, kind = 1, .*dur_ns = [1-9][0-9]{7,}," "$T/ev.txt" >/dev/null \
+	|| fail "no sync_wait_open for 'stuck'"
+grep -E "cprof:status_stack:.*\{ tid = $tid_stuck, _stack_length = [1-9]" "$T/ev.txt" >/dev/null \
+	|| fail "no stack for the open wait"
+! grep -E "cprof:(block_begin|block_end|wake):.*kind = [14]," "$T/ev.txt" >/dev/null \
+	|| fail "a wait begun in the capture was also recorded as block_begin/block_end/wake"
+
+"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+q() { sqlite3 "$T/t.db" "$1"; }
+st() {   # reason, waker name, dur >= 10 ms, of thread $1's waits
+	q "SELECT s.reason || ' ' || COALESCE(w.name, '-') || ' ' || (s.dur >= 10000000) FROM thread_state s
+		JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
+		WHERE t.name = '$1' AND s.reason IS NOT NULL ORDER BY s.ts"
+}
+main_name=$(q "SELECT name FROM thread WHERE tid = $main")
+[ "$(st waiter)" = "mutex $main_name 1" ] || fail "waiter's states: $(st waiter)"
+[ "$(st cond-waiter)" = "cond $main_name 1" ] || fail "cond-waiter's states: $(st cond-waiter)"
+[ "$(st holder)" = "mutex $main_name 1" ] || fail "holder's states: $(st holder)"
+[ "$(st stuck)" = "mutex - 1" ] || fail "stuck's states: $(st stuck)"
+# stuck's wait lasts to the end of the trace; its stack reaches stuck_lock
+[ "$(q "SELECT s.ts + s.dur = (SELECT MAX(ts + dur) FROM thread_state) FROM thread_state s
+	JOIN thread t ON t.utid = s.utid WHERE t.name = 'stuck' ORDER BY s.ts DESC LIMIT 1")" = 1 ] \
+	|| fail "stuck's wait does not last to the end of the trace"
+n=$(q "WITH RECURSIVE up(id, parent, frame) AS (
+		SELECT c.id, c.parent_id, c.frame_id FROM thread_state s JOIN thread t ON t.utid = s.utid
+		JOIN stack_profile_callsite c ON c.id = s.callsite_id WHERE t.name = 'stuck' AND s.reason = 'mutex'
+		UNION ALL SELECT c.id, c.parent_id, c.frame_id FROM up JOIN stack_profile_callsite c ON c.id = up.parent)
+	SELECT COUNT(*) FROM up JOIN stack_profile_frame f ON f.id = up.frame WHERE f.name = 'stuck_lock'")
+[ "$n" = 1 ] || fail "stuck's open wait has no stack reaching stuck_lock"
+pass
