@@ -13,16 +13,26 @@
 # per-run ratios is printed beside it (on a shared machine load changes
 # between runs more than within a pair), with the load average, and the
 # phase breakdown of the fastest conversion (cprof-convert -v).
+#
+# BENCH_FORMAT=sync records the waits as libcprof writes lock, condvar and
+# semaphore waits begun in a capture (one cprof:sync_wait each, with its
+# waker) instead of cprof:block_begin + cprof:wake + cprof:block_end: three
+# times fewer, larger events for the same waits and rows.
 set -uo pipefail
 : "${CPROF_BUILD:?CPROF_BUILD must point at the meson build dir}"
 SRC=${CPROF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${BENCH_EVENTS:-5400000}
 RUNS=${BENCH_RUNS:-3}
+case ${BENCH_FORMAT:-blocks} in
+blocks) gen_args=() ;;
+sync) gen_args=(-s) ;;
+*) echo "bench_convert: BENCH_FORMAT is blocks or sync" >&2; exit 2 ;;
+esac
 T=$(mktemp -d /tmp/cprof-bench-conv.XXXXXX)
 trap '[ -n "${CPROF_KEEP:-}" ] && echo "# kept $T" >&2 || rm -rf "$T"' EXIT
 
 SUBBUF=4M NUMSUBBUF=16 "$SRC/tests/converter/record.sh" "$CPROF_BUILD/tests/converter/gen_events" \
-	"$T/trace.out" -n "$N" || { echo "bench_convert: recording failed" >&2; exit 1; }
+	"$T/trace.out" -n "$N" "${gen_args[@]}" || { echo "bench_convert: recording failed" >&2; exit 1; }
 mkdir -p "$T/x" && tar xzf "$T/trace.out" -C "$T/x" || exit 1
 
 # timed OUT CMD...: runs CMD with stdout to OUT, prints "wall cpu" seconds
@@ -62,8 +72,8 @@ ctf_mb=$(du -sm "$T/x/ctf" | cut -f1)
 bt_rate=$(echo "$events / $best_bt" | bc -l)
 cv_rate=$(echo "$events / $best_cv" | bc -l)
 ratio=$(echo "$cv_rate / $bt_rate" | bc -l)
-printf 'events: %d (%d MB of CTF, %d discarded), database rows (thread_state+flow): %d\n' \
-	"$events" "$ctf_mb" "$lost" "$rows"
+printf 'events (%s): %d (%d MB of CTF, %d discarded), database rows (thread_state+flow): %d\n' \
+	"${BENCH_FORMAT:-blocks}" "$events" "$ctf_mb" "$lost" "$rows"
 printf 'babeltrace2 -c sink.utils.counter: %.2f s, %.2f M events/s\n' "$best_bt" "$(echo "$bt_rate / 1000000" | bc -l)"
 printf 'cprof-convert (end to end, indexes included): %.2f s, %.2f M events/s\n' "$best_cv" \
 	"$(echo "$cv_rate / 1000000" | bc -l)"

@@ -5,7 +5,9 @@
  *   - a small scenario (default): real threads take turns through a baton so
  *     the recorded order is exact and the expected database is known; or
  *   - a bulk load (-n EVENTS): four threads emit block/wake events with real
- *     stacks as fast as the session absorbs them, for the benchmark.
+ *     stacks as fast as the session absorbs them, for the benchmark (-s:
+ *     cprof:sync_wait events instead, what libcprof writes for lock waits
+ *     begun in a capture).
  * -m FILE writes cprof/modules.tsv from dl_iterate_phdr (symbols come from nm
  * in record.sh); -w waits for a line on stdin so the recorder can track our
  * pid before the first event. */
@@ -375,8 +377,10 @@ static void *gen_worker_main(void *arg)
 /* ---- bulk load for the benchmark ------------------------------------------ */
 
 static long bulk_per_thread;
+static int bulk_sync;      /* -s: waits as libcprof writes them in a capture (cprof:sync_wait) */
 #define BULK_THREADS 4
 #define BULK_STACKS 16
+static int bulk_tids[BULK_THREADS];
 static pthread_mutex_t bulk_locks[8];
 
 static __attribute__((noinline)) int capture_deep(int n, uint64_t *out)
@@ -406,14 +410,29 @@ static void *bulk_worker(void *arg)
 	}
 	lttng_ust_tracepoint(cprof, thread_start, (uint64_t) me + 1, tids[M],
 		(uint64_t) pthread_self(), (uint64_t) (uintptr_t) bulk_worker, "bulk");
+	__atomic_store_n(&bulk_tids[me], gettid_(), __ATOMIC_RELEASE);
+	for (int k = 0; k < BULK_THREADS; k++)
+		while (!__atomic_load_n(&bulk_tids[k], __ATOMIC_ACQUIRE))
+			usleep(100);
 	for (long i = 0; i < bulk_per_thread; i++) {
 		unsigned kind = kinds[i % 6];
 		uint64_t obj = (uint64_t) (uintptr_t) &bulk_locks[(i + me) % 8];
 		uint64_t wobj = (uint64_t) (uintptr_t) &bulk_locks[(i + me + 1) % 8];
 		int s = (int) ((i * 7 + me) % BULK_STACKS);
-		lttng_ust_tracepoint(cprof, block_begin, (uint8_t) kind, obj, stacks[s], (uint8_t) depth[s]);
-		lttng_ust_tracepoint(cprof, wake, (uint8_t) kind, wobj, 0);
-		lttng_ust_tracepoint(cprof, block_end, (uint8_t) kind, obj, 0);
+		if (bulk_sync) {
+			/* a 1-3 us wait, most woken by the next bulk thread, written
+			 * a little after it ended */
+			struct cprof_sync_wait_ev e = { .kind = (uint8_t) (kind == CPROF_WAIT_NET_READ ?
+					CPROF_WAIT_SEM : kind), .obj = obj, .dur_ns = 1000 + (uint64_t) (i % 2000),
+				.waker_tid = i % 4 ? bulk_tids[(me + 1) % BULK_THREADS] : 0,
+				.wake_ago_ns = 200, .end_ago_ns = 300, .gen = (uint32_t) i };
+			lttng_ust_tracepoint(cprof, sync_wait, &e, stacks[s], (uint8_t) depth[s]);
+		} else {
+			lttng_ust_tracepoint(cprof, block_begin, (uint8_t) kind, obj, stacks[s],
+				(uint8_t) depth[s]);
+			lttng_ust_tracepoint(cprof, wake, (uint8_t) kind, wobj, 0);
+			lttng_ust_tracepoint(cprof, block_end, (uint8_t) kind, obj, 0);
+		}
 		if (i % 2048 == 2047)
 			usleep(400);   /* let the consumer daemon keep up: no discards */
 	}
@@ -424,7 +443,7 @@ static void *bulk_worker(void *arg)
 static void bulk(long events)
 {
 	pthread_t th[BULK_THREADS];
-	bulk_per_thread = events / 3 / BULK_THREADS + 1;
+	bulk_per_thread = events / (bulk_sync ? 1 : 3) / BULK_THREADS + 1;
 	emit_process(modules_file);
 	lttng_ust_tracepoint(cprof, thread_status, tids[M], (uint64_t) handles[M], "gen-bulk",
 		0, 0, 0, 0, 0);
@@ -444,13 +463,14 @@ int main(int argc, char **argv)
 	long events = 0;
 	int wait_go = 0, opt;
 
-	while ((opt = getopt(argc, argv, "n:m:w")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:ws")) != -1) {
 		switch (opt) {
 		case 'n': events = atol(optarg); break;
+		case 's': bulk_sync = 1; break;
 		case 'm': modules_file = optarg; break;
 		case 'w': wait_go = 1; break;
 		default:
-			fprintf(stderr, "usage: gen_events [-n EVENTS] [-m modules.tsv] [-w]\n");
+			fprintf(stderr, "usage: gen_events [-n EVENTS [-s]] [-m modules.tsv] [-w]\n");
 			return 2;
 		}
 	}
