@@ -26,7 +26,17 @@
 #define CHANNEL_NAME "cprof"
 #define EVENT_RULE "cprof*"
 #define DEFAULT_SUBBUF_SIZE (1u << 20)
-#define DEFAULT_NUM_SUBBUF 8u
+/* Default sub-buffer count: the per-CPU share of a per-process budget, never
+ * fewer than 8 sub-buffers per CPU.  The budget is what a busy traced
+ * process needs while lttng-consumerd waits for a CPU: on a 2-CPU machine
+ * whose cores the traced program keeps busy, the consumer was measured
+ * runnable but not scheduled in stretches of 0.6 s and more (0.7-2.7 s of
+ * a 3 s run) while the program wrote ~6 MB/s per CPU
+ * (tests/bench/bench_net.sh; README.md "Buffers").
+ * 64 MiB gives 32 MiB per CPU on 2 CPUs, 16 on 4, 8 from 8 CPUs up. */
+#define DEFAULT_BUFFER_BUDGET (64ul << 20)
+#define MIN_NUM_SUBBUF 8u
+#define MAX_NUM_SUBBUF 1024u
 /* lttng_stop_tracing() polls data_pending every 200 ms; we poll faster. */
 #define DATA_PENDING_POLL_NS (5 * 1000 * 1000)
 #define DATA_PENDING_TIMEOUT_MS 20000
@@ -115,6 +125,30 @@ static int env_pow2(const char *var, unsigned long max, unsigned long *out,
 	return 0;
 }
 
+/* Largest power of two <= v (v >= 1). */
+static unsigned long pow2_floor(unsigned long v)
+{
+	while (v & (v - 1))
+		v &= v - 1;
+	return v;
+}
+
+/* Sub-buffers per CPU when neither the caller nor CPROF_NUM_SUBBUF chose:
+ * DEFAULT_BUFFER_BUDGET spread over the CPUs LTTng allocates buffers for
+ * (every configured CPU), at least MIN_NUM_SUBBUF. */
+static unsigned default_num_subbuf(size_t subbuf_size)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned long n;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	n = DEFAULT_BUFFER_BUDGET / (unsigned long) ncpu / subbuf_size;
+	if (n < MIN_NUM_SUBBUF)
+		return MIN_NUM_SUBBUF;
+	return n > MAX_NUM_SUBBUF ? MAX_NUM_SUBBUF : (unsigned) pow2_floor(n);
+}
+
 static int resolve_opts(const struct cprof_session_opts *opts, struct cprof_session *s,
 		struct cprof_error *err)
 {
@@ -130,16 +164,19 @@ static int resolve_opts(const struct cprof_session_opts *opts, struct cprof_sess
 		s->subbuf_size = v ? v : DEFAULT_SUBBUF_SIZE;
 	}
 	if (!s->num_subbuf) {
-		r = env_pow2("CPROF_NUM_SUBBUF", 1024, &v, err);
+		r = env_pow2("CPROF_NUM_SUBBUF", MAX_NUM_SUBBUF, &v, err);
 		if (r)
 			return r;
-		s->num_subbuf = v ? (unsigned) v : DEFAULT_NUM_SUBBUF;
+		s->num_subbuf = (unsigned) v;
 	}
 	/* LTTng rejects sub-buffers smaller than a page. */
-	if (!is_pow2(s->subbuf_size) || s->subbuf_size < 4096 || !is_pow2(s->num_subbuf))
+	if (!is_pow2(s->subbuf_size) || s->subbuf_size < 4096 ||
+			(s->num_subbuf && !is_pow2(s->num_subbuf)))
 		return cprof_error_set(err, -EINVAL,
 				"buffer sizes must be powers of two (subbuf_size>=4096): %zu x %u",
 				s->subbuf_size, s->num_subbuf);
+	if (!s->num_subbuf)
+		s->num_subbuf = default_num_subbuf(s->subbuf_size);
 	return 0;
 }
 
