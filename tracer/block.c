@@ -32,6 +32,7 @@ CPROF_TLS int cprof_tls_done;
 #define SLOT_READY 1     /* ended, to be written */
 #define SLOT_WRITING 2   /* taken by the writer */
 #define SLOT_OPEN 3      /* its wait runs (owner only) */
+#define STATE(t, d) ((t)->done_state[(d) - (t)->done])
 
 /* Writes d (SLOT_WRITING: ours) as a cprof:sync_wait; tid: the waiting
  * thread when another writes it, 0 when it writes its own. */
@@ -60,7 +61,7 @@ static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_
 		};
 		lttng_ust_do_tracepoint(cprof, sync_wait, &e, d->pcs, d->depth);
 	}
-	__atomic_store_n(&d->state, SLOT_FREE, __ATOMIC_RELEASE);
+	__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
 }
 
 /* Takes the ready slots of t, older first, and writes them. */
@@ -70,14 +71,14 @@ static void flush_record(struct cprof_thread *t, int32_t tid)
 		struct cprof_wait_done *best = NULL;
 		for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
 			struct cprof_wait_done *d = &t->done[k];
-			if (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == SLOT_READY &&
+			if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) == SLOT_READY &&
 					(!best || (int32_t)(d->gen - best->gen) < 0))
 				best = d;
 		}
 		if (!best)
 			return;
 		uint32_t ready = SLOT_READY;
-		if (__atomic_compare_exchange_n(&best->state, &ready, SLOT_WRITING, 0,
+		if (__atomic_compare_exchange_n(&STATE(t, best), &ready, SLOT_WRITING, 0,
 				__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			write_done(t, best, tid);
 	}
@@ -113,6 +114,25 @@ void cprof_waits_flush_all(void)
 	cprof_tls_guard--;
 }
 
+int cprof_wait_open_stack(struct cprof_thread *t, uint32_t gen, uint64_t *pcs, int max)
+{
+	for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
+		struct cprof_wait_done *d = &t->done[k];
+		if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) != SLOT_OPEN || d->gen != gen)
+			continue;
+		int n = d->depth < max ? d->depth : max;
+		for (int i = 0; i < n; i++)
+			pcs[i] = __atomic_load_n(&d->pcs[i], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* still that wait: the slot was not freed and taken again meanwhile */
+		if (__atomic_load_n(&t->done_state[k], __ATOMIC_RELAXED) != SLOT_OPEN || d->gen != gen ||
+				__atomic_load_n(&t->wait_gen, __ATOMIC_RELAXED) != gen)
+			return 0;
+		return n;
+	}
+	return 0;
+}
+
 /* A free slot of t for a wait that begins, or NULL (all taken: the ready
  * ones are written first; NULL only while a capture's stopper writes them). */
 static struct cprof_wait_done *slot_reserve(struct cprof_thread *t)
@@ -120,8 +140,8 @@ static struct cprof_wait_done *slot_reserve(struct cprof_thread *t)
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
 			struct cprof_wait_done *d = &t->done[k];
-			if (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == SLOT_FREE) {
-				d->state = SLOT_OPEN;
+			if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) == SLOT_FREE) {
+				t->done_state[k] = SLOT_OPEN;
 				d->capture = cprof_capture_seq;
 				d->waker_tid = 0;
 				return d;
@@ -139,22 +159,22 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 		cprof_block_end(p->kind, p->obj, result);
 		return;
 	}
-	struct cprof_thread *t = cprof_tls_self;
+	struct cprof_thread *t = p->owner;
 	struct cprof_wait_done *d = p->d;
 	uint64_t end = cprof_mono_ns();
-	if (!t) {
-		d->state = SLOT_FREE;
-		return;
-	}
 	/* Left published until the flush (after this thread's next unlock):
 	 * the waker, which looks for its wakee after its own unlock, can still
 	 * find it (measured: withdrawn here, 37% of a traced pipeline's mutex
 	 * waits kept their waker instead of 63%); status dumps skip it. */
 	t->withdraw_due = 1;
 	cprof_tls_done = 1;
+	/* A condvar's waker signals before its unlock, so before the wait can
+	 * end: one that comes later woke someone else. */
+	if (p->kind == CPROF_WAIT_COND)
+		cprof_wait_close_claims(t);
 	/* A capture that stopped meanwhile reported this wait open. */
 	if (!cprof_tracing || d->capture != cprof_capture_seq) {
-		d->state = SLOT_FREE;
+		__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
 		return;
 	}
 	d->end = end;
@@ -164,7 +184,7 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 		d->wake_ns = t->wake_ns;
 		d->waker_tid = (int32_t)(uint32_t)w1;
 	}
-	__atomic_store_n(&d->state, SLOT_READY, __ATOMIC_RELEASE);
+	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 }
 
 /* keep_stack: outside captures, keep a short stack in the thread's record.
@@ -196,6 +216,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 		if (d) {
 			p->whole = 1;
 			p->d = d;
+			p->owner = t;
 			p->t0 = d->t0 = cprof_mono_ns();
 			d->kind = kind;
 			d->obj = (uint64_t)(uintptr_t)obj;
@@ -205,8 +226,6 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			p->gen = d->gen = t->wait_gen;
 			int n = cprof_stack_capture(d->pcs, 0);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
-			if (n > 0)
-				cprof_wait_stack_store(t, d->pcs, n);
 			cprof_tls_guard--;
 			errno = saved;
 			return;
@@ -264,7 +283,7 @@ void cprof_block_cancel(struct cprof_block_pending *p)
 {
 	struct cprof_thread *t = cprof_tls_self;
 	if (p->whole)
-		p->d->state = SLOT_FREE;
+		__atomic_store_n(&STATE(p->owner, p->d), SLOT_FREE, __ATOMIC_RELEASE);
 	if (t) {
 		cprof_wait_withdraw(t);
 		t->wait_t0 = 0;

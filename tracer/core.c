@@ -40,6 +40,12 @@ static int core_ready;
 #define BUCKETS CPROF_WAIT_BUCKETS
 
 static struct cprof_thread *slot_owner[SLOTS];
+/* What slot i waits on while its bit is set (0: nothing), eight to a cache
+ * line: a waker compares these instead of reading each candidate's record. */
+static uint64_t slot_obj[SLOTS];
+/* Slot i's wait was claimed by a waker (its record's wake_claimed for the
+ * threads without a slot). */
+static uint8_t slot_claimed[SLOTS];
 static int next_slot;
 struct cprof_wait_bucket cprof_wait_buckets[CPROF_WAIT_BUCKETS];
 #define buckets cprof_wait_buckets
@@ -99,10 +105,10 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	t->withdraw_due = 0;
 	for (int i = 0; i < CPROF_WAIT_SLOTS; i++) {
 		uint32_t one = 1;   /* left by a thread that ended unseen: dropped */
-		__atomic_compare_exchange_n(&t->done[i].state, &one, 0, 0, __ATOMIC_ACQ_REL,
+		__atomic_compare_exchange_n(&t->done_state[i], &one, 0, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_RELAXED);
-		if (t->done[i].state == 3)
-			t->done[i].state = 0;
+		if (t->done_state[i] == 3)
+			t->done_state[i] = 0;
 	}
 	t->tid = cprof_gettid();
 	t->handle = (uint64_t)pthread_self();
@@ -159,6 +165,8 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	} else if (t->slot >= 0) {
 		uint32_t b = cprof_wait_bucket_of(obj);
 		t->wait_bucket = (int32_t)b;
+		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
 		__atomic_fetch_or(&buckets[b].bits, 1ull << t->slot, __ATOMIC_SEQ_CST);
 	} else {
 		t->wait_bucket = BUCKETS;
@@ -169,9 +177,12 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 /* The status dump's side: thread t was waiting when the capture started. */
 static void wait_seed(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
-	if (t->slot >= 0 && wakeable(kind))
+	if (t->slot >= 0 && wakeable(kind)) {
+		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
 		__atomic_fetch_or(&buckets[cprof_wait_bucket_of(obj)].bits, 1ull << t->slot,
 			__ATOMIC_SEQ_CST);
+	}
 }
 
 void cprof_wait_withdraw(struct cprof_thread *t)
@@ -190,8 +201,10 @@ void cprof_wait_withdraw(struct cprof_thread *t)
 		return;
 	}
 	t->wait_bucket = -1;
-	if (b < BUCKETS)
+	if (b < BUCKETS) {
 		__atomic_fetch_and(&buckets[b].bits, ~(1ull << t->slot), __ATOMIC_RELEASE);
+		__atomic_store_n(&slot_obj[t->slot], 0, __ATOMIC_RELAXED);
+	}
 	else
 		__atomic_fetch_sub(&unslotted_waiting, 1, __ATOMIC_RELEASE);
 }
@@ -233,36 +246,35 @@ static inline int waits_on(struct cprof_thread *t, uint64_t obj)
 		!t->wake_claimed && t != cprof_tls_self;
 }
 
-/* The longest-waiting unclaimed thread blocked on obj, or NULL. */
-static struct cprof_thread *find_waiter(uint64_t obj)
+/* Claims an unclaimed thread blocked on obj: among the slotted ones, the
+ * first in slot order (wait_since_ns, a coarse clock, could not order the
+ * short waits of a contended lock anyway), else the longest-waiting of the
+ * others; NULL if none. */
+static struct cprof_thread *claim_one(uint64_t obj)
 {
-	struct cprof_thread *best = NULL;
-	uint64_t best_since = UINT64_MAX;
+	struct cprof_thread *self = cprof_tls_self;
 	uint64_t bits = __atomic_load_n(&buckets[cprof_wait_bucket_of(obj)].bits, __ATOMIC_ACQUIRE);
 	while (bits) {
 		int i = __builtin_ctzll(bits);
 		bits &= bits - 1;
+		if (__atomic_load_n(&slot_obj[i], __ATOMIC_RELAXED) != obj)
+			continue;
 		struct cprof_thread *t = __atomic_load_n(&slot_owner[i], __ATOMIC_ACQUIRE);
-		if (t && waits_on(t, obj) && t->wait_since_ns < best_since) {
-			best = t;
-			best_since = t->wait_since_ns;
-		}
+		if (t && t != self && !__atomic_load_n(&slot_claimed[i], __ATOMIC_RELAXED) &&
+				!__atomic_exchange_n(&slot_claimed[i], 1, __ATOMIC_ACQ_REL))
+			return t;
 	}
-	if (__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
+		return NULL;
+	for (;;) {
+		struct cprof_thread *best = NULL;
+		uint64_t best_since = UINT64_MAX;
 		for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t;
 				t = t->next)
 			if (t->slot < 0 && waits_on(t, obj) && t->wait_since_ns < best_since) {
 				best = t;
 				best_since = t->wait_since_ns;
 			}
-	return best;
-}
-
-/* The longest unclaimed waiter on obj, claimed; NULL if none. */
-static struct cprof_thread *claim_one(uint64_t obj)
-{
-	for (;;) {
-		struct cprof_thread *best = find_waiter(obj);
 		if (!best)
 			return NULL;
 		if (!__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
@@ -279,6 +291,13 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 	pid_t me = self ? self->tid : cprof_gettid();
 	w->wake_ns = cprof_mono_ns();
 	__atomic_store_n(&w->wake_word, (uint64_t)gen << 32 | (uint32_t)me, __ATOMIC_RELEASE);
+}
+
+void cprof_wait_close_claims(struct cprof_thread *t)
+{
+	t->wake_claimed = 1;
+	if (t->slot >= 0)
+		__atomic_store_n(&slot_claimed[t->slot], 1, __ATOMIC_RELAXED);
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
@@ -314,8 +333,8 @@ void cprof_sync_waits_report_open(void)
 			continue;
 		lttng_ust_tracepoint(cprof, sync_wait_open, t->tid, kind, obj, now > t0 ? now - t0 : 0,
 			gen);
-		uint64_t pcs[CPROF_WAIT_STACK];
-		int depth = cprof_wait_stack_read(t, gen, pcs);
+		uint64_t pcs[CPROF_STACK_MAX];
+		int depth = cprof_wait_open_stack(t, gen, pcs, CPROF_STACK_MAX);
 		if (depth > 0)
 			lttng_ust_tracepoint(cprof, status_stack, t->tid, pcs, (uint8_t)depth);
 	}
@@ -359,7 +378,7 @@ void cprof_atfork_child_core(void)
 		t->wait_t0 = 0;
 		t->withdraw_due = 0;
 		for (int i = 0; i < CPROF_WAIT_SLOTS; i++)
-			t->done[i].state = 0;
+			t->done_state[i] = 0;
 	}
 	cprof_tls_done = 0;
 	if (cprof_tls_self)

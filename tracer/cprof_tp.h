@@ -430,7 +430,8 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait_open,
 /* Emitted in the status dump at capture start, right after the
  * cprof:thread_status of a thread that is waiting: the first frames of that
  * wait's stack (innermost first, up to 8), kept when the wait began outside a
- * capture. */
+ * capture; and at capture stop after a cprof:sync_wait_open, that wait's
+ * stack. */
 LTTNG_UST_TRACEPOINT_EVENT(cprof, status_stack,
 	LTTNG_UST_TP_ARGS(int32_t, tid, const uint64_t *, stack, uint8_t, depth),
 	LTTNG_UST_TP_FIELDS(

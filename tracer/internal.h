@@ -39,11 +39,11 @@
 /* A whole wait that ended, its cprof:sync_wait left for later: the owner
  * writes it after its next unlock (out of the critical section it just
  * entered) or before its next other event; the thread that stops a capture
- * writes those still left.  state: 0 free, 1 ready, 2 being written (by
- * whoever moved it from 1), 3 its wait runs. */
+ * writes those still left.  Its state (the record's done_state[], all on
+ * one line): 0 free, 1 ready, 2 being written (by whoever moved it from 1),
+ * 3 its wait runs. */
 #define CPROF_WAIT_SLOTS 4
 struct cprof_wait_done {
-	volatile uint32_t state;
 	uint32_t gen, capture;
 	uint8_t kind, depth;
 	int32_t result, waker_tid;
@@ -78,6 +78,7 @@ struct cprof_thread {
 	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
 	volatile uint64_t wake_ns;      /* CLOCK_MONOTONIC after the waking call */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
+	volatile uint32_t done_state[CPROF_WAIT_SLOTS];  /* of done[k], on one line */
 	struct cprof_wait_done done[CPROF_WAIT_SLOTS];
 	uint8_t withdraw_due;           /* an ended whole wait is still in the buckets */
 	int slot;                       /* index in the waiter buckets' bitmaps, -1: none */
@@ -135,6 +136,8 @@ extern volatile uint32_t cprof_capture_seq;
  * record's wait_* fields) so wakers find it without scanning every thread. */
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
+/* No waker may claim t's current wait any more (it ended; still published). */
+void cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
 /* Keeps the first frames of the current wait's stack in the record. */
 void cprof_wait_stack_store(struct cprof_thread *t, const uint64_t *pcs, int n) CPROF_HIDDEN;
 /* Copies thread t's current wait stack (another thread's record) if it is
@@ -176,6 +179,7 @@ struct cprof_block_pending {
 	uint32_t gen;               /* the record's wait_gen of this wait */
 	uint64_t t0;                /* CLOCK_MONOTONIC at prepare, when whole */
 	struct cprof_wait_done *d;  /* its slot, when whole */
+	struct cprof_thread *owner; /* the record of that slot */
 	uint64_t pcs[CPROF_STACK_MAX];
 };
 void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
@@ -188,6 +192,10 @@ void cprof_block_finish(struct cprof_block_pending *p, int result) CPROF_HIDDEN
 /* Capture stop: one cprof:sync_wait_open per wait reported whole that is
  * still going (and its cprof:status_stack). */
 void cprof_sync_waits_report_open(void) CPROF_HIDDEN;
+/* The stack of thread t's running whole wait `gen` (another thread's
+ * record: checked against a concurrent end), up to max frames; 0 if none. */
+int cprof_wait_open_stack(struct cprof_thread *t, uint32_t gen, uint64_t *pcs, int max)
+	CPROF_HIDDEN;
 /* Recording of one wait (slow paths only; errno preserved). */
 void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
 /* The same for I/O waits marked before calls that often do not block at all
@@ -232,7 +240,8 @@ void cprof_log(const char *fmt, ...) CPROF_HIDDEN __attribute__((format(printf, 
 /* ---- session.c -------------------------------------------------------- */
 struct cprof_session_opts {
 	size_t subbuf_size;    /* bytes, power of two; 0 = CPROF_SUBBUF_SIZE env or 1 MiB */
-	unsigned num_subbuf;   /* power of two; 0 = CPROF_NUM_SUBBUF env or 8 */
+	unsigned num_subbuf;   /* power of two; 0 = CPROF_NUM_SUBBUF env, else a 64 MiB
+	                        * budget over the CPUs (session.c), at least 8 */
 };
 struct cprof_session;      /* one LTTng session tracing this process */
 struct cprof_session_result {
