@@ -292,8 +292,10 @@ void model_wait_whole(struct conv_model *m, struct thread *t, int64_t ts, int64_
 	unsigned kind, uint64_t obj, int64_t callsite, int64_t result, int64_t waker_utid,
 	int64_t waker_ts)
 {
-	if (ts < t->since)
+	if (ts < t->since) {
 		ts = t->since;          /* out of order: never tile backwards */
+		conv_model_stat(m, "whole_wait_out_of_order", 0, "info", "converter", 1, NULL);
+	}
 	if (t->st == S_WAIT) {
 		if (t->callsite == CONV_NULL)
 			t->callsite = callsite;

@@ -19,12 +19,10 @@
  * stops the capture.  The event says how long ago the wait ended
  * (end_ago_ns).
  *
- * Its waker is named by the record: a waker claims the longest waiter on
- * the object (core.c, after its own unlock or signal, out of its critical
- * section when it is an unlock) and leaves its tid and the time there,
- * tagged with the wait's number (gen).  The ended wait stays in the waiter
- * buckets until this thread's flush, so that a waker that comes after the
- * wakee got the lock still finds it. */
+ * Its waker is named by the record: a waker claims a waiter on the object
+ * just before its unlock, signal or post (core.c; the wakee cannot have
+ * ended its wait yet) and, after the call, leaves its tid and the time
+ * there, tagged with the wait's number (gen). */
 
 CPROF_TLS int cprof_tls_done;
 
@@ -98,6 +96,10 @@ void cprof_waits_flush(void)
 		t->wait_t0 = 0;
 	}
 	flush_record(t, 0);
+	/* a slot the capture's stopper holds: look again at the next flush */
+	for (int k = 0; k < CPROF_WAIT_SLOTS; k++)
+		if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) == SLOT_WRITING)
+			cprof_tls_done = 1;
 	cprof_tls_guard--;
 	errno = saved;
 }
@@ -118,7 +120,8 @@ int cprof_wait_open_stack(struct cprof_thread *t, uint32_t gen, uint64_t *pcs, i
 {
 	for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
 		struct cprof_wait_done *d = &t->done[k];
-		if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) != SLOT_OPEN || d->gen != gen)
+		if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) != SLOT_OPEN ||
+				__atomic_load_n(&d->gen, __ATOMIC_ACQUIRE) != gen)
 			continue;
 		int n = d->depth < max ? d->depth : max;
 		for (int i = 0; i < n; i++)
@@ -140,8 +143,12 @@ static struct cprof_wait_done *slot_reserve(struct cprof_thread *t)
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
 			struct cprof_wait_done *d = &t->done[k];
-			if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) == SLOT_FREE) {
-				t->done_state[k] = SLOT_OPEN;
+			uint32_t free_ = SLOT_FREE;
+			/* a CAS: a signal handler's wait may take a slot meanwhile */
+			if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) == SLOT_FREE &&
+					__atomic_compare_exchange_n(&t->done_state[k], &free_, SLOT_OPEN, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				__atomic_store_n(&d->gen, 0, __ATOMIC_RELAXED);   /* not readable yet */
 				d->capture = cprof_capture_seq;
 				d->waker_tid = 0;
 				return d;
@@ -162,19 +169,26 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	struct cprof_thread *t = p->owner;
 	struct cprof_wait_done *d = p->d;
 	uint64_t end = cprof_mono_ns();
-	/* Left published until the flush (after this thread's next unlock):
-	 * the waker, which looks for its wakee after its own unlock, can still
-	 * find it (measured: withdrawn here, 37% of a traced pipeline's mutex
-	 * waits kept their waker instead of 63%); status dumps skip it. */
+	/* Left in the buckets until the flush (after this thread's next
+	 * unlock: the atomics on their shared lines stay out of the critical
+	 * section this wait may have just entered), but closed to wakers
+	 * (claimed) and skipped by status dumps. */
 	t->withdraw_due = 1;
-	cprof_tls_done = 1;
-	/* A condvar's waker signals before its unlock, so before the wait can
-	 * end: one that comes later woke someone else. */
-	if (p->kind == CPROF_WAIT_COND)
-		cprof_wait_close_claims(t);
-	/* A capture that stopped meanwhile reported this wait open. */
-	if (!cprof_tracing || d->capture != cprof_capture_seq) {
+	cprof_wait_close_claims(t);
+	if (d->capture != cprof_capture_seq) {
+		/* Begun in an earlier capture, which reported it open: a later
+		 * one began with it in its status dump, as a wait begun outside
+		 * captures; it ends the same way. */
 		__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
+		cprof_tls_done = 1;
+		if (cprof_tracing)
+			cprof_block_end(p->kind, p->obj, result);
+		return;
+	}
+	if (!cprof_tracing) {
+		/* the capture stopped meanwhile and reported this wait open */
+		__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
+		cprof_tls_done = 1;
 		return;
 	}
 	d->end = end;
@@ -185,6 +199,7 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 		d->waker_tid = (int32_t)(uint32_t)w1;
 	}
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
+	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */
 }
 
 /* keep_stack: outside captures, keep a short stack in the thread's record.
@@ -223,9 +238,12 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			t->withdraw_due = 0;
 			t->wait_t0 = p->t0;
 			cprof_wait_publish(t, kind, d->obj);
-			p->gen = d->gen = t->wait_gen;
+			p->gen = t->wait_gen;
+			t->wait_capture = d->capture;
 			int n = cprof_stack_capture(d->pcs, 0);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
+			/* the stack is readable (cprof_wait_open_stack) once gen is set */
+			__atomic_store_n(&d->gen, p->gen, __ATOMIC_RELEASE);
 			cprof_tls_guard--;
 			errno = saved;
 			return;
@@ -327,6 +345,27 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all)
 		cprof_tls_guard--;
 		errno = saved;
 	}
+}
+
+void cprof_block_claim(const void *obj, struct cprof_wake_ticket *tk)
+{
+	tk->w = NULL;
+	if (!lttng_ust_tracepoint_enabled(cprof, wake))
+		return;
+	int saved = errno;
+	cprof_tls_guard++;
+	cprof_wake_claim((uint64_t)(uintptr_t)obj, tk);
+	cprof_tls_guard--;
+	errno = saved;
+}
+
+void cprof_block_deliver(uint8_t kind, const void *obj, const struct cprof_wake_ticket *tk)
+{
+	int saved = errno;
+	cprof_tls_guard++;
+	cprof_wake_deliver(kind, (uint64_t)(uintptr_t)obj, tk);
+	cprof_tls_guard--;
+	errno = saved;
 }
 
 void cprof_object_name_emit(const void *obj, const char *name)

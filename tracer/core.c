@@ -46,6 +46,10 @@ static uint64_t slot_obj[SLOTS];
 /* Slot i's wait was claimed by a waker (its record's wake_claimed for the
  * threads without a slot). */
 static uint8_t slot_claimed[SLOTS];
+/* When slot i's wait began (CLOCK_MONOTONIC for a whole wait, else the
+ * coarse clock): wakers pick the longest waiter, as the kernel's futex
+ * queue does. */
+static uint64_t slot_since[SLOTS];
 static int next_slot;
 struct cprof_wait_bucket cprof_wait_buckets[CPROF_WAIT_BUCKETS];
 #define buckets cprof_wait_buckets
@@ -166,6 +170,8 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 		uint32_t b = cprof_wait_bucket_of(obj);
 		t->wait_bucket = (int32_t)b;
 		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot_since[t->slot], t->wait_t0 ? t->wait_t0 : t->wait_since_ns,
+			__ATOMIC_RELAXED);
 		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
 		__atomic_fetch_or(&buckets[b].bits, 1ull << t->slot, __ATOMIC_SEQ_CST);
 	} else {
@@ -179,6 +185,7 @@ static void wait_seed(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
 	if (t->slot >= 0 && wakeable(kind)) {
 		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot_since[t->slot], t->wait_since_ns, __ATOMIC_RELAXED);
 		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
 		__atomic_fetch_or(&buckets[cprof_wait_bucket_of(obj)].bits, 1ull << t->slot,
 			__ATOMIC_SEQ_CST);
@@ -246,23 +253,33 @@ static inline int waits_on(struct cprof_thread *t, uint64_t obj)
 		!t->wake_claimed && t != cprof_tls_self;
 }
 
-/* Claims an unclaimed thread blocked on obj: among the slotted ones, the
- * first in slot order (wait_since_ns, a coarse clock, could not order the
- * short waits of a contended lock anyway), else the longest-waiting of the
- * others; NULL if none. */
+/* Claims the longest-waiting unclaimed thread blocked on obj (the slotted
+ * ones first, read from the compact per-slot arrays); NULL if none. */
 static struct cprof_thread *claim_one(uint64_t obj)
 {
 	struct cprof_thread *self = cprof_tls_self;
-	uint64_t bits = __atomic_load_n(&buckets[cprof_wait_bucket_of(obj)].bits, __ATOMIC_ACQUIRE);
-	while (bits) {
-		int i = __builtin_ctzll(bits);
-		bits &= bits - 1;
-		if (__atomic_load_n(&slot_obj[i], __ATOMIC_RELAXED) != obj)
-			continue;
-		struct cprof_thread *t = __atomic_load_n(&slot_owner[i], __ATOMIC_ACQUIRE);
-		if (t && t != self && !__atomic_load_n(&slot_claimed[i], __ATOMIC_RELAXED) &&
-				!__atomic_exchange_n(&slot_claimed[i], 1, __ATOMIC_ACQ_REL))
+	for (;;) {
+		uint64_t bits = __atomic_load_n(&buckets[cprof_wait_bucket_of(obj)].bits,
+			__ATOMIC_ACQUIRE);
+		int best = -1;
+		uint64_t best_since = UINT64_MAX;
+		while (bits) {
+			int i = __builtin_ctzll(bits);
+			bits &= bits - 1;
+			uint64_t since = __atomic_load_n(&slot_since[i], __ATOMIC_RELAXED);
+			if (__atomic_load_n(&slot_obj[i], __ATOMIC_RELAXED) == obj &&
+					!__atomic_load_n(&slot_claimed[i], __ATOMIC_RELAXED) &&
+					since < best_since && slot_owner[i] != self) {
+				best = i;
+				best_since = since;
+			}
+		}
+		if (best < 0)
+			break;
+		struct cprof_thread *t = __atomic_load_n(&slot_owner[best], __ATOMIC_ACQUIRE);
+		if (t && !__atomic_exchange_n(&slot_claimed[best], 1, __ATOMIC_ACQ_REL))
 			return t;
+		/* another waker got it first: look again */
 	}
 	if (!__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
 		return NULL;
@@ -296,20 +313,41 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 void cprof_wait_close_claims(struct cprof_thread *t)
 {
 	t->wake_claimed = 1;
-	if (t->slot >= 0)
+	/* most often its waker claimed it already: a read of the shared line */
+	if (t->slot >= 0 && !__atomic_load_n(&slot_claimed[t->slot], __ATOMIC_RELAXED))
 		__atomic_store_n(&slot_claimed[t->slot], 1, __ATOMIC_RELAXED);
+}
+
+void cprof_wake_claim(uint64_t obj, struct cprof_wake_ticket *tk)
+{
+	struct cprof_thread *w = claim_one(obj);
+	tk->w = w;
+	if (!w)
+		return;
+	tk->gen = __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE);
+	/* a whole wait of this capture (one begun in an earlier capture ends
+	 * as cprof:block_end, its waker a cprof:wake) */
+	tk->whole = w->wait_t0 && w->wait_capture == cprof_capture_seq;
+	tk->tid = w->tid;
+}
+
+void cprof_wake_deliver(uint8_t kind, uint64_t obj, const struct cprof_wake_ticket *tk)
+{
+	if (tk->whole)
+		stamp(tk->w, tk->gen);
+	else
+		lttng_ust_tracepoint(cprof, wake, kind, obj, tk->tid);
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;
-	struct cprof_thread *w;
-	while ((w = claim_one(obj)) != NULL) {
-		uint32_t gen = __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE);
-		if (w->wait_t0)
-			stamp(w, gen);
-		else
-			lttng_ust_tracepoint(cprof, wake, kind, obj, w->tid);
+	struct cprof_wake_ticket tk;
+	for (;;) {
+		cprof_wake_claim(obj, &tk);
+		if (!tk.w)
+			break;
+		cprof_wake_deliver(kind, obj, &tk);
 		n++;
 		if (!all)
 			break;
@@ -473,6 +511,8 @@ void cprof_core_on_trace_stop(void)
 	cprof_tls_guard++;
 	cprof_waits_flush_all();
 	cprof_sync_waits_report_open();
+	/* waits that ended since the first pass (report_open skipped them) */
+	cprof_waits_flush_all();
 	lttng_ust_tracepoint(cprof, trace_end, registry_count, cprof_internal_errors);
 	__atomic_store_n(&cprof_tracing, 0, __ATOMIC_RELEASE);
 	cprof_tls_guard--;

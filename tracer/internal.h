@@ -75,6 +75,7 @@ struct cprof_thread {
 	 * CLOCK_MONOTONIC begin, 0 for any other wait; and what the last waker
 	 * that claimed a wait of this thread left (block.c) */
 	volatile uint64_t wait_t0;
+	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
 	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
 	volatile uint64_t wake_ns;      /* CLOCK_MONOTONIC after the waking call */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
@@ -130,6 +131,19 @@ void cprof_atfork_child_core(void) CPROF_HIDDEN;
  * whole gets the waker's tid and the time in its record (no event), any
  * other a cprof:wake.  Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
+/* A waker's claim on one waiter, made just before the waking call (the
+ * wakee cannot have ended its wait yet) and delivered after it: a whole wait
+ * of this capture gets the waker's tid and the time in its record (no
+ * event), any other a cprof:wake. */
+struct cprof_wake_ticket {
+	struct cprof_thread *w;     /* NULL: nobody claimed */
+	uint32_t gen;
+	uint8_t whole;
+	pid_t tid;
+};
+void cprof_wake_claim(uint64_t obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN;
+void cprof_wake_deliver(uint8_t kind, uint64_t obj, const struct cprof_wake_ticket *tk)
+	CPROF_HIDDEN;
 /* Capture number (bumped by each capture start), for waits left unwritten. */
 extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
@@ -207,6 +221,12 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __att
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
+/* The claim and delivery of cprof_wake_claim/deliver for the wrappers
+ * (errno and the recursion guard kept). */
+void cprof_block_claim(const void *obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN
+	__attribute__((noinline));
+void cprof_block_deliver(uint8_t kind, const void *obj, const struct cprof_wake_ticket *tk)
+	CPROF_HIDDEN __attribute__((noinline));
 /* Writes this thread's ended whole waits (cprof_tls_done says there are). */
 extern CPROF_TLS int cprof_tls_done;
 void cprof_waits_flush(void) CPROF_HIDDEN __attribute__((noinline));

@@ -5,8 +5,10 @@
  *   - "holder": a mutex wait that ends, the lock then held across the
  *     capture's stop: its event is written by the stopping thread;
  *   - "stuck": a mutex wait still going when the capture stops
- *     (cprof:sync_wait_open and its stack).
- * usage: whole_waits TRACE.out.  Linked with libcprof. */
+ *     (cprof:sync_wait_open and its stack); it ends during a second capture
+ *     (TRACE2.out), which must show it as a wait begun before it: in the
+ *     status dump, then cprof:block_end and main's cprof:wake.
+ * usage: whole_waits TRACE.out TRACE2.out.  Linked with libcprof. */
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -79,8 +81,8 @@ int main(int argc, char **argv)
 {
 	struct cprof_error err;
 	pthread_t th[4];
-	if (argc != 2) {
-		fprintf(stderr, "usage: whole_waits TRACE.out\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: whole_waits TRACE.out TRACE2.out\n");
 		return 2;
 	}
 	pthread_mutex_lock(&m_wait);
@@ -109,9 +111,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	release_holder = 1;
+	if (cprof_trace_start(argv[2], &err) < 0) {
+		fprintf(stderr, "whole_waits: %s\n", err.message);
+		return 1;
+	}
+	usleep(50 * 1000);
 	pthread_mutex_unlock(&m_stuck);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
+	if (cprof_trace_stop(&err) < 0) {
+		fprintf(stderr, "whole_waits: %s\n", err.message);
+		return 1;
+	}
 	printf("done\n");
 	return 0;
 }

@@ -5,7 +5,8 @@
 # converted database.
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app "$B/tests/tracer/whole_waits" "$T/out/t.out" 2>"$T/err") || { cat "$T/err" >&2; fail "whole_waits failed"; }
+out=$(run_app "$B/tests/tracer/whole_waits" "$T/out/t.out" "$T/out/t2.out" 2>"$T/err") ||
+	{ cat "$T/err" >&2; fail "whole_waits failed"; }
 [ "$out" = done ] || fail "whole_waits says '$out'"
 mkdir -p "$T/x" && tar xzf "$T/out/t.out" -C "$T/x" || fail "trace.out does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
@@ -54,4 +55,21 @@ n=$(q "WITH RECURSIVE up(id, parent, frame) AS (
 		UNION ALL SELECT c.id, c.parent_id, c.frame_id FROM up JOIN stack_profile_callsite c ON c.id = up.parent)
 	SELECT COUNT(*) FROM up JOIN stack_profile_frame f ON f.id = up.frame WHERE f.name = 'stuck_lock'")
 [ "$n" = 1 ] || fail "stuck's open wait has no stack reaching stuck_lock"
+
+# the stuck wait, begun in the first capture, ends in the second: there it
+# is a wait from before the capture (status dump), ended by block_end and
+# main's wake, not a sync_wait
+mkdir -p "$T/x2" && tar xzf "$T/out/t2.out" -C "$T/x2" || fail "the second trace.out does not unpack"
+babeltrace2 "$T/x2/ctf" >"$T/ev2.txt" 2>/dev/null || fail "babeltrace2 cannot read the second trace"
+grep -E "cprof:thread_status:.*\{ tid = $tid_stuck, .*wait_kind = 1," "$T/ev2.txt" >/dev/null \
+	|| fail "second capture: 'stuck' not in the status dump as waiting on a mutex"
+grep -E "vtid = $tid_stuck \}, \{ kind = 1, .*cprof:block_end|cprof:block_end: .*vtid = $tid_stuck \}, \{ kind = 1," "$T/ev2.txt" >/dev/null \
+	|| fail "second capture: no block_end for the stuck wait"
+grep -E "cprof:wake: .*vtid = $main \}, \{ kind = 1, .*target_tid = $tid_stuck \}" "$T/ev2.txt" >/dev/null \
+	|| fail "second capture: main's unlock does not name 'stuck'"
+"$B/converter/cprof-convert" -o "$T/t2.db" "$T/out/t2.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion 2 failed"; }
+[ "$(sqlite3 "$T/t2.db" "SELECT s.reason || ' ' || COALESCE(w.name, '-') FROM thread_state s
+	JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
+	WHERE t.name = 'stuck' AND s.reason IS NOT NULL ORDER BY s.ts LIMIT 1")" = "mutex $main_name" ] \
+	|| fail "second capture: stuck's wait has not main as waker"
 pass
