@@ -531,16 +531,22 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		if ((t = model_self(m, ev)))
 			on_thread_create(m, ev, t);
 		break;
-	case EV_THREAD_END:
+	case EV_THREAD_END: {
 		if (!(t = model_self(m, ev)) || t->ended)
 			break;
-		close_state(m, t, ev->ts, CONV_NULL);
+		/* its last wait may still be held for a late wake (its waker
+		 * writes it after the unlock that let this thread finish): kept
+		 * until the trace's end, not flushed here */
+		struct conv_state_row r;
+		if (make_row(t, ev->ts, CONV_NULL, CONV_NULL, CONV_NULL, &r))
+			write_row(m, &r, NULL);
 		t->st = S_NONE;
 		t->ended = 1;
 		t->end_ts = ev->ts;
 		counter_sample(m, ev->ts, -1);
 		wake_object(m, (uint64_t) ev->i[0], ev->ts, t->utid);   /* wakes its joiner */
 		break;
+	}
 	case EV_THREAD_NAME:
 		t = ev->i[0] && ev->i[0] != ev->tid ? thread_ref(m, (int32_t) ev->i[0], ev->pid) : model_self(m, ev);
 		if (t)

@@ -302,12 +302,25 @@ static struct cprof_thread *claim_one(uint64_t obj)
 
 /* A wait reported whole learns its waker from its record: the time, then
  * the word that names the wait and the waker (block.c reads them). */
+/* Never over a newer wait's stamp (a waker delayed after its call could
+ * otherwise name itself the waker of the wakee's next wait): the word moves
+ * to (gen, 0) - "being written", no waker for readers - then the time is
+ * written, then (gen, tid), each step only if no newer stamp came between. */
 static void stamp(struct cprof_thread *w, uint32_t gen)
 {
 	struct cprof_thread *self = cprof_tls_self;
 	pid_t me = self ? self->tid : cprof_gettid();
-	w->wake_ns = cprof_mono_ns();
-	__atomic_store_n(&w->wake_word, (uint64_t)gen << 32 | (uint32_t)me, __ATOMIC_RELEASE);
+	uint64_t ns = cprof_mono_ns();
+	uint64_t busy = (uint64_t)gen << 32;
+	uint64_t old = __atomic_load_n(&w->wake_word, __ATOMIC_ACQUIRE);
+	do {
+		if (old && (int32_t)((uint32_t)(old >> 32) - gen) > 0)
+			return;
+	} while (!__atomic_compare_exchange_n(&w->wake_word, &old, busy, 0, __ATOMIC_ACQ_REL,
+			__ATOMIC_ACQUIRE));
+	w->wake_ns = ns;
+	__atomic_compare_exchange_n(&w->wake_word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
+		__ATOMIC_RELAXED);
 }
 
 void cprof_wait_close_claims(struct cprof_thread *t)

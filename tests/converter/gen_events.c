@@ -230,7 +230,12 @@ static const struct step scenario[] = {
 	 * the end (P), and an open report that Q's own event voids (same gen) */
 	{ A, SYNC, CPROF_WAIT_MUTEX, O_QLOCK, .arg = M, .gen = 7 },
 	{ M, BLOCK, CPROF_WAIT_JOIN, O_HANDLE_A },
+	/* a late wake that comes after its wakee ended (the unlock let it
+	 * finish and exit) */
+	{ A, BLOCK, CPROF_WAIT_MUTEX, O_QLOCK },
+	{ A, UNBLOCK, CPROF_WAIT_MUTEX, O_QLOCK, 0 },
 	{ A, END, .obj = O_HANDLE_A },
+	{ Q, WAKE_LATE, CPROF_WAIT_MUTEX, O_QLOCK, A },
 	{ M, UNBLOCK, CPROF_WAIT_JOIN, O_HANDLE_A, 0 },
 	{ M, SYNC_FOR, CPROF_WAIT_COND, O_WORK, .arg = Q, .other = P, .gen = 12 },
 	{ M, SYNC_OPEN, CPROF_WAIT_COND, O_WORK, .arg = Q, .gen = 12 },

@@ -11,7 +11,7 @@ command -v lttng-sessiond >/dev/null || skip "lttng-tools is not installed"
 "$CONVERT" -o "$T/live.db" "$T/live.trace.out" 2>"$T/err" || { cat "$T/err" >&2; fail "conversion failed"; }
 check_tiling "$T/live.db"
 expect_eq "threads" "$(q "$T/live.db" "SELECT COUNT(*) FROM thread")" 6
-expect_eq "flows" "$(q "$T/live.db" "SELECT COUNT(*) FROM flow")" 11
+expect_eq "flows" "$(q "$T/live.db" "SELECT COUNT(*) FROM flow")" 12
 # the wake that came after worker-2b had resumed still names its waker, its
 # time clamped to the end of the wait (converter/model.c, late wakes)
 # (the waker is gen_events' unnamed fourth thread, the only one besides
@@ -19,7 +19,14 @@ expect_eq "flows" "$(q "$T/live.db" "SELECT COUNT(*) FROM flow")" 11
 expect_eq "late wake" "$(q "$T/live.db" "SELECT (w.utid NOT IN (s.utid, 1)) || ' ' || (s.waker_ts = s.ts + s.dur)
 	FROM thread_state s JOIN thread t ON t.utid = s.utid JOIN thread w ON w.utid = s.waker_utid
 	WHERE t.name = 'worker-2b' AND s.reason = 'mutex'")" "1 1"
-expect_eq "late wakes counted" "$(q "$T/live.db" "SELECT value FROM stats WHERE name = 'late_wakes'")" 1
+expect_eq "late wakes counted" "$(q "$T/live.db" "SELECT value FROM stats WHERE name = 'late_wakes'")" 2
+# the second came after its wakee's thread_end: the last mutex wait of
+# worker-1-reborn still names it, the same waker as worker-2b's
+expect_eq "late wake after thread end" "$(q "$T/live.db" "SELECT s.waker_utid = (SELECT s2.waker_utid
+		FROM thread_state s2 JOIN thread t2 ON t2.utid = s2.utid WHERE t2.name = 'worker-2b' AND s2.reason = 'mutex'
+		AND s2.waker_ts = s2.ts + s2.dur)
+	FROM thread_state s JOIN thread t ON t.utid = s.utid
+	WHERE t.name = 'worker-1-reborn' AND s.reason = 'mutex' ORDER BY s.ts DESC LIMIT 1")" 1
 # waits reported whole (cprof:sync_wait, gen_events' SYNC steps): placed
 # end_ago_ns before the event, their waker named by the event
 expect_eq "whole wait" "$(q "$T/live.db" "SELECT s.dur || ' ' || w.name || ' ' || (s.ts + s.dur - s.waker_ts)
