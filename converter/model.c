@@ -443,8 +443,16 @@ static int wakes_late(uint8_t kind)
 
 static void on_block_end(struct conv_model *m, const struct conv_event *ev, struct thread *t)
 {
+	if (t->st == S_UNKNOWN) {
+		/* A thread's first word is the end of a wait: it was in that
+		 * wait since before the trace (begun just before the capture,
+		 * ended before the status dump reached this thread).  The unknown
+		 * stretch becomes that wait. */
+		conv_model_stat(m, "wait_before_status", 0, "info", "converter", 1, NULL);
+		wait_begin(m, t, t->since, (unsigned) ev->i[0], (uint64_t) ev->i[1], CONV_NULL);
+	}
 	if (t->st != S_WAIT) {
-		/* its begin was lost or predates the trace */
+		/* its begin was lost */
 		conv_model_stat(m, "block_end_unmatched", 0, "info", "converter", 1, NULL);
 		set_state(m, t, ev->ts, S_RUNNING);
 		return;

@@ -223,7 +223,7 @@ void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
 /* The claim and delivery of cprof_wake_claim/deliver for the wrappers
  * (errno and the recursion guard kept). */
-void cprof_block_claim(const void *obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN
+void cprof_block_claim(uint8_t kind, const void *obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN
 	__attribute__((noinline));
 void cprof_block_deliver(uint8_t kind, const void *obj, const struct cprof_wake_ticket *tk)
 	CPROF_HIDDEN __attribute__((noinline));

@@ -155,20 +155,21 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
 	} while (0)
 
 /* The same for a call that wakes at most one thread: the wakee is claimed
- * before the call (it cannot have ended its wait yet), told after it - a
- * stamp in its record for a whole wait, else a cprof:wake, out of the
- * caller's critical section when the call is an unlock (measured: with wake
- * events inside it, a traced pipeline with a hot queue lock lost 2-4% more
- * throughput; claiming inside or after it made no difference).  After an
- * unlock (`flush`), this thread's ended whole waits are written.  A
- * cprof:wake may come after the wait it ends: the converter takes one up
- * to 200 us late (converter/model.c). */
+ * before the call (it cannot have ended its wait yet) and told - a stamp in
+ * its record for a whole wait, before the call too (block.c), else a
+ * cprof:wake after the call, out of the caller's critical section when the
+ * call is an unlock (measured: with wake events inside it, a traced
+ * pipeline with a hot queue lock lost 2-4% more throughput; claiming inside
+ * or after it made no difference).  After an unlock (`flush`), this
+ * thread's ended whole waits are written.  A cprof:wake may come after the
+ * wait it ends: the converter takes one up to 200 us late
+ * (converter/model.c). */
 #define WAKE_AROUND(kind, obj, cond, call, flush) \
 	do { \
 		struct cprof_wake_ticket tk_; \
 		tk_.w = NULL; \
 		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			cprof_block_claim(obj, &tk_); \
+			cprof_block_claim(kind, obj, &tk_); \
 		int r_ = call; \
 		if (unlikely(tk_.w != NULL)) \
 			cprof_block_deliver(kind, obj, &tk_); \

@@ -47,6 +47,11 @@ expect_eq "open whole wait" "$(q "$T/live.db" "SELECT s.reason || ' ' || (s.ts +
 	|| ' ' || (s.callsite_id IS NOT NULL)
 	FROM thread_state s JOIN thread t ON t.utid = s.utid WHERE t.name = 'pre-waiter'
 	ORDER BY s.ts DESC LIMIT 1")" "mutex 1 1"
+# a thread whose first event ends a wait (no status): waiting from the trace start
+expect_eq "wait from before the status" "$(q "$T/live.db" "SELECT s.state || ' ' || s.reason || ' ' ||
+	(s.ts = (SELECT int_value FROM metadata WHERE name = 'trace_start'))
+	FROM thread_state s JOIN thread t USING (utid) WHERE t.name IS NULL ORDER BY s.ts LIMIT 1")" "blocked sem 1"
+expect_eq "counted" "$(q "$T/live.db" "SELECT value FROM stats WHERE name = 'wait_before_status'")" 1
 [ "$(q "$T/live.db" "SELECT COUNT(*) FROM stack_profile_frame WHERE name GLOB 'queue_pop*'")" -ge 1 ] ||
 	fail "generator functions missing from the frames"
 pass
