@@ -15,14 +15,13 @@
  * untraced, 0.91 with the three events it replaces; 0.94-0.96 this way) - but
  * kept in a slot of the thread's record (reserved when the wait begins, the
  * stack taken into it) and written after the thread's next mutex or rwlock
- * unlock, before its next event of another kind, or by the thread that
- * stops the capture.  The event says how long ago the wait ended
- * (end_ago_ns).
+ * unlock or semaphore post, before its next wait, network wait, syscall span
+ * or thread end, or by the thread that stops the capture.  The event says
+ * how long ago the wait ended (end_ago_ns).
  *
  * Its waker is named by the record: a waker claims a waiter on the object
- * just before its unlock, signal or post (core.c; the wakee cannot have
- * ended its wait yet) and, after the call, leaves its tid and the time
- * there, tagged with the wait's number (gen). */
+ * just before its unlock, signal or post and leaves its tid and the time
+ * there, tagged with the wait's number (gen) (core.c, cprof_wake_claim). */
 
 CPROF_TLS int cprof_tls_done;
 
@@ -40,16 +39,6 @@ static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_
 			lttng_ust_tracepoint_enabled(cprof, sync_wait)) {
 		int32_t waker = d->waker_tid;
 		uint64_t wake_ns = d->wake_ns;
-		if (!waker) {
-			/* the waker stamps after its waking call: maybe only now */
-			uint64_t w1 = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
-			uint64_t ns = t->wake_ns;
-			if ((uint32_t)(w1 >> 32) == d->gen && (uint32_t)w1 &&
-					__atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE) == w1) {
-				waker = (int32_t)(uint32_t)w1;
-				wake_ns = ns;
-			}
-		}
 		uint64_t now = cprof_mono_ns();
 		struct cprof_sync_wait_ev e = {
 			.kind = d->kind, .result = d->result, .waker_tid = waker, .tid = tid,
@@ -150,7 +139,6 @@ static struct cprof_wait_done *slot_reserve(struct cprof_thread *t)
 						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 				__atomic_store_n(&d->gen, 0, __ATOMIC_RELAXED);   /* not readable yet */
 				d->capture = cprof_capture_seq;
-				d->waker_tid = 0;
 				return d;
 			}
 		}
@@ -175,29 +163,22 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	 * (claimed) and skipped by status dumps. */
 	t->withdraw_due = 1;
 	cprof_wait_close_claims(t);
-	if (d->capture != cprof_capture_seq) {
-		/* Begun in an earlier capture, which reported it open: a later
-		 * one began with it in its status dump, as a wait begun outside
-		 * captures; it ends the same way. */
+	if (!cprof_tracing || d->capture != cprof_capture_seq) {
+		/* The capture stopped meanwhile and reported this wait open; if
+		 * another began since, its status dump had the wait as one begun
+		 * outside captures, and it ends the same way. */
 		__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
 		cprof_tls_done = 1;
 		if (cprof_tracing)
 			cprof_block_end(p->kind, p->obj, result);
 		return;
 	}
-	if (!cprof_tracing) {
-		/* the capture stopped meanwhile and reported this wait open */
-		__atomic_store_n(&STATE(t, d), SLOT_FREE, __ATOMIC_RELEASE);
-		cprof_tls_done = 1;
-		return;
-	}
 	d->end = end;
 	d->result = result;
+	/* its waker stamped the record before waking it */
 	uint64_t w1 = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
-	if ((uint32_t)(w1 >> 32) == p->gen && (uint32_t)w1) {
-		d->wake_ns = t->wake_ns;
-		d->waker_tid = (int32_t)(uint32_t)w1;
-	}
+	d->waker_tid = (uint32_t)(w1 >> 32) == d->gen ? (int32_t)(uint32_t)w1 : 0;
+	d->wake_ns = t->wake_ns;
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */
 }
@@ -212,7 +193,6 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 	p->obj = obj;
 	p->n = -1;
 	p->whole = 0;
-	p->t0 = 0;
 	if (__builtin_expect(!t, 0)) {
 		int saved = errno;
 		cprof_tls_guard++;
@@ -232,18 +212,17 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			p->whole = 1;
 			p->d = d;
 			p->owner = t;
-			p->t0 = d->t0 = cprof_mono_ns();
+			d->t0 = cprof_mono_ns();
 			d->kind = kind;
 			d->obj = (uint64_t)(uintptr_t)obj;
 			t->withdraw_due = 0;
-			t->wait_t0 = p->t0;
+			t->wait_t0 = d->t0;
 			cprof_wait_publish(t, kind, d->obj);
-			p->gen = t->wait_gen;
 			t->wait_capture = d->capture;
 			int n = cprof_stack_capture(d->pcs, 0);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
 			/* the stack is readable (cprof_wait_open_stack) once gen is set */
-			__atomic_store_n(&d->gen, p->gen, __ATOMIC_RELEASE);
+			__atomic_store_n(&d->gen, t->wait_gen, __ATOMIC_RELEASE);
 			cprof_tls_guard--;
 			errno = saved;
 			return;
@@ -347,33 +326,21 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all)
 	}
 }
 
-void cprof_block_claim(uint8_t kind, const void *obj, struct cprof_wake_ticket *tk)
+/* A whole wait is stamped here, before the waking call: the wakee may run,
+ * end its wait and write it within a microsecond or two of that call, before
+ * a stamp made after it (measured: 3 of 12 runs of tests/tracer/whole_waits
+ * lost the plain unlock's waker that way). */
+pid_t cprof_block_claim(const void *obj)
 {
-	tk->w = NULL;
+	pid_t owed = 0;
 	if (!lttng_ust_tracepoint_enabled(cprof, wake))
-		return;
+		return 0;
 	int saved = errno;
 	cprof_tls_guard++;
-	cprof_wake_claim((uint64_t)(uintptr_t)obj, tk);
-	/* A whole wait is stamped now, before the waking call: the wakee may
-	 * run, end its wait and write it within a microsecond or two of that
-	 * call, before a stamp made after it (measured: 3 of 12 runs of
-	 * tests/tracer/whole_waits lost the plain unlock's waker that way). */
-	if (tk->w && tk->whole) {
-		cprof_wake_deliver(kind, (uint64_t)(uintptr_t)obj, tk);
-		tk->w = NULL;
-	}
+	cprof_wake_claim((uint64_t)(uintptr_t)obj, &owed);
 	cprof_tls_guard--;
 	errno = saved;
-}
-
-void cprof_block_deliver(uint8_t kind, const void *obj, const struct cprof_wake_ticket *tk)
-{
-	int saved = errno;
-	cprof_tls_guard++;
-	cprof_wake_deliver(kind, (uint64_t)(uintptr_t)obj, tk);
-	cprof_tls_guard--;
-	errno = saved;
+	return owed;
 }
 
 void cprof_object_name_emit(const void *obj, const char *name)

@@ -331,36 +331,28 @@ void cprof_wait_close_claims(struct cprof_thread *t)
 		__atomic_store_n(&slot_claimed[t->slot], 1, __ATOMIC_RELAXED);
 }
 
-void cprof_wake_claim(uint64_t obj, struct cprof_wake_ticket *tk)
+int cprof_wake_claim(uint64_t obj, pid_t *owed)
 {
 	struct cprof_thread *w = claim_one(obj);
-	tk->w = w;
+	*owed = 0;
 	if (!w)
-		return;
-	tk->gen = __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE);
-	/* a whole wait of this capture (one begun in an earlier capture ends
-	 * as cprof:block_end, its waker a cprof:wake) */
-	tk->whole = w->wait_t0 && w->wait_capture == cprof_capture_seq;
-	tk->tid = w->tid;
-}
-
-void cprof_wake_deliver(uint8_t kind, uint64_t obj, const struct cprof_wake_ticket *tk)
-{
-	if (tk->whole)
-		stamp(tk->w, tk->gen);
+		return 0;
+	/* a whole wait of this capture is stamped (one begun in an earlier
+	 * capture ends as cprof:block_end, its waker a cprof:wake) */
+	if (w->wait_t0 && w->wait_capture == cprof_capture_seq)
+		stamp(w, __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE));
 	else
-		lttng_ust_tracepoint(cprof, wake, kind, obj, tk->tid);
+		*owed = w->tid;
+	return 1;
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;
-	struct cprof_wake_ticket tk;
-	for (;;) {
-		cprof_wake_claim(obj, &tk);
-		if (!tk.w)
-			break;
-		cprof_wake_deliver(kind, obj, &tk);
+	pid_t owed;
+	while (cprof_wake_claim(obj, &owed)) {
+		if (owed)
+			lttng_ust_tracepoint(cprof, wake, kind, obj, owed);
 		n++;
 		if (!all)
 			break;

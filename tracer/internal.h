@@ -131,19 +131,12 @@ void cprof_atfork_child_core(void) CPROF_HIDDEN;
  * whole gets the waker's tid and the time in its record (no event), any
  * other a cprof:wake.  Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
-/* A waker's claim on one waiter, made just before the waking call (the
- * wakee cannot have ended its wait yet) and delivered after it: a whole wait
- * of this capture gets the waker's tid and the time in its record (no
- * event), any other a cprof:wake. */
-struct cprof_wake_ticket {
-	struct cprof_thread *w;     /* NULL: nobody claimed */
-	uint32_t gen;
-	uint8_t whole;
-	pid_t tid;
-};
-void cprof_wake_claim(uint64_t obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN;
-void cprof_wake_deliver(uint8_t kind, uint64_t obj, const struct cprof_wake_ticket *tk)
-	CPROF_HIDDEN;
+/* A waker's claim on the longest waiter on obj, made just before the waking
+ * call (the wakee cannot have ended its wait yet): a whole wait of this
+ * capture gets the waker's tid and the time in its record at once (no
+ * event); for any other, *owed is the tid a cprof:wake is owed to.  Returns
+ * 0 when nobody was claimed. */
+int cprof_wake_claim(uint64_t obj, pid_t *owed) CPROF_HIDDEN;
 /* Capture number (bumped by each capture start), for waits left unwritten. */
 extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
@@ -190,8 +183,6 @@ struct cprof_block_pending {
 	uint8_t whole;              /* reported by cprof:sync_wait */
 	const void *obj;
 	int n;                      /* stack depth, -1: no event to write */
-	uint32_t gen;               /* the record's wait_gen of this wait */
-	uint64_t t0;                /* CLOCK_MONOTONIC at prepare, when whole */
 	struct cprof_wait_done *d;  /* its slot, when whole */
 	struct cprof_thread *owner; /* the record of that slot */
 	uint64_t pcs[CPROF_STACK_MAX];
@@ -221,12 +212,10 @@ void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __att
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
-/* The claim and delivery of cprof_wake_claim/deliver for the wrappers
- * (errno and the recursion guard kept). */
-void cprof_block_claim(uint8_t kind, const void *obj, struct cprof_wake_ticket *tk) CPROF_HIDDEN
-	__attribute__((noinline));
-void cprof_block_deliver(uint8_t kind, const void *obj, const struct cprof_wake_ticket *tk)
-	CPROF_HIDDEN __attribute__((noinline));
+/* cprof_wake_claim for the wrappers (errno and the recursion guard kept):
+ * the tid a cprof:wake is owed to after the waking call
+ * (cprof_wake_emit), 0 if none. */
+pid_t cprof_block_claim(const void *obj) CPROF_HIDDEN __attribute__((noinline));
 /* Writes this thread's ended whole waits (cprof_tls_done says there are). */
 extern CPROF_TLS int cprof_tls_done;
 void cprof_waits_flush(void) CPROF_HIDDEN __attribute__((noinline));

@@ -166,13 +166,12 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
  * (converter/model.c). */
 #define WAKE_AROUND(kind, obj, cond, call, flush) \
 	do { \
-		struct cprof_wake_ticket tk_; \
-		tk_.w = NULL; \
+		pid_t wakee_ = 0; \
 		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			cprof_block_claim(kind, obj, &tk_); \
+			wakee_ = cprof_block_claim(obj); \
 		int r_ = call; \
-		if (unlikely(tk_.w != NULL)) \
-			cprof_block_deliver(kind, obj, &tk_); \
+		if (unlikely(wakee_)) \
+			cprof_wake_emit(kind, obj, wakee_); \
 		if (flush) \
 			cprof_waits_flush_if(); \
 		return r_; \
