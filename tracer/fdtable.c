@@ -59,33 +59,38 @@ __attribute__((constructor)) static void fdtable_init(void)
 	}
 }
 
+void *cprof_chunk_get(void **slot, size_t bytes)
+{
+	void *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (c)
+		return c;
+	/* mmap, not malloc: no dependency on the (interposed) allocator. */
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (__atomic_compare_exchange_n(slot, &c, m, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return m;
+	munmap(m, bytes);          /* another thread's came first */
+	return c;
+}
+
 struct cprof_fd *cprof_fd_get(int fd)
 {
 	if ((unsigned)fd >= CPROF_FD_CHUNK * CPROF_FD_CHUNKS)
 		return NULL;
-	struct cprof_fd **slot = &cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
-	struct cprof_fd *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	struct cprof_fd *c = cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
 	if (!c) {
-		/* mmap, not malloc: no dependency on the (interposed) allocator. */
 		int saved = errno;
-		void *m = mmap(NULL, sizeof(struct cprof_fd) * CPROF_FD_CHUNK,
-			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED) {
+		c = cprof_chunk_get((void **)&cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS],
+			sizeof(struct cprof_fd) * CPROF_FD_CHUNK);
+		if (!c) {
 			cprof_tls_guard++;
 			cprof_internal_error("fd table allocation", errno);
 			cprof_tls_guard--;
-			errno = saved;
-			return NULL;
-		}
-		struct cprof_fd *expected = NULL;
-		if (__atomic_compare_exchange_n(slot, &expected, (struct cprof_fd *)m, 0,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			c = m;
-		} else {
-			munmap(m, sizeof(struct cprof_fd) * CPROF_FD_CHUNK);
-			c = expected;
 		}
 		errno = saved;
+		if (!c)
+			return NULL;
 	}
 	return &c[fd & (CPROF_FD_CHUNK - 1)];
 }

@@ -46,6 +46,9 @@ struct cprof_fd {
 				  * (other threads' connections) do not share it */
 
 extern struct cprof_fd *cprof_fd_chunks[CPROF_FD_CHUNKS];  /* owned; never freed */
+/* The chunk in *slot, mapped (bytes, zeroed) by the first caller to need it;
+ * NULL with errno when mmap fails.  Never freed. */
+void *cprof_chunk_get(void **slot, size_t bytes) CPROF_HIDDEN;
 extern volatile uint32_t cprof_fd_epoch;     /* current trace epoch (0: none yet) */
 extern volatile int cprof_fd_epoch_live;     /* the epoch belongs to the running capture */
 extern uint64_t cprof_span_min_ns;           /* CPROF_SYSCALL_MIN_US */

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdarg.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -63,23 +62,9 @@ static CPROF_TLS struct net_open *net_open_self;
 
 static struct net_open *net_open_at(uint32_t i)
 {
-	struct net_open **slot = &net_open_chunks[i / NET_OPEN_CHUNK];
-	struct net_open *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	if (!c) {
-		void *m = mmap(NULL, sizeof *c * NET_OPEN_CHUNK, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED)
-			return NULL;
-		struct net_open *expected = NULL;
-		if (__atomic_compare_exchange_n(slot, &expected, (struct net_open *)m, 0,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			c = m;
-		} else {
-			munmap(m, sizeof *c * NET_OPEN_CHUNK);
-			c = expected;
-		}
-	}
-	return &c[i % NET_OPEN_CHUNK];
+	struct net_open *c = cprof_chunk_get((void **)&net_open_chunks[i / NET_OPEN_CHUNK],
+		sizeof *c * NET_OPEN_CHUNK);
+	return c ? &c[i % NET_OPEN_CHUNK] : NULL;
 }
 
 /* This thread's open-wait record (slow path once per thread; errno kept by
