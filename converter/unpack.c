@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,153 @@
 #define MAX_MEMBER_SIZE (16ull << 30)
 #define MAX_TOTAL_SIZE (64ull << 30)
 #define BUF_SIZE (256 * 1024)
+#define CHUNK_SIZE (1024 * 1024)
+#define CHUNKS 4
+
+/* Write-behind: file data goes to the kernel from a second thread while the
+ * first inflates the next chunk (inflating and copying into the page cache
+ * cost about the same; measured on a 598 MB trace: 0.58 s -> see
+ * converter/README).  Chunks are handed over in order; the writer closes a
+ * file after its last chunk and keeps the first error. */
+struct wchunk {
+	int fd;                /* -1: free slot */
+	int last;              /* close fd after writing */
+	size_t len;
+	unsigned char *data;   /* CHUNK_SIZE */
+	char name[1024];       /* the member, for errors */
+};
+
+struct writer {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct wchunk ring[CHUNKS];
+	unsigned head, tail;   /* filled: [tail, head) mod CHUNKS (counts, not wrapped) */
+	int stop;
+	int err;               /* first errno, 0 if none */
+	char err_name[1024];   /* and the member it hit */
+};
 
 struct tar_in {
 	gzFile gz;
 	const char *path;
 	unsigned char *buf;    /* owned, BUF_SIZE */
+	struct writer *w;      /* NULL: write in line */
 };
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->tail == w->head && !w->stop)
+			pthread_cond_wait(&w->cv, &w->lock);
+		if (w->tail == w->head)
+			break;
+		struct wchunk *c = &w->ring[w->tail % CHUNKS];
+		int failed = w->err != 0;
+		pthread_mutex_unlock(&w->lock);
+		int e = 0;
+		for (size_t off = 0; !failed && off < c->len;) {
+			ssize_t n = write(c->fd, c->data + off, c->len - off);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				e = errno;
+				break;
+			}
+			off += (size_t) n;
+		}
+		if (c->last && close(c->fd) < 0 && !e && !failed)
+			e = errno;
+		pthread_mutex_lock(&w->lock);
+		if (e && !w->err) {
+			w->err = e;
+			memcpy(w->err_name, c->name, sizeof w->err_name);
+		}
+		w->tail++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static struct writer *writer_start(void)
+{
+	struct writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	for (int i = 0; i < CHUNKS; i++)
+		if (!(w->ring[i].data = malloc(CHUNK_SIZE)))
+			goto fail;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+		goto fail;
+	w->started = 1;
+	return w;
+fail:
+	for (int i = 0; i < CHUNKS; i++)
+		free(w->ring[i].data);
+	free(w);
+	return NULL;
+}
+
+/* The next free chunk to fill (waits while all are queued). */
+static struct wchunk *writer_slot(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->head - w->tail == CHUNKS)
+		pthread_cond_wait(&w->cv, &w->lock);
+	struct wchunk *c = &w->ring[w->head % CHUNKS];
+	pthread_mutex_unlock(&w->lock);
+	return c;
+}
+
+/* Queues the chunk writer_slot returned; the first error so far, as -errno. */
+static int writer_push(struct writer *w, const char *name, int fd, size_t len, int last)
+{
+	pthread_mutex_lock(&w->lock);
+	struct wchunk *c = &w->ring[w->head % CHUNKS];
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->fd = fd;
+	c->len = len;
+	c->last = last;
+	w->head++;
+	pthread_cond_broadcast(&w->cv);
+	int e = w->err;
+	pthread_mutex_unlock(&w->lock);
+	return -e;
+}
+
+/* Waits until everything queued is written and closed; -errno of the first
+ * failure. */
+static int writer_sync(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->tail != w->head)
+		pthread_cond_wait(&w->cv, &w->lock);
+	int e = w->err;
+	pthread_mutex_unlock(&w->lock);
+	return -e;
+}
+
+static void writer_end(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	for (int i = 0; i < CHUNKS; i++)
+		free(w->ring[i].data);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
 
 /* Reads exactly n bytes; 1 on success, 0 at a clean end, <0 on error. */
 static int read_full(struct tar_in *in, void *dst, size_t n, struct conv_error *err)
@@ -146,6 +288,36 @@ static int skip_data(struct tar_in *in, uint64_t n, struct conv_error *err)
 	return 0;
 }
 
+/* extract_file's data through the writer thread; owns fd (the writer closes
+ * it after its last chunk, this function if that chunk was not queued). */
+static int extract_behind(struct tar_in *in, int fd, const char *name, uint64_t size, uint64_t pad,
+	struct conv_error *err)
+{
+	int ret = 0, given = 0;
+	while (size && !ret) {
+		size_t k = size > CHUNK_SIZE ? CHUNK_SIZE : (size_t) size;
+		int r = read_full(in, writer_slot(in->w)->data, k, err);
+		if (r <= 0) {
+			if (r == 0)
+				conv_error_set(err, "%s: truncated archive (member %s)", in->path, name);
+			ret = -EINVAL;
+			break;
+		}
+		size -= k;
+		given = size == 0;
+		if ((ret = writer_push(in->w, name, fd, k, given)) < 0)
+			conv_error_set(err, "cannot extract %s: %s", in->w->err_name, strerror(-ret));
+	}
+	if (!ret && pad)
+		ret = skip_data(in, pad, err);
+	if (!given) {
+		/* queued chunks may still use fd */
+		writer_sync(in->w);
+		close(fd);
+	}
+	return ret;
+}
+
 static int extract_file(struct tar_in *in, int dirfd, const char *name, uint64_t size,
 	struct conv_error *err)
 {
@@ -162,7 +334,10 @@ static int extract_file(struct tar_in *in, int dirfd, const char *name, uint64_t
 		}
 		goto error_io;
 	}
-	uint64_t left = size + ((512 - size % 512) % 512);
+	uint64_t pad = (512 - size % 512) % 512;
+	if (in->w)
+		return extract_behind(in, fd, name, size, pad, err);
+	uint64_t left = size + pad;
 	while (left) {
 		size_t k = left > BUF_SIZE ? BUF_SIZE : (size_t) left;
 		int r = read_full(in, in->buf, k, err);
@@ -220,6 +395,7 @@ int conv_unpack(const char *path, const char *dir, struct conv_error *err)
 		goto end;
 	}
 	gzbuffer(in.gz, BUF_SIZE);
+	in.w = writer_start();      /* NULL (no memory or thread): write in line */
 	/* gzread passes non-gzip data through: read a byte first so gzdirect knows */
 	if (gzread(in.gz, h, 1) < 1 || gzdirect(in.gz)) {
 		conv_error_set(err, "%s: not a trace.out (not gzip-compressed data)", path);
@@ -286,6 +462,14 @@ int conv_unpack(const char *path, const char *dir, struct conv_error *err)
 	}
 	ret = 0;
 end:
+	if (in.w) {
+		int wr = writer_sync(in.w);
+		if (wr < 0 && ret >= 0) {
+			conv_error_set(err, "cannot extract %s: %s", in.w->err_name, strerror(-wr));
+			ret = wr;
+		}
+		writer_end(in.w);
+	}
 	if (in.gz)
 		gzclose(in.gz);
 	if (dirfd >= 0)

@@ -78,6 +78,19 @@ grep -q "stream file chan_0 is missing" "$T/missing_stream.out.err" || fail "mis
 cp -a "$W" "$T/corrupt" && head -c 100 "$W/${sub}metadata" >"$T/corrupt/${sub}metadata" && pack corrupt_meta.out "$T/corrupt"
 expect_fail corrupt_meta.out "no readable CTF trace"
 
+# the disk refuses the extracted files (a 64 KiB file size limit, SIGXFSZ
+# ignored so that write fails with EFBIG; the fixture has a 188 KiB file):
+# the write error is reported, nothing is left behind
+mkdir -p "$T/db-fsize"
+(ulimit -f 64; trap '' XFSZ; exec "$CONVERT" -o "$T/db-fsize/trace.db" "$FIX/scenario.trace.out") \
+	>/dev/null 2>"$T/fsize.err"
+rc=$?
+[ $rc = 1 ] || { cat "$T/fsize.err" >&2; fail "file size limit: exit status $rc, want 1"; }
+grep -q "cprof-convert: error: cannot extract .*File too large" "$T/fsize.err" ||
+	{ cat "$T/fsize.err" >&2; fail "file size limit: the write error is not reported"; }
+[ -z "$(ls -A "$T/db-fsize")" ] || fail "file size limit: left $(ls -A "$T/db-fsize") behind"
+note "fsize: $(grep error: "$T/fsize.err")"
+
 # a broken sub-trace beside a good one: skipped, counted, the rest converts
 cp -a "$W" "$T/mixed" && mkdir -p "$T/mixed/ctf/ust/pid/broken-1-x" &&
 	head -c 100 "$W/${sub}metadata" >"$T/mixed/ctf/ust/pid/broken-1-x/metadata" &&
