@@ -177,8 +177,15 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	d->result = result;
 	/* its waker stamped the record before waking it */
 	uint64_t w1 = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
-	d->waker_tid = (uint32_t)(w1 >> 32) == d->gen ? (int32_t)(uint32_t)w1 : 0;
-	d->wake_ns = t->wake_ns;
+	uint64_t tw = __atomic_load_n(&t->wake_ns, __ATOMIC_RELAXED);
+	d->waker_tid = 0;
+	d->wake_ns = 0;
+	if ((uint32_t)(w1 >> 32) == d->gen && (tw & ~CPROF_WAKE_NS_MASK) == CPROF_WAKE_NS_TAG(d->gen)) {
+		/* the full time: the end's, less the distance in the low bits */
+		uint64_t ago = ((end & CPROF_WAKE_NS_MASK) - tw) & CPROF_WAKE_NS_MASK;
+		d->waker_tid = (int32_t)(uint32_t)w1;
+		d->wake_ns = ago < (1ull << 47) ? end - ago : end;
+	}
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */
 }

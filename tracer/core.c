@@ -305,7 +305,10 @@ static struct cprof_thread *claim_one(uint64_t obj)
 /* Never over a newer wait's stamp (a waker delayed after its call could
  * otherwise name itself the waker of the wakee's next wait): the word moves
  * to (gen, 0) - "being written", no waker for readers - then the time is
- * written, then (gen, tid), each step only if no newer stamp came between. */
+ * written, then (gen, tid), each step only if no newer stamp came between.
+ * The time carries the low bits of its gen (CPROF_WAKE_NS_TAG): a stamper
+ * delayed between its two steps cannot leave its time under a newer
+ * stamp's word. */
 static void stamp(struct cprof_thread *w, uint32_t gen)
 {
 	struct cprof_thread *self = cprof_tls_self;
@@ -318,7 +321,13 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 			return;
 	} while (!__atomic_compare_exchange_n(&w->wake_word, &old, busy, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_ACQUIRE));
-	w->wake_ns = ns;
+	uint64_t tagged = CPROF_WAKE_NS_TAG(gen) | (ns & CPROF_WAKE_NS_MASK);
+	uint64_t t = __atomic_load_n(&w->wake_ns, __ATOMIC_RELAXED);
+	do {
+		if (t && (int16_t)(uint16_t)((t >> 48) - (gen & 0xffff)) > 0)
+			return;
+	} while (!__atomic_compare_exchange_n(&w->wake_ns, &t, tagged, 0, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED));
 	__atomic_compare_exchange_n(&w->wake_word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
 		__ATOMIC_RELAXED);
 }

@@ -51,6 +51,11 @@ struct cprof_wait_done {
 	uint64_t pcs[CPROF_STACK_MAX];
 };
 
+/* wake_ns: the stamp's time (78 hours of ns) under the low 16 bits of its
+ * wait's gen */
+#define CPROF_WAKE_NS_MASK ((1ull << 48) - 1)
+#define CPROF_WAKE_NS_TAG(gen) ((uint64_t)((gen) & 0xffff) << 48)
+
 struct cprof_thread {
 	struct cprof_thread *next;      /* immutable once published */
 	volatile int in_use;            /* 0: free for the next thread to claim */
@@ -77,7 +82,8 @@ struct cprof_thread {
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
 	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
-	volatile uint64_t wake_ns;      /* CLOCK_MONOTONIC after the waking call */
+	volatile uint64_t wake_ns;      /* CPROF_WAKE_NS_TAG(gen) | CLOCK_MONOTONIC
+	                                 * before the waking call, low 48 bits */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
 	volatile uint32_t done_state[CPROF_WAIT_SLOTS];  /* of done[k], on one line */
 	struct cprof_wait_done done[CPROF_WAIT_SLOTS];

@@ -30,6 +30,12 @@ grep -E "cprof:sync_wait_open:.*\{ tid = $tid_stuck, kind = 1, .*dur_ns = [1-9][
 	|| fail "no sync_wait_open for 'stuck'"
 grep -E "cprof:status_stack:.*\{ tid = $tid_stuck, _stack_length = [1-9]" "$T/ev.txt" >/dev/null \
 	|| fail "no stack for the open wait"
+# every named waker's stamp lies within the wait (the waker claims a
+# published wait and reads the clock before its waking call)
+bad=$(grep -E "cprof:sync_wait: .*waker_tid = [1-9]" "$T/ev.txt" |
+	sed -E 's/.*dur_ns = ([0-9]+), waker_tid = [0-9]+, wake_ago_ns = ([0-9]+),.*/\1 \2/' |
+	awk '$1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/ || $2 + 0 > $1 + 0 { n++ } END { print n + 0 "/" NR }')
+[ "${bad%/*}" = 0 ] && [ "${bad#*/}" -ge 3 ] || fail "waker stamps outside their waits (bad/all: $bad)"
 ! grep -E "cprof:(block_begin|block_end|wake):.*kind = [14]," "$T/ev.txt" >/dev/null \
 	|| fail "a wait begun in the capture was also recorded as block_begin/block_end/wake"
 
