@@ -254,8 +254,10 @@ static inline int waits_on(struct cprof_thread *t, uint64_t obj)
 }
 
 /* Claims the longest-waiting unclaimed thread blocked on obj (the slotted
- * ones first, read from the compact per-slot arrays); NULL if none. */
-static struct cprof_thread *claim_one(uint64_t obj)
+ * ones first, read from the compact per-slot arrays); NULL if none.  *gen:
+ * the claimed wait's number, read before the claim (read after it, a
+ * waker delayed there could take the wakee's next wait for its own). */
+static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen)
 {
 	struct cprof_thread *self = cprof_tls_self;
 	for (;;) {
@@ -277,8 +279,11 @@ static struct cprof_thread *claim_one(uint64_t obj)
 		if (best < 0)
 			break;
 		struct cprof_thread *t = __atomic_load_n(&slot_owner[best], __ATOMIC_ACQUIRE);
-		if (t && !__atomic_exchange_n(&slot_claimed[best], 1, __ATOMIC_ACQ_REL))
-			return t;
+		if (t) {
+			*gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+			if (!__atomic_exchange_n(&slot_claimed[best], 1, __ATOMIC_ACQ_REL))
+				return t;
+		}
 		/* another waker got it first: look again */
 	}
 	if (!__atomic_load_n(&unslotted_waiting, __ATOMIC_ACQUIRE))
@@ -294,6 +299,7 @@ static struct cprof_thread *claim_one(uint64_t obj)
 			}
 		if (!best)
 			return NULL;
+		*gen = __atomic_load_n(&best->wait_gen, __ATOMIC_ACQUIRE);
 		if (!__atomic_exchange_n(&best->wake_claimed, 1, __ATOMIC_ACQ_REL))
 			return best;
 		/* another waker got it first: look again */
@@ -321,13 +327,16 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 			return;
 	} while (!__atomic_compare_exchange_n(&w->wake_word, &old, busy, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_ACQUIRE));
+	/* the time only while the word is still ours: a newer stamper moves
+	 * the word before it writes its time, so a failed CAS (a newer time)
+	 * is followed by a word this loop sees as not ours */
 	uint64_t tagged = CPROF_WAKE_NS_TAG(gen) | (ns & CPROF_WAKE_NS_MASK);
-	uint64_t t = __atomic_load_n(&w->wake_ns, __ATOMIC_RELAXED);
+	uint64_t t = __atomic_load_n(&w->wake_ns, __ATOMIC_ACQUIRE);
 	do {
-		if (t && (int16_t)(uint16_t)((t >> 48) - (gen & 0xffff)) > 0)
+		if (__atomic_load_n(&w->wake_word, __ATOMIC_ACQUIRE) != busy)
 			return;
-	} while (!__atomic_compare_exchange_n(&w->wake_ns, &t, tagged, 0, __ATOMIC_RELAXED,
-			__ATOMIC_RELAXED));
+	} while (!__atomic_compare_exchange_n(&w->wake_ns, &t, tagged, 0, __ATOMIC_ACQ_REL,
+			__ATOMIC_ACQUIRE));
 	__atomic_compare_exchange_n(&w->wake_word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
 		__ATOMIC_RELAXED);
 }
@@ -342,14 +351,15 @@ void cprof_wait_close_claims(struct cprof_thread *t)
 
 int cprof_wake_claim(uint64_t obj, pid_t *owed)
 {
-	struct cprof_thread *w = claim_one(obj);
+	uint32_t gen = 0;
+	struct cprof_thread *w = claim_one(obj, &gen);
 	*owed = 0;
 	if (!w)
 		return 0;
 	/* a whole wait of this capture is stamped (one begun in an earlier
 	 * capture ends as cprof:block_end, its waker a cprof:wake) */
 	if (w->wait_t0 && w->wait_capture == cprof_capture_seq)
-		stamp(w, __atomic_load_n(&w->wait_gen, __ATOMIC_ACQUIRE));
+		stamp(w, gen);
 	else
 		*owed = w->tid;
 	return 1;

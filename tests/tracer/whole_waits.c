@@ -7,10 +7,14 @@
  *   - "stuck": a mutex wait still going when the capture stops
  *     (cprof:sync_wait_open and its stack); it ends during a second capture
  *     (TRACE2.out), which must show it as a wait begun before it: in the
- *     status dump, then cprof:block_end and main's cprof:wake.
+ *     status dump, then cprof:block_end and main's cprof:wake;
+ *   - "relay": a mutex wait woken by main in each capture, with 40,000
+ *     waits of its own between them (its wait numbers move far past the
+ *     first capture's stamp): the second wait still names main.
  * usage: whole_waits TRACE.out TRACE2.out.  Linked with libcprof. */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cprof.h"
@@ -20,8 +24,12 @@ static pthread_mutex_t m_hold = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t m_stuck = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t m_cond = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t m_relay = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t m_many = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t c_many = PTHREAD_COND_INITIALIZER;
 static int signalled;
 static volatile int holder_has_it, release_holder;
+static volatile int relay_pass1, relay_between, relay_many_done, relay_go2;
 
 static __attribute__((noinline)) void lock_and_wait(pthread_mutex_t *m)
 {
@@ -77,10 +85,33 @@ static void *stuck_main(void *arg)
 	return NULL;
 }
 
+static void *relay_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "relay");
+	lock_and_wait(&m_relay);
+	pthread_mutex_unlock(&m_relay);
+	relay_pass1 = 1;
+	while (!relay_between)
+		usleep(1000);
+	/* 40,000 waits outside captures: condvar waits that time out at once */
+	struct timespec past = { 0, 0 };
+	pthread_mutex_lock(&m_many);
+	for (int i = 0; i < 40000; i++)
+		pthread_cond_timedwait(&c_many, &m_many, &past);
+	pthread_mutex_unlock(&m_many);
+	relay_many_done = 1;
+	while (!relay_go2)
+		usleep(1000);
+	lock_and_wait(&m_relay);        /* main holds it again, in capture 2 */
+	pthread_mutex_unlock(&m_relay);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cprof_error err;
-	pthread_t th[4];
+	pthread_t th[5];
 	if (argc != 3) {
 		fprintf(stderr, "usage: whole_waits TRACE.out TRACE2.out\n");
 		return 2;
@@ -88,6 +119,7 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&m_wait);
 	pthread_mutex_lock(&m_hold);
 	pthread_mutex_lock(&m_stuck);
+	pthread_mutex_lock(&m_relay);
 	if (cprof_trace_start(argv[1], &err) < 0) {
 		fprintf(stderr, "whole_waits: %s\n", err.message);
 		return 1;
@@ -96,20 +128,26 @@ int main(int argc, char **argv)
 	pthread_create(&th[1], NULL, cond_main, NULL);
 	pthread_create(&th[2], NULL, holder_main, NULL);
 	pthread_create(&th[3], NULL, stuck_main, NULL);
-	usleep(100 * 1000);             /* all four are blocked by now */
+	pthread_create(&th[4], NULL, relay_main, NULL);
+	usleep(100 * 1000);             /* all five are blocked by now */
 	pthread_mutex_unlock(&m_wait);
 	pthread_mutex_lock(&m_cond);
 	signalled = 1;
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&m_cond);
 	pthread_mutex_unlock(&m_hold);
-	while (!holder_has_it)
+	pthread_mutex_unlock(&m_relay);
+	while (!holder_has_it || !relay_pass1)
 		usleep(1000);
 	usleep(50 * 1000);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "whole_waits: %s\n", err.message);
 		return 1;
 	}
+	pthread_mutex_lock(&m_relay);
+	relay_between = 1;
+	while (!relay_many_done)
+		usleep(1000);
 	release_holder = 1;
 	if (cprof_trace_start(argv[2], &err) < 0) {
 		fprintf(stderr, "whole_waits: %s\n", err.message);
@@ -117,7 +155,10 @@ int main(int argc, char **argv)
 	}
 	usleep(50 * 1000);
 	pthread_mutex_unlock(&m_stuck);
-	for (int i = 0; i < 4; i++)
+	relay_go2 = 1;
+	usleep(50 * 1000);              /* relay is blocked on m_relay by now */
+	pthread_mutex_unlock(&m_relay);
+	for (int i = 0; i < 5; i++)
 		pthread_join(th[i], NULL);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "whole_waits: %s\n", err.message);

@@ -73,6 +73,14 @@ grep -E "vtid = $tid_stuck \}, \{ kind = 1, .*cprof:block_end|cprof:block_end: .
 	|| fail "second capture: no block_end for the stuck wait"
 grep -E "cprof:wake: .*vtid = $main \}, \{ kind = 1, .*target_tid = $tid_stuck \}" "$T/ev2.txt" >/dev/null \
 	|| fail "second capture: main's unlock does not name 'stuck'"
+# relay: 40,000 waits between the captures, then a wait in the second
+# capture that main's unlock ends: still named
+tid_relay=$(tid_of relay)
+[ -n "$tid_relay" ] || fail "relay not named in the first trace"
+grep -E "vtid = $tid_relay \}, \{ kind = 1, .*waker_tid = $main, " "$T/ev.txt" >/dev/null \
+	|| fail "first capture: relay's wait does not name main"
+grep -E "vtid = $tid_relay \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, " "$T/ev2.txt" >/dev/null \
+	|| fail "second capture: relay's wait (after 40,000 others) does not name main"
 "$B/converter/cprof-convert" -o "$T/t2.db" "$T/out/t2.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion 2 failed"; }
 [ "$(sqlite3 "$T/t2.db" "SELECT s.reason || ' ' || COALESCE(w.name, '-') FROM thread_state s
 	JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
