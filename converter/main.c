@@ -165,6 +165,12 @@ int main(int argc, char **argv)
 	}
 	if ((ret = conv_ctf_read(&info, m, &events, &err)) < 0)
 		goto end;
+	/* the CTF is read: its disk space and page cache go back before the
+	 * commit and the index sorts take theirs (the peak is the CTF or the
+	 * database and its sort runs, not their sum) */
+	char ctfdir[sizeof tmpdir + 8];
+	snprintf(ctfdir, sizeof ctfdir, "%s/ctf", tmpdir);
+	conv_rmtree(ctfdir);
 	conv_phase("decode+model");
 	if ((ret = conv_model_finish(m, events, &err)) < 0)
 		goto end;
