@@ -264,7 +264,7 @@ struct cprof_session_result {
 	uint64_t lost_packets;
 	int64_t start_ns, end_ns;   /* CLOCK_REALTIME */
 };
-/* Ensures a session daemon (spawning lttng-sessiond --daemonize if none is
+/* Ensures a session daemon (spawning lttng-sessiond if none is
  * alive), creates a per-PID session tracking getpid() into a fresh temporary
  * directory, starts it and calls cprof_core_on_trace_start().
  * Returns 0 or a negative errno (-EBUSY if a capture is already running,
@@ -305,7 +305,8 @@ void cprof_session_atfork_child(void) CPROF_HIDDEN;
  * thread; this waits for those (exit paths: nothing may be left behind). */
 void cprof_session_drain(void) CPROF_HIDDEN;
 /* sessiond.c: 0 once a session daemon answers (spawning lttng-sessiond
- * --daemonize if none is alive), else -EHOSTDOWN with the reason in err. */
+ * in this process's session if none is alive), else -EHOSTDOWN with the
+ * reason in err. */
 int cprof_sessiond_ensure(struct cprof_error *err) CPROF_HIDDEN;
 
 /* archive.c: what cprof/info.txt says about a capture. */

@@ -46,4 +46,16 @@ grep -q "vtid = " "$T/events.txt" || fail "no vtid context"
 note "$n events"
 # the session is gone
 has_session && fail "a session was left behind"
+# the daemon the library started runs in the program's session (not one of
+# its own: sched_autogroup starved such a daemon next to a busy program,
+# tracer/sessiond.c) but is not its child, and not in its process group
+sd=$(cat "$T/home/.lttng/lttng-sessiond.pid" 2>/dev/null)
+app=${BG_PIDS[-1]}
+[ -n "$sd" ] || fail "no session daemon pid file"
+read -r sd_ppid sd_pgid sd_sid < <(ps -o ppid=,pgid=,sid= -p "$sd")
+read -r app_pgid app_sid < <(ps -o pgid=,sid= -p "$app")
+note "sessiond $sd: ppid $sd_ppid pgid $sd_pgid sid $sd_sid; app $app: pgid $app_pgid sid $app_sid"
+[ "$sd_sid" = "$app_sid" ] || fail "the session daemon is not in the program's session ($sd_sid, $app_sid)"
+[ "$sd_ppid" != "$app" ] || fail "the session daemon is the program's child"
+[ "$sd_pgid" != "$app_pgid" ] || fail "the session daemon is in the program's process group"
 pass "$n events"
