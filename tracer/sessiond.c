@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -90,7 +91,8 @@ static char **daemon_env(void)
 	return env;
 }
 
-/* 1 if process pid is gone or a zombie (the daemon died at startup). */
+/* 1 if process pid is gone or a zombie (the daemon died at startup); 0
+ * when that cannot be told (no /proc). */
 static int process_gone(pid_t pid)
 {
 	char path[64], buf[256];
@@ -102,7 +104,7 @@ static int process_gone(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -112,51 +114,94 @@ static int process_gone(pid_t pid)
 	return rp && rp[1] == ' ' && rp[2] == 'Z';
 }
 
+/* The daemon's pid, from the shell's one line on fd: read up to its newline
+ * (not to end of file: a child another thread forks meanwhile keeps a copy
+ * of the pipe's write end), waiting at most 5 s; 0 if none. */
+static pid_t read_pid_line(int fd)
+{
+	char out[32];
+	size_t got = 0;
+
+	while (got < sizeof(out) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, 5000);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		ssize_t n = read(fd, out + got, sizeof(out) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+		if (memchr(out, '\n', got))
+			break;
+	}
+	out[got] = 0;
+	return got && memchr(out, '\n', got) ? (pid_t) atoi(out) : 0;
+}
+
 /* Starts lttng-sessiond through /bin/sh, which puts it in the background
- * (so that it is not our child: a host that waits for all its children
- * must not wait for the daemon), prints its pid and exits.  The daemon
- * stays in this process's session (see the top of this file) in a process
- * group of its own (the terminal's Ctrl-C does not reach it), with / as
- * working directory and no descriptor of ours.  posix_spawn (vfork
- * semantics) runs no atfork handlers and no interposed code in the child. */
+ * (`exec`: the daemon itself, so that it is not our child - a host that
+ * waits for all its children must not wait for the daemon), prints its pid
+ * and exits.  The daemon stays in this process's session (see the top of
+ * this file) in a process group of its own (the terminal's Ctrl-C does not
+ * reach it), with / as working directory and no descriptor of ours.  Its
+ * signals are reset, except SIGINT and SIGQUIT, which the shell's rule for
+ * background commands leaves ignored (the daemon handles SIGINT itself, and
+ * its own process group keeps the terminal's away).  In a host that is a
+ * child subreaper the daemon becomes the host's child, as it did with
+ * `--daemonize`.  posix_spawn (vfork semantics) runs no atfork handlers
+ * and no interposed code in the child. */
 static int spawn_sessiond(struct cprof_error *err)
 {
-	char path[PATH_MAX];
-	char *argv[] = { "sh", "-c", "cd / && \"$0\" </dev/null >/dev/null 2>&1 & echo $!", path, NULL };
+	char found[PATH_MAX], path[PATH_MAX];
+	char *argv[] = { "sh", "-c", "cd / && exec \"$0\" </dev/null >/dev/null 2>&1 & echo \"$!\"", path,
+		NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
-	char **env = NULL, out[32];
+	char **env = NULL;
 	int fa_ok = 0, attr_ok = 0, r, status = 0, pfd[2] = { -1, -1 };
-	size_t got = 0;
 	pid_t pid, daemon_pid = 0;
 
-	r = find_sessiond(path, sizeof(path));
+	r = find_sessiond(found, sizeof(found));
 	if (r) {
 		cprof_error_set(err, -EHOSTDOWN,
 				"no session daemon is running and lttng-sessiond cannot be started: %s not found in PATH",
 				"lttng-sessiond");
 		return -EHOSTDOWN;
 	}
+	/* absolute: the shell changes to / first */
+	if (!realpath(found, path))
+		snprintf(path, sizeof(path), "%s", found);
 	env = daemon_env();
-	if (!env || pipe2(pfd, O_CLOEXEC) || posix_spawn_file_actions_init(&fa)) {
-		r = cprof_error_set(err, -ENOMEM, "cannot set up the lttng-sessiond spawn: %s",
-				strerror(errno ? errno : ENOMEM));
+	if (!env) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: out of memory", path);
+		goto end;
+	}
+	if (pipe2(pfd, O_CLOEXEC)) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: pipe: %s", path, strerror(errno));
+		goto end;
+	}
+	if ((r = posix_spawn_file_actions_init(&fa))) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: %s", path, strerror(r));
 		goto end;
 	}
 	fa_ok = 1;
 	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
 			posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) ||
 			posix_spawn_file_actions_addclosefrom_np(&fa, 3)) {
-		r = cprof_error_set(err, -ENOMEM, "cannot set up the lttng-sessiond spawn");
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot set up the lttng-sessiond spawn");
 		goto end;
 	}
 	/* Nothing of the host's signal setup (blocked or ignored SIGTERM...)
 	 * may reach the daemon, or it could not be stopped. */
 	sigemptyset(&none);
 	sigfillset(&all);
-	if (posix_spawnattr_init(&attr)) {
-		r = cprof_error_set(err, -ENOMEM, "cannot set up the lttng-sessiond spawn");
+	if ((r = posix_spawnattr_init(&attr))) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: %s", path, strerror(r));
 		goto end;
 	}
 	attr_ok = 1;
@@ -170,33 +215,31 @@ static int spawn_sessiond(struct cprof_error *err)
 	close(pfd[1]);
 	pfd[1] = -1;
 	if (!r) {
-		for (;;) {
-			ssize_t n = read(pfd[0], out + got, sizeof(out) - 1 - got);
-			if (n > 0 && (got += (size_t) n) < sizeof(out) - 1)
-				continue;
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
+		daemon_pid = read_pid_line(pfd[0]);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		/* ECHILD (the host reaps children or ignores SIGCHLD): the pid
 		 * printed is what counts */
 	}
 	cprof_internal_end();
-	out[got] = 0;
-	daemon_pid = (pid_t) atoi(out);
-	if (r || daemon_pid <= 0) {
-		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: %s", path,
-				r ? strerror(r) : "/bin/sh did not start it");
+	if (r) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: /bin/sh: %s", path, strerror(r));
 		goto end;
 	}
-	for (int ms = 0; !lttng_session_daemon_alive(); ms += 10) {
-		if (ms >= START_TIMEOUT_MS || process_gone(daemon_pid)) {
+	if (daemon_pid <= 0) {
+		r = cprof_error_set(err, -EHOSTDOWN, "cannot start %s: /bin/sh printed no pid", path);
+		goto end;
+	}
+	/* A daemon that dies at startup is noticed at once; one second more of
+	 * polling covers a daemon that lost the race to one another process
+	 * started at the same moment (it exits, the other answers). */
+	for (int ms = 0, gone_at = -1; !lttng_session_daemon_alive(); ms += 10) {
+		if (gone_at < 0 && process_gone(daemon_pid))
+			gone_at = ms;
+		if (ms >= START_TIMEOUT_MS || (gone_at >= 0 && ms - gone_at >= 1000)) {
 			r = cprof_error_set(err, -EHOSTDOWN,
 					"%s %s; is HOME/LTTNG_HOME writable?", path,
-					ms >= START_TIMEOUT_MS ? "did not answer within 10 s" :
-					"exited at startup");
+					gone_at >= 0 ? "exited at startup" : "did not answer within 10 s");
 			goto end;
 		}
 		sleep_ms(10);
