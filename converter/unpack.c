@@ -54,7 +54,7 @@ struct tar_in {
 	gzFile gz;
 	const char *path;
 	unsigned char *buf;    /* owned, BUF_SIZE */
-	struct writer *w;      /* NULL: write in line */
+	struct writer *w;      /* the write-behind thread */
 };
 
 static void *writer_main(void *arg)
@@ -322,10 +322,9 @@ static int extract_file(struct tar_in *in, int dirfd, const char *name, uint64_t
 	struct conv_error *err)
 {
 	int ret = make_dirs(dirfd, name, 0);
-	int fd = -1;
 	if (ret < 0)
 		goto error_io;
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EEXIST) {
@@ -334,38 +333,9 @@ static int extract_file(struct tar_in *in, int dirfd, const char *name, uint64_t
 		}
 		goto error_io;
 	}
-	uint64_t pad = (512 - size % 512) % 512;
-	if (in->w)
-		return extract_behind(in, fd, name, size, pad, err);
-	uint64_t left = size + pad;
-	while (left) {
-		size_t k = left > BUF_SIZE ? BUF_SIZE : (size_t) left;
-		int r = read_full(in, in->buf, k, err);
-		if (r <= 0) {
-			if (r == 0)
-				conv_error_set(err, "%s: truncated archive (member %s)", in->path, name);
-			ret = -EINVAL;
-			goto end;
-		}
-		size_t data = size < k ? (size_t) size : k;
-		for (size_t off = 0; off < data;) {
-			ssize_t w = write(fd, in->buf + off, data - off);
-			if (w < 0) {
-				ret = -errno;
-				goto error_io;
-			}
-			off += (size_t) w;
-		}
-		size -= data;
-		left -= k;
-	}
-	ret = 0;
-	goto end;
+	return extract_behind(in, fd, name, size, (512 - size % 512) % 512, err);
 error_io:
 	conv_error_set(err, "cannot extract %s: %s", name, strerror(-ret));
-end:
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
 
@@ -395,7 +365,11 @@ int conv_unpack(const char *path, const char *dir, struct conv_error *err)
 		goto end;
 	}
 	gzbuffer(in.gz, BUF_SIZE);
-	in.w = writer_start();      /* NULL (no memory or thread): write in line */
+	if (!(in.w = writer_start())) {
+		ret = -ENOMEM;
+		conv_error_set(err, "%s: cannot start the extraction thread", path);
+		goto end;
+	}
 	/* gzread passes non-gzip data through: read a byte first so gzdirect knows */
 	if (gzread(in.gz, h, 1) < 1 || gzdirect(in.gz)) {
 		conv_error_set(err, "%s: not a trace.out (not gzip-compressed data)", path);

@@ -25,10 +25,10 @@
 
 CPROF_TLS int cprof_tls_done;
 
-#define SLOT_FREE 0
-#define SLOT_READY 1     /* ended, to be written */
-#define SLOT_WRITING 2   /* taken by the writer */
-#define SLOT_OPEN 3      /* its wait runs (owner only) */
+#define SLOT_FREE CPROF_SLOT_FREE
+#define SLOT_READY CPROF_SLOT_READY
+#define SLOT_WRITING CPROF_SLOT_WRITING
+#define SLOT_OPEN CPROF_SLOT_OPEN
 #define STATE(t, d) ((t)->done_state[(d) - (t)->done])
 
 /* Writes d (SLOT_WRITING: ours) as a cprof:sync_wait; tid: the waiting
@@ -105,6 +105,16 @@ void cprof_waits_flush_all(void)
 	cprof_tls_guard--;
 }
 
+void cprof_wait_slots_clear(struct cprof_thread *t, int all)
+{
+	for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
+		uint32_t st = __atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE);
+		if (all || st != SLOT_WRITING)
+			__atomic_compare_exchange_n(&t->done_state[k], &st, SLOT_FREE, 0,
+				__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
+}
+
 int cprof_wait_open_stack(struct cprof_thread *t, uint32_t gen, uint64_t *pcs, int max)
 {
 	for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
@@ -176,15 +186,9 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	d->end = end;
 	d->result = result;
 	/* its waker stamped the record before waking it */
-	uint64_t w1 = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
-	uint64_t tw = __atomic_load_n(&t->wake_ns, __ATOMIC_RELAXED);
-	d->waker_tid = 0;
-	d->wake_ns = 0;
-	if ((uint32_t)(w1 >> 32) == d->gen && (tw & ~CPROF_WAKE_NS_MASK) == CPROF_WAKE_NS_TAG(d->gen)) {
-		/* the full time: the end's, less the distance in the low bits */
-		uint64_t ago = ((end & CPROF_WAKE_NS_MASK) - tw) & CPROF_WAKE_NS_MASK;
-		d->waker_tid = (int32_t)(uint32_t)w1;
-		d->wake_ns = ago < (1ull << 47) ? end - ago : end;
+	if (!cprof_wake_stamp_read(t, d->gen, end, &d->waker_tid, &d->wake_ns)) {
+		d->waker_tid = 0;
+		d->wake_ns = 0;
 	}
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */

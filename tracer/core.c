@@ -107,13 +107,7 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	t->wait_t0 = 0;
 	t->wake_word = 0;
 	t->withdraw_due = 0;
-	for (int i = 0; i < CPROF_WAIT_SLOTS; i++) {
-		uint32_t one = 1;   /* left by a thread that ended unseen: dropped */
-		__atomic_compare_exchange_n(&t->done_state[i], &one, 0, 0, __ATOMIC_ACQ_REL,
-			__ATOMIC_RELAXED);
-		if (t->done_state[i] == 3)
-			t->done_state[i] = 0;
-	}
+	cprof_wait_slots_clear(t, 0);   /* left by a thread that ended unseen */
 	t->tid = cprof_gettid();
 	t->handle = (uint64_t)pthread_self();
 	t->start_routine = start_routine;
@@ -150,6 +144,15 @@ static inline int wakeable(uint8_t kind)
 	return (kind >= CPROF_WAIT_MUTEX && kind <= CPROF_WAIT_SEM) || kind == CPROF_WAIT_FUTEX;
 }
 
+/* Slot i waits on obj since `since`, unclaimed: its arrays, then its bit. */
+static void slot_publish(int i, uint64_t obj, uint64_t since)
+{
+	__atomic_store_n(&slot_claimed[i], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot_since[i], since, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot_obj[i], obj, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&buckets[cprof_wait_bucket_of(obj)].bits, 1ull << i, __ATOMIC_SEQ_CST);
+}
+
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
 	if (t->wait_bucket >= 0)   /* a wait interrupted by a nested one (signal handler) */
@@ -167,13 +170,8 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	if (!cprof_tracing || !wakeable(kind)) {
 		t->wait_bucket = -1;
 	} else if (t->slot >= 0) {
-		uint32_t b = cprof_wait_bucket_of(obj);
-		t->wait_bucket = (int32_t)b;
-		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot_since[t->slot], t->wait_t0 ? t->wait_t0 : t->wait_since_ns,
-			__ATOMIC_RELAXED);
-		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
-		__atomic_fetch_or(&buckets[b].bits, 1ull << t->slot, __ATOMIC_SEQ_CST);
+		t->wait_bucket = (int32_t)cprof_wait_bucket_of(obj);
+		slot_publish(t->slot, obj, t->wait_t0 ? t->wait_t0 : t->wait_since_ns);
 	} else {
 		t->wait_bucket = BUCKETS;
 		__atomic_fetch_add(&unslotted_waiting, 1, __ATOMIC_SEQ_CST);
@@ -183,13 +181,8 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 /* The status dump's side: thread t was waiting when the capture started. */
 static void wait_seed(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 {
-	if (t->slot >= 0 && wakeable(kind)) {
-		__atomic_store_n(&slot_claimed[t->slot], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot_since[t->slot], t->wait_since_ns, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot_obj[t->slot], obj, __ATOMIC_RELAXED);
-		__atomic_fetch_or(&buckets[cprof_wait_bucket_of(obj)].bits, 1ull << t->slot,
-			__ATOMIC_SEQ_CST);
-	}
+	if (t->slot >= 0 && wakeable(kind))
+		slot_publish(t->slot, obj, t->wait_since_ns);
 }
 
 void cprof_wait_withdraw(struct cprof_thread *t)
@@ -312,9 +305,14 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen)
  * otherwise name itself the waker of the wakee's next wait): the word moves
  * to (gen, 0) - "being written", no waker for readers - then the time is
  * written, then (gen, tid), each step only if no newer stamp came between.
- * The time carries the low bits of its gen (CPROF_WAKE_NS_TAG): a stamper
+ * The time carries the low bits of its gen (WAKE_NS_TAG): a stamper
  * delayed between its two steps cannot leave its time under a newer
  * stamp's word. */
+/* wake_ns: the stamp's time (78 hours of ns) under the low 16 bits of its
+ * wait's gen */
+#define WAKE_NS_MASK ((1ull << 48) - 1)
+#define WAKE_NS_TAG(gen) ((uint64_t)((gen) & 0xffff) << 48)
+
 static void stamp(struct cprof_thread *w, uint32_t gen)
 {
 	struct cprof_thread *self = cprof_tls_self;
@@ -330,7 +328,7 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 	/* the time only while the word is still ours: a newer stamper moves
 	 * the word before it writes its time, so a failed CAS (a newer time)
 	 * is followed by a word this loop sees as not ours */
-	uint64_t tagged = CPROF_WAKE_NS_TAG(gen) | (ns & CPROF_WAKE_NS_MASK);
+	uint64_t tagged = WAKE_NS_TAG(gen) | (ns & WAKE_NS_MASK);
 	uint64_t t = __atomic_load_n(&w->wake_ns, __ATOMIC_ACQUIRE);
 	do {
 		if (__atomic_load_n(&w->wake_word, __ATOMIC_ACQUIRE) != busy)
@@ -339,6 +337,20 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 			__ATOMIC_ACQUIRE));
 	__atomic_compare_exchange_n(&w->wake_word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
 		__ATOMIC_RELAXED);
+}
+
+int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
+	uint64_t *ns)
+{
+	uint64_t w = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
+	uint64_t tw = __atomic_load_n(&t->wake_ns, __ATOMIC_RELAXED);
+	if ((uint32_t)(w >> 32) != gen || (uint32_t)w == 0 || (tw & ~WAKE_NS_MASK) != WAKE_NS_TAG(gen))
+		return 0;
+	/* the full time: the end's, less the distance in the low bits */
+	uint64_t ago = ((end & WAKE_NS_MASK) - tw) & WAKE_NS_MASK;
+	*tid = (int32_t)(uint32_t)w;
+	*ns = ago < (1ull << 47) ? end - ago : end;
+	return 1;
 }
 
 void cprof_wait_close_claims(struct cprof_thread *t)
@@ -439,8 +451,7 @@ void cprof_atfork_child_core(void)
 		t->wait_bucket = -1;
 		t->wait_t0 = 0;
 		t->withdraw_due = 0;
-		for (int i = 0; i < CPROF_WAIT_SLOTS; i++)
-			t->done_state[i] = 0;
+		cprof_wait_slots_clear(t, 1);
 	}
 	cprof_tls_done = 0;
 	if (cprof_tls_self)

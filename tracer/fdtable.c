@@ -78,11 +78,11 @@ struct cprof_fd *cprof_fd_get(int fd)
 {
 	if ((unsigned)fd >= CPROF_FD_CHUNK * CPROF_FD_CHUNKS)
 		return NULL;
-	struct cprof_fd *c = cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
+	struct cprof_fd **slot = &cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS];
+	struct cprof_fd *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (!c) {
 		int saved = errno;
-		c = cprof_chunk_get((void **)&cprof_fd_chunks[(unsigned)fd >> CPROF_FD_CHUNK_BITS],
-			sizeof(struct cprof_fd) * CPROF_FD_CHUNK);
+		c = cprof_chunk_get((void **)slot, sizeof(struct cprof_fd) * CPROF_FD_CHUNK);
 		if (!c) {
 			cprof_tls_guard++;
 			cprof_internal_error("fd table allocation", errno);

@@ -39,10 +39,15 @@
 /* A whole wait that ended, its cprof:sync_wait left for later: the owner
  * writes it after its next unlock (out of the critical section it just
  * entered) or before its next other event; the thread that stops a capture
- * writes those still left.  Its state (the record's done_state[], all on
- * one line): 0 free, 1 ready, 2 being written (by whoever moved it from 1),
- * 3 its wait runs. */
+ * writes those still left.  Its state: the record's done_state[], all on
+ * one line. */
 #define CPROF_WAIT_SLOTS 4
+enum {
+	CPROF_SLOT_FREE,
+	CPROF_SLOT_READY,       /* ended, to be written */
+	CPROF_SLOT_WRITING,     /* taken by whoever moved it from READY */
+	CPROF_SLOT_OPEN,        /* its wait runs (owner only) */
+};
 struct cprof_wait_done {
 	uint32_t gen, capture;
 	uint8_t kind, depth;
@@ -51,10 +56,6 @@ struct cprof_wait_done {
 	uint64_t pcs[CPROF_STACK_MAX];
 };
 
-/* wake_ns: the stamp's time (78 hours of ns) under the low 16 bits of its
- * wait's gen */
-#define CPROF_WAKE_NS_MASK ((1ull << 48) - 1)
-#define CPROF_WAKE_NS_TAG(gen) ((uint64_t)((gen) & 0xffff) << 48)
 
 struct cprof_thread {
 	struct cprof_thread *next;      /* immutable once published */
@@ -82,8 +83,7 @@ struct cprof_thread {
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
 	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
-	volatile uint64_t wake_ns;      /* CPROF_WAKE_NS_TAG(gen) | CLOCK_MONOTONIC
-	                                 * before the waking call, low 48 bits */
+	volatile uint64_t wake_ns;      /* its time, tagged with the gen (core.c) */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
 	volatile uint32_t done_state[CPROF_WAIT_SLOTS];  /* of done[k], on one line */
 	struct cprof_wait_done done[CPROF_WAIT_SLOTS];
@@ -151,6 +151,10 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPRO
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published). */
 void cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
+/* What the waker of t's whole wait `gen`, ended at `end`, left in t's
+ * record: 1 with its tid and CLOCK_MONOTONIC time, 0 if none. */
+int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
+	uint64_t *ns) CPROF_HIDDEN;
 /* Keeps the first frames of the current wait's stack in the record. */
 void cprof_wait_stack_store(struct cprof_thread *t, const uint64_t *pcs, int n) CPROF_HIDDEN;
 /* Copies thread t's current wait stack (another thread's record) if it is
@@ -232,6 +236,10 @@ static inline void cprof_waits_flush_if(void)
 }
 /* The thread that stops a capture writes every thread's ended whole waits. */
 void cprof_waits_flush_all(void) CPROF_HIDDEN;
+/* Frees t's slots (a recycled record, or all of them in a fork child where
+ * no writer survives); a slot being written by a capture's stopper is left
+ * to it unless `all`. */
+void cprof_wait_slots_clear(struct cprof_thread *t, int all) CPROF_HIDDEN;
 
 /* ---- annotate.c -------------------------------------------------------- */
 /* Re-emits the object names given so far (called at capture start). */

@@ -484,7 +484,7 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 
 EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
-		/* (no flush: a signal is most often sent inside the critical section) */
+	/* (no flush: a signal is most often sent inside the critical section) */
 	WAKE_AROUND(CPROF_WAIT_COND, c, cond_has_waiters(c), CALL_COND(pthread_cond_signal, c), 0);
 }
 
