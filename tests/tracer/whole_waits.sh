@@ -10,6 +10,8 @@ out=$(run_app "$B/tests/tracer/whole_waits" "$T/out/t.out" "$T/out/t2.out" 2>"$T
 [ "$out" = done ] || fail "whole_waits says '$out'"
 mkdir -p "$T/x" && tar xzf "$T/out/t.out" -C "$T/x" || fail "trace.out does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
+# expect_line FILE ERE MESSAGE: a line of FILE matches ERE, else fail
+expect_line() { grep -Eq "$2" "$1" || fail "$3"; }
 tid_of() { sed -n "s/.*cprof:thread_name:.*{ tid = \([0-9]*\), name = \"$1\" }.*/\1/p" "$T/ev.txt" | head -1; }
 main=$(sed -n 's/.*cprof:process:.*{ pid = \([0-9]*\),.*/\1/p' "$T/ev.txt" | head -1)
 for n in waiter cond-waiter holder stuck; do
@@ -18,25 +20,25 @@ done
 note "main $main waiter $tid_waiter cond-waiter $tid_cond_waiter holder $tid_holder stuck $tid_stuck"
 [ -n "$main" ] && [ -n "$tid_waiter" ] && [ -n "$tid_holder" ] && [ -n "$tid_stuck" ] || fail "threads not named in the trace"
 # one event per wait, written by the waiter itself, naming main
-grep -E "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, .*tid = 0," "$T/ev.txt" >/dev/null \
-	|| fail "no whole mutex wait of 'waiter' (>= 10 ms, waker main)"
-grep -E "vtid = $tid_cond_waiter \}, \{ kind = 4, .*waker_tid = $main, " "$T/ev.txt" >/dev/null \
-	|| fail "no whole condvar wait of 'cond-waiter' naming main"
+expect_line "$T/ev.txt" "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, .*tid = 0," \
+	"no whole mutex wait of 'waiter' (>= 10 ms, waker main)"
+expect_line "$T/ev.txt" "vtid = $tid_cond_waiter \}, \{ kind = 4, .*waker_tid = $main, " \
+	"no whole condvar wait of 'cond-waiter' naming main"
 # the holder's, written at the stop by the stopping thread (main)
-grep -E "vtid = $main \}, \{ kind = 1, .*waker_tid = $main, .*tid = $tid_holder," "$T/ev.txt" >/dev/null \
-	|| fail "the holder's wait was not written by the stopping thread"
+expect_line "$T/ev.txt" "vtid = $main \}, \{ kind = 1, .*waker_tid = $main, .*tid = $tid_holder," \
+	"the holder's wait was not written by the stopping thread"
 # the stuck thread's, still open at the stop, with its stack
-grep -E "cprof:sync_wait_open:.*\{ tid = $tid_stuck, kind = 1, .*dur_ns = [1-9][0-9]{7,}," "$T/ev.txt" >/dev/null \
-	|| fail "no sync_wait_open for 'stuck'"
-grep -E "cprof:status_stack:.*\{ tid = $tid_stuck, _stack_length = [1-9]" "$T/ev.txt" >/dev/null \
-	|| fail "no stack for the open wait"
+expect_line "$T/ev.txt" "cprof:sync_wait_open:.*\{ tid = $tid_stuck, kind = 1, .*dur_ns = [1-9][0-9]{7,}," \
+	"no sync_wait_open for 'stuck'"
+expect_line "$T/ev.txt" "cprof:status_stack:.*\{ tid = $tid_stuck, _stack_length = [1-9]" \
+	"no stack for the open wait"
 # every named waker's stamp lies within the wait (the waker claims a
 # published wait and reads the clock before its waking call)
 bad=$(grep -E "cprof:sync_wait: .*waker_tid = [1-9]" "$T/ev.txt" |
 	sed -E 's/.*dur_ns = ([0-9]+), waker_tid = [0-9]+, wake_ago_ns = ([0-9]+),.*/\1 \2/' |
 	awk '$1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/ || $2 + 0 > $1 + 0 { n++ } END { print n + 0 "/" NR }')
 [ "${bad%/*}" = 0 ] && [ "${bad#*/}" -ge 3 ] || fail "waker stamps outside their waits (bad/all: $bad)"
-! grep -E "cprof:(block_begin|block_end|wake):.*kind = [14]," "$T/ev.txt" >/dev/null \
+! grep -Eq "cprof:(block_begin|block_end|wake):.*kind = [14]," "$T/ev.txt" \
 	|| fail "a wait begun in the capture was also recorded as block_begin/block_end/wake"
 
 "$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
@@ -67,20 +69,20 @@ n=$(q "WITH RECURSIVE up(id, parent, frame) AS (
 # main's wake, not a sync_wait
 mkdir -p "$T/x2" && tar xzf "$T/out/t2.out" -C "$T/x2" || fail "the second trace.out does not unpack"
 babeltrace2 "$T/x2/ctf" >"$T/ev2.txt" 2>/dev/null || fail "babeltrace2 cannot read the second trace"
-grep -E "cprof:thread_status:.*\{ tid = $tid_stuck, .*wait_kind = 1," "$T/ev2.txt" >/dev/null \
-	|| fail "second capture: 'stuck' not in the status dump as waiting on a mutex"
-grep -E "vtid = $tid_stuck \}, \{ kind = 1, .*cprof:block_end|cprof:block_end: .*vtid = $tid_stuck \}, \{ kind = 1," "$T/ev2.txt" >/dev/null \
-	|| fail "second capture: no block_end for the stuck wait"
-grep -E "cprof:wake: .*vtid = $main \}, \{ kind = 1, .*target_tid = $tid_stuck \}" "$T/ev2.txt" >/dev/null \
-	|| fail "second capture: main's unlock does not name 'stuck'"
+expect_line "$T/ev2.txt" "cprof:thread_status:.*\{ tid = $tid_stuck, .*wait_kind = 1," \
+	"second capture: 'stuck' not in the status dump as waiting on a mutex"
+expect_line "$T/ev2.txt" "vtid = $tid_stuck \}, \{ kind = 1, .*cprof:block_end|cprof:block_end: .*vtid = $tid_stuck \}, \{ kind = 1," \
+	"second capture: no block_end for the stuck wait"
+expect_line "$T/ev2.txt" "cprof:wake: .*vtid = $main \}, \{ kind = 1, .*target_tid = $tid_stuck \}" \
+	"second capture: main's unlock does not name 'stuck'"
 # relay: 40,000 waits between the captures, then a wait in the second
 # capture that main's unlock ends: still named
 tid_relay=$(tid_of relay)
 [ -n "$tid_relay" ] || fail "relay not named in the first trace"
-grep -E "vtid = $tid_relay \}, \{ kind = 1, .*waker_tid = $main, " "$T/ev.txt" >/dev/null \
-	|| fail "first capture: relay's wait does not name main"
-grep -E "vtid = $tid_relay \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, " "$T/ev2.txt" >/dev/null \
-	|| fail "second capture: relay's wait (after 40,000 others) does not name main"
+expect_line "$T/ev.txt" "vtid = $tid_relay \}, \{ kind = 1, .*waker_tid = $main, " \
+	"first capture: relay's wait does not name main"
+expect_line "$T/ev2.txt" "vtid = $tid_relay \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, " \
+	"second capture: relay's wait (after 40,000 others) does not name main"
 "$B/converter/cprof-convert" -o "$T/t2.db" "$T/out/t2.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion 2 failed"; }
 [ "$(sqlite3 "$T/t2.db" "SELECT s.reason || ' ' || COALESCE(w.name, '-') FROM thread_state s
 	JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
