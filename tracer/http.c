@@ -209,8 +209,8 @@ static enum MHD_Result serve_trace(struct MHD_Connection *c)
 	struct MHD_Response *resp;
 	struct stat st;
 	const char *why;
-	char count[32];
-	double seconds;
+	char count[32], start_s[32], traced_s[32], stop_s[32];
+	double seconds, t_req = now_s(), t_live, t_end;
 	int fd = -1, r;
 
 	why = parse_seconds(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "seconds"),
@@ -227,7 +227,9 @@ static enum MHD_Result serve_trace(struct MHD_Connection *c)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Could not enable tracing: %s",
 				err.message);
 
+	t_live = now_s();
 	r = wait_or_hangup(c, seconds);
+	t_end = now_s();
 	if (r) {
 		cprof_session_abort(s);
 		if (r == -ESHUTDOWN)
@@ -252,9 +254,17 @@ static enum MHD_Result serve_trace(struct MHD_Connection *c)
 		return MHD_NO;
 	}
 	snprintf(count, sizeof(count), "%llu", (unsigned long long) res.discarded_events);
+	/* where a request's time went: a busy host can take seconds to start
+	 * or to drain a capture, and the client sees only the total */
+	snprintf(start_s, sizeof(start_s), "%.3f", t_live - t_req);
+	snprintf(traced_s, sizeof(traced_s), "%.3f", (double) (res.end_ns - res.start_ns) / 1e9);
+	snprintf(stop_s, sizeof(stop_s), "%.3f", now_s() - t_end);
 	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
 	MHD_add_response_header(resp, "Content-Disposition", "attachment; filename=\"trace.out\"");
 	MHD_add_response_header(resp, "X-Cprof-Discarded-Events", count);
+	MHD_add_response_header(resp, "X-Cprof-Start-Seconds", start_s);
+	MHD_add_response_header(resp, "X-Cprof-Traced-Seconds", traced_s);
+	MHD_add_response_header(resp, "X-Cprof-Stop-Seconds", stop_s);
 	return queue(c, MHD_HTTP_OK, resp);
 }
 

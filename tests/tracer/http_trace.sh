@@ -15,6 +15,16 @@ grep -qi '^content-type: application/octet-stream' "$T/headers" || fail "content
 grep -qi '^content-disposition: attachment; filename="trace.out"' "$T/headers" ||
 	fail "content-disposition"
 grep -Eqi '^x-cprof-discarded-events: [0-9]+' "$T/headers" || fail "discarded header"
+# the request's time, split: start + traced span + stop, none longer than it
+hdr() { tr -d '\r' <"$T/headers" | sed -n "s/^$1: \([0-9]*\.[0-9]\{3\}\)$/\1/Ip"; }
+start=$(hdr x-cprof-start-seconds); traced=$(hdr x-cprof-traced-seconds); stop=$(hdr x-cprof-stop-seconds)
+[ -n "$start" ] && [ -n "$traced" ] && [ -n "$stop" ] ||
+	fail "timing headers: $(grep -i '^x-cprof' "$T/headers" | tr -d '\r' | tr '\n' ' ')"
+note "start ${start} s, traced ${traced} s, stop ${stop} s"
+wall=$(echo "$t1 - $t0" | bc)
+awk -v a="$start" -v b="$traced" -v c="$stop" -v w="$wall" \
+	'BEGIN { exit !(b >= 0.5 && a + b <= w + 0.01 && a + c <= w + 0.01) }' ||
+	fail "timing headers do not add up: start $start traced $traced stop $stop, request $wall s"
 
 mkdir "$T/x" && tar xzf "$T/body" -C "$T/x" || fail "tar cannot unpack trace.out"
 [ "$(cat "$T/x/cprof/FORMAT")" = "cprof-trace 1" ] || fail "FORMAT: $(cat "$T/x/cprof/FORMAT")"
