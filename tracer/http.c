@@ -231,6 +231,9 @@ static enum MHD_Result serve_trace(struct MHD_Connection *c)
 	r = wait_or_hangup(c, seconds);
 	t_end = now_s();
 	if (r) {
+		if (r != -ESHUTDOWN)
+			cprof_log("trace request: the client went away after %.1f s of %g; "
+					"capture discarded", t_end - t_live, seconds);
 		cprof_session_abort(s);
 		if (r == -ESHUTDOWN)
 			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "server stopping");

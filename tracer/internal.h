@@ -284,8 +284,10 @@ int cprof_session_start(const struct cprof_session_opts *opts,
  * removes the temporary directory.  Always frees s. */
 int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 		struct cprof_session_result *res, struct cprof_error *err) CPROF_HIDDEN;
-/* Abandons a capture (client went away): destroys the session, deletes the
- * data, frees s. */
+/* Abandons a capture (client went away): the next capture can start at
+ * once; the session is destroyed, its data deleted and s freed by a
+ * background thread (the destruction waits for the consumer daemon: 0.7 s
+ * up to several seconds), which cprof_session_drain() waits for. */
 void cprof_session_abort(struct cprof_session *s) CPROF_HIDDEN;
 
 /* ---- api.c ------------------------------------------------------------ */

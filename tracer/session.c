@@ -559,9 +559,9 @@ void cprof_session_abort(struct cprof_session *s)
 	if (!s)
 		return;
 	cprof_core_on_trace_stop();
-	destroy_session(s->name);
+	/* like a finished capture's: released first, destroyed behind */
 	release_active(s);
-	session_free(s);
+	dispose(s);
 }
 
 void cprof_session_atfork_child(void)
