@@ -414,9 +414,15 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err)
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,     /* first, or unused */
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned) 16,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 8,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120,
+			/* A thread per connection, bounded.  Loopback clients all
+			 * count against one address, and an idle one (a browser's
+			 * keep-alive, a request never finished) holds its slot until
+			 * the timeout: with 8 slots and 120 s, 8 of them refused every
+			 * trace request for two minutes.  The timeout is of
+			 * inactivity: a capture in progress is not idle. */
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned) 32,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 16,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 10,
 			MHD_OPTION_END);
 	cprof_internal_end();
 	if (!daemon_) {
