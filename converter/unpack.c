@@ -392,11 +392,16 @@ int conv_unpack(const char *path, const char *dir, struct conv_error *err)
 			ret = -EINVAL;
 			goto end;
 		}
-		char name[1024];
+		char full[1024];
 		if (h[345] && memcmp(h + 257, "ustar\0", 6) == 0)
-			snprintf(name, sizeof name, "%.155s/%.100s", (char *) h + 345, (char *) h);
+			snprintf(full, sizeof full, "%.155s/%.100s", (char *) h + 345, (char *) h);
 		else
-			snprintf(name, sizeof name, "%.100s", (char *) h);
+			snprintf(full, sizeof full, "%.100s", (char *) h);
+		/* `tar czf trace.out -C dir .` names members ./cprof/..., after
+		 * a ./ for the directory itself: the same archive */
+		const char *name = full;
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
 		int64_t size = octal((const char *) h + 124, 12);
 		char type = (char) h[156];
 		if (size < 0 || (uint64_t) size > MAX_MEMBER_SIZE || (total += (uint64_t) size) > MAX_TOTAL_SIZE
@@ -410,6 +415,15 @@ int conv_unpack(const char *path, const char *dir, struct conv_error *err)
 				type == '1' || type == '2' ? "a link" : "not a regular file or directory");
 			ret = -EINVAL;
 			goto end;
+		}
+		if ((!*name || !strcmp(name, ".")) && type == '5' && size == 0) {
+			if ((ret = read_full(&in, h, 512, err)) <= 0) {
+				if (ret == 0)
+					conv_error_set(err, "%s: truncated archive (no end-of-archive block)", path);
+				ret = -EINVAL;
+				goto end;
+			}
+			continue;       /* the archive's own top directory */
 		}
 		if (!path_safe(name)) {
 			conv_error_set(err, "%s: archive member path %s leaves the archive: refused", path, name);

@@ -55,6 +55,16 @@ head -c 20000 "$FIX/scenario.trace.out" >"$T/truncated.out"
 expect_fail truncated.out "truncated"
 craft dotdot.out "file:cprof/FORMAT:cprof-trace 1" "file:ctf/../../evil:x"
 expect_fail dotdot.out "leaves the archive"
+craft dotslash-dotdot.out "file:./cprof/FORMAT:cprof-trace 1" "file:./../evil:x"
+expect_fail dotslash-dotdot.out "leaves the archive"
+# the same trace repacked with `tar -C dir .` (members ./cprof/..., after ./)
+# is no bad input: it converts
+tar --format=ustar -C "$W" -czf "$T/dotslash.out" . || fail "cannot repack with tar -C dir ."
+members=$(tar tzf "$T/dotslash.out")
+[[ $'\n'$members$'\n' == *$'\n./cprof/FORMAT\n'* ]] || fail "repack did not name members ./..."
+"$CONVERT" -q -o "$T/dotslash.db" "$T/dotslash.out" 2>"$T/dotslash.err" ||
+	{ cat "$T/dotslash.err" >&2; fail "a trace repacked with tar -C dir . does not convert"; }
+[ "$(sqlite3 "$T/dotslash.db" 'SELECT COUNT(*) FROM thread')" -gt 0 ] || fail "dotslash: no threads"
 craft abs.out "file:cprof/FORMAT:cprof-trace 1" "file:/tmp/evil:x"
 expect_fail abs.out "leaves the archive"
 craft symlink.out "file:cprof/FORMAT:cprof-trace 1" "symlink:ctf/ust:/etc"
