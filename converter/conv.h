@@ -220,5 +220,7 @@ int conv_writer_finish(struct conv_writer *w, struct conv_error *err);
 /* Drops everything: no file is left behind.  NULL is a no-op. */
 void conv_writer_destroy(struct conv_writer *w);
 uint64_t conv_writer_rows(const struct conv_writer *w);
+/* The temporary database's path while it exists (NULL once renamed). */
+const char *conv_writer_tmp_path(const struct conv_writer *w);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c: the cprof-convert command line, gluing the stages together:
  * unpack → bundle → CTF reader → model → writer.  Every failure path drops
  * the temporary directory and the temporary database. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -8,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conv.h"
 
@@ -39,6 +42,67 @@ static void on_signal(int sig)
 	conv_interrupted = 1;
 }
 
+/* ---- a corrupt CTF must not take the machine's memory -------------------
+ * libbabeltrace2 2.0 trusts a sequence's length field: one zeroed byte in
+ * a stream made it ask for 8 GiB, then more (11 GB resident after 6 s).
+ * The converter's data segment is capped (its real need: ~110 MB peak on a
+ * 600 MB CTF), and glib's fatal out-of-memory error, which would end the
+ * process with SIGTRAP, is turned into a message, the cleanup of the
+ * temporary files, and exit 1. */
+#define DEFAULT_MEMORY_MB 4096
+
+static const char *emergency_input;
+static const char *emergency_tmpdir;
+static struct conv_writer *emergency_writer;
+static unsigned long memory_mb;
+
+/* glib's GLogFunc and g_log_set_handler, looked up at run time in the glib
+ * libbabeltrace2 brought in (no build dependency on glib's headers) */
+typedef void (*glib_log_func)(const char *domain, int level, const char *message, void *data);
+typedef unsigned (*glib_set_handler)(const char *domain, int levels, glib_log_func f, void *data);
+#define GLIB_LOG_FLAG_FATAL (1 << 1)
+#define GLIB_LOG_LEVEL_ERROR (1 << 2)
+
+static void on_glib_error(const char *domain, int level, const char *message, void *data)
+{
+	(void) domain, (void) level, (void) data;
+	fprintf(stderr, "cprof-convert: error: %s: cannot decode the trace: %s (the CTF is corrupt, "
+		"or needs more than the %lu MiB the converter allows itself: CPROF_CONVERT_MEMORY_MB)\n",
+		emergency_input, message, memory_mb);
+	const char *db = conv_writer_tmp_path(emergency_writer);
+	if (db)
+		unlink(db);
+	if (emergency_tmpdir)
+		conv_rmtree(emergency_tmpdir);
+	_exit(1);       /* glib would abort on return; other threads hold locks */
+}
+
+/* Returns 0, or -EINVAL with a message for a bad CPROF_CONVERT_MEMORY_MB. */
+static int limit_memory(struct conv_error *err)
+{
+	const char *e = getenv("CPROF_CONVERT_MEMORY_MB");
+	char *end;
+	memory_mb = DEFAULT_MEMORY_MB;
+	if (e && *e) {
+		errno = 0;
+		memory_mb = strtoul(e, &end, 10);
+		if (errno || *end || memory_mb < 64 || memory_mb > (1ul << 30)) {
+			conv_error_set(err, "CPROF_CONVERT_MEMORY_MB=%s: a number of MiB, at least 64", e);
+			return -EINVAL;
+		}
+	}
+	struct rlimit rl;
+	rlim_t want = (rlim_t) memory_mb << 20;
+	if (!getrlimit(RLIMIT_DATA, &rl) && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > want)) {
+		rl.rlim_cur = want;
+		setrlimit(RLIMIT_DATA, &rl);
+	}
+	glib_set_handler set = (glib_set_handler) dlsym(RTLD_DEFAULT, "g_log_set_handler");
+	if (set)
+		set("GLib", GLIB_LOG_LEVEL_ERROR | GLIB_LOG_FLAG_FATAL, on_glib_error, NULL);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -52,7 +116,11 @@ static void usage(FILE *f)
 		"  -q, --quiet        no progress or warnings on stderr\n"
 		"  -v, --verbose      time each phase (wall and CPU) on stderr\n"
 		"  -h, --help         this help\n"
-		"  -V, --version      print the version\n");
+		"  -V, --version      print the version\n"
+		"\n"
+		"Environment: CPROF_CONVERT_MEMORY_MB caps the converter's memory (default\n"
+		"%d; a corrupt trace can make libbabeltrace2 ask for gigabytes).\n",
+		DEFAULT_MEMORY_MB);
 }
 
 static char *default_output(const char *in)
@@ -129,6 +197,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *in = argv[optind];
+	emergency_input = in;
+	if ((ret = limit_memory(&err)) < 0) {
+		fprintf(stderr, "cprof-convert: error: %s\n", err.msg);
+		return 2;
+	}
 	double t_start = conv_now(), c_start = cpu_s();
 	conv_phase(NULL);
 	/* a second signal kills: libbabeltrace2 does not always return to us */
@@ -148,6 +221,7 @@ int main(int argc, char **argv)
 		tmpdir[0] = 0;
 		goto end;
 	}
+	emergency_tmpdir = tmpdir;
 	if ((ret = conv_unpack(in, tmpdir, &err)) < 0 || (ret = conv_bundle_open(tmpdir, &info, &err)) < 0 ||
 			(ret = conv_symbols_create(tmpdir, &sym, &err)) < 0)
 		goto end;
@@ -159,6 +233,7 @@ int main(int argc, char **argv)
 	conv_phase("unpack");
 	if ((ret = conv_writer_create(out, &w, &err)) < 0)
 		goto end;
+	emergency_writer = w;
 	if ((ret = conv_model_create(w, sym, stacks, &info, &m)) < 0) {
 		conv_error_set(&err, "out of memory");
 		goto end;
@@ -186,6 +261,7 @@ int main(int argc, char **argv)
 			(unsigned long long) conv_stacks_count(stacks), conv_now() - t_start, cpu_s() - c_start,
 			c_unpacked - c_start, c_read - c_unpacked, cpu_s() - c_read);
 end:
+	emergency_writer = NULL;
 	conv_model_destroy(m);
 	conv_writer_destroy(w);       /* removes the temporary database if not renamed */
 	conv_stacks_destroy(stacks);

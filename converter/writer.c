@@ -588,6 +588,11 @@ int conv_writer_finish(struct conv_writer *w, struct conv_error *err)
 	return 0;
 }
 
+const char *conv_writer_tmp_path(const struct conv_writer *w)
+{
+	return w ? w->tmp_path : NULL;
+}
+
 void conv_writer_destroy(struct conv_writer *w)
 {
 	if (!w)

@@ -65,6 +65,30 @@ members=$(tar tzf "$T/dotslash.out")
 "$CONVERT" -q -o "$T/dotslash.db" "$T/dotslash.out" 2>"$T/dotslash.err" ||
 	{ cat "$T/dotslash.err" >&2; fail "a trace repacked with tar -C dir . does not convert"; }
 [ "$(sqlite3 "$T/dotslash.db" 'SELECT COUNT(*) FROM thread')" -gt 0 ] || fail "dotslash: no threads"
+# a process event whose cmdline length says 2^31 - 1 bytes: libbabeltrace2
+# asks glib for 16 GiB (glib ends a process whose allocation fails); the
+# converter's memory cap and glib error hook make it an error, exit 1
+cp -r "$W" "$T/seqlen" && python3 - "$T/seqlen" <<'PY' || fail "cannot patch the cmdline length"
+import glob, sys
+d = sys.argv[1]
+info = dict(l.split("=", 1) for l in open(d + "/cprof/info.txt").read().splitlines() if "=" in l)
+key = (info["exe"] + "\0" + info["hostname"] + "\0" + info["cprof_version"] + "\0").encode()
+for f in glob.glob(d + "/ctf/ust/pid/*/*"):
+    if f.endswith("metadata") or "/index" in f:
+        continue
+    b = bytearray(open(f, "rb").read())
+    i = b.find(key)
+    if i >= 0:   # process: ... version, format (u32), cmdline_len (u32)
+        o = i + len(key) + 4
+        b[o:o + 4] = (0x7fffffff).to_bytes(4, "little")
+        open(f, "wb").write(b)
+        sys.exit(0)
+sys.exit(1)
+PY
+pack seqlen.out "$T/seqlen"
+expect_fail seqlen.out "cannot decode the trace: .*failed to allocate"
+CPROF_CONVERT_MEMORY_MB=lots "$CONVERT" -o "$T/x.db" "$T/scenario.out" 2>"$T/mem.err"
+[ $? = 2 ] && grep -q "CPROF_CONVERT_MEMORY_MB=lots" "$T/mem.err" || fail "a bad CPROF_CONVERT_MEMORY_MB is not refused"
 craft abs.out "file:cprof/FORMAT:cprof-trace 1" "file:/tmp/evil:x"
 expect_fail abs.out "leaves the archive"
 craft symlink.out "file:cprof/FORMAT:cprof-trace 1" "symlink:ctf/ust:/etc"
