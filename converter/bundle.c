@@ -217,6 +217,15 @@ int conv_bundle_open(const char *dir, struct conv_info *info, struct conv_error 
 		goto end;
 	}
 	qsort(info->subtraces, (size_t) info->n_subtraces, sizeof(char *), cmp_str);
+	/* The indexes have served (check_streams).  libbabeltrace2 would trust
+	 * them too far: an offset past a stream's end fails an assertion
+	 * (abort) in ds_file_mmap.  Without index/ it reads the packet headers
+	 * from the streams themselves: a few hundred reads for a 600 MB trace. */
+	for (int i = 0; i < info->n_subtraces; i++) {
+		char idx[4096];
+		snprintf(idx, sizeof idx, "%s/index", info->subtraces[i]);
+		conv_rmtree(idx);
+	}
 end:
 	free(fmt);
 	free(text);

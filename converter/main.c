@@ -1,8 +1,10 @@
 /* main.c: the cprof-convert command line, gluing the stages together:
  * unpack → bundle → CTF reader → model → writer.  Every failure path drops
  * the temporary directory and the temporary database. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,9 +55,85 @@ static void on_signal(int sig)
 #define DEFAULT_MEMORY_MB 4096
 
 static const char *emergency_input;
-static const char *emergency_tmpdir;
-static struct conv_writer *emergency_writer;
+static char emergency_tmpdir[4096];     /* what a crash must not leave */
+static char emergency_db[4096];
 static unsigned long memory_mb;
+
+/* Removes dir and what is under it with system calls only (a fatal
+ * signal's handler may not use nftw or malloc); depth-bounded. */
+static void rmtree_raw(int parent, const char *name, int depth)
+{
+	if (unlinkat(parent, name, 0) == 0 || errno != EISDIR || depth > 16)
+		return;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[4096];
+		long n;
+		int seen = 1;
+		/* a listing while entries go can skip some: list again until
+		 * nothing but . and .. is left (or nothing could go) */
+		for (int pass = 0; seen && pass < 64; pass++) {
+			seen = 0;
+			lseek(fd, 0, SEEK_SET);
+			while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+				for (long off = 0; off < n;) {
+					struct dirent64 *e = (struct dirent64 *) (buf + off);
+					off += e->d_reclen;
+					if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+						seen = 1;
+						rmtree_raw(fd, e->d_name, depth + 1);
+					}
+				}
+		}
+		close(fd);
+	}
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static void emergency_cleanup(void)
+{
+	if (emergency_db[0])
+		unlink(emergency_db);
+	if (emergency_tmpdir[0])
+		rmtree_raw(AT_FDCWD, emergency_tmpdir, 0);
+}
+
+static void say(const char *s)
+{
+	while (*s) {
+		ssize_t n = write(2, s, strlen(s));
+		if (n <= 0)
+			return;
+		s += n;
+	}
+}
+
+/* A fatal signal (libbabeltrace2 reading a corrupt trace has segfaulted,
+ * failed an assertion or hit glib's breakpoint): say so, remove what the
+ * conversion wrote, exit 1.  Nothing but system calls here. */
+static void on_fatal(int sig)
+{
+	say("cprof-convert: error: ");
+	say(emergency_input ? emergency_input : "the trace");
+	say(": the conversion crashed (");
+	say(sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" :
+		sig == SIGFPE ? "SIGFPE" : sig == SIGABRT ? "SIGABRT" : "SIGTRAP");
+	say("), most likely in libbabeltrace2 decoding a corrupt trace; nothing was written\n");
+	emergency_cleanup();
+	_exit(1);
+}
+
+static void catch_fatal_signals(void)
+{
+	static char altstack[65536];     /* a stack overflow's handler needs one */
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
+	sigaltstack(&ss, NULL);
+	struct sigaction sa = { .sa_handler = on_fatal, .sa_flags = SA_ONSTACK | SA_RESETHAND };
+	sigemptyset(&sa.sa_mask);
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
 
 /* glib's GLogFunc and g_log_set_handler, looked up at run time in the glib
  * libbabeltrace2 brought in (no build dependency on glib's headers) */
@@ -62,18 +141,22 @@ typedef void (*glib_log_func)(const char *domain, int level, const char *message
 typedef unsigned (*glib_set_handler)(const char *domain, int levels, glib_log_func f, void *data);
 #define GLIB_LOG_FLAG_FATAL (1 << 1)
 #define GLIB_LOG_LEVEL_ERROR (1 << 2)
+#define GLIB_LOG_LEVEL_CRITICAL (1 << 3)
 
+/* glib's errors (a failed allocation) and criticals (a failed check, after
+ * which libbabeltrace2 goes on with a bad value and crashes: a negative
+ * sequence length in a corrupt stream did) end the conversion cleanly. */
 static void on_glib_error(const char *domain, int level, const char *message, void *data)
 {
-	(void) domain, (void) level, (void) data;
-	fprintf(stderr, "cprof-convert: error: %s: cannot decode the trace: %s (the CTF is corrupt, "
-		"or needs more than the %lu MiB the converter allows itself: CPROF_CONVERT_MEMORY_MB)\n",
-		emergency_input, message, memory_mb);
-	const char *db = conv_writer_tmp_path(emergency_writer);
-	if (db)
-		unlink(db);
-	if (emergency_tmpdir)
-		conv_rmtree(emergency_tmpdir);
+	(void) domain, (void) data;
+	if (level & GLIB_LOG_LEVEL_ERROR)
+		fprintf(stderr, "cprof-convert: error: %s: cannot decode the trace: %s (the CTF is "
+			"corrupt, or needs more than the %lu MiB the converter allows itself: "
+			"CPROF_CONVERT_MEMORY_MB)\n", emergency_input, message, memory_mb);
+	else
+		fprintf(stderr, "cprof-convert: error: %s: cannot decode the trace: %s (the CTF is "
+			"corrupt)\n", emergency_input, message);
+	emergency_cleanup();
 	_exit(1);       /* glib would abort on return; other threads hold locks */
 }
 
@@ -99,7 +182,9 @@ static int limit_memory(struct conv_error *err)
 	}
 	glib_set_handler set = (glib_set_handler) dlsym(RTLD_DEFAULT, "g_log_set_handler");
 	if (set)
-		set("GLib", GLIB_LOG_LEVEL_ERROR | GLIB_LOG_FLAG_FATAL, on_glib_error, NULL);
+		set("GLib", GLIB_LOG_LEVEL_ERROR | GLIB_LOG_LEVEL_CRITICAL | GLIB_LOG_FLAG_FATAL,
+			on_glib_error, NULL);
+	catch_fatal_signals();
 	return 0;
 }
 
@@ -221,7 +306,7 @@ int main(int argc, char **argv)
 		tmpdir[0] = 0;
 		goto end;
 	}
-	emergency_tmpdir = tmpdir;
+	snprintf(emergency_tmpdir, sizeof emergency_tmpdir, "%s", tmpdir);
 	if ((ret = conv_unpack(in, tmpdir, &err)) < 0 || (ret = conv_bundle_open(tmpdir, &info, &err)) < 0 ||
 			(ret = conv_symbols_create(tmpdir, &sym, &err)) < 0)
 		goto end;
@@ -233,7 +318,7 @@ int main(int argc, char **argv)
 	conv_phase("unpack");
 	if ((ret = conv_writer_create(out, &w, &err)) < 0)
 		goto end;
-	emergency_writer = w;
+	snprintf(emergency_db, sizeof emergency_db, "%s", conv_writer_tmp_path(w));
 	if ((ret = conv_model_create(w, sym, stacks, &info, &m)) < 0) {
 		conv_error_set(&err, "out of memory");
 		goto end;
@@ -261,7 +346,7 @@ int main(int argc, char **argv)
 			(unsigned long long) conv_stacks_count(stacks), conv_now() - t_start, cpu_s() - c_start,
 			c_unpacked - c_start, c_read - c_unpacked, cpu_s() - c_read);
 end:
-	emergency_writer = NULL;
+	emergency_db[0] = 0;    /* renamed, or removed below */
 	conv_model_destroy(m);
 	conv_writer_destroy(w);       /* removes the temporary database if not renamed */
 	conv_stacks_destroy(stacks);

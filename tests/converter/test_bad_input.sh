@@ -65,10 +65,10 @@ members=$(tar tzf "$T/dotslash.out")
 "$CONVERT" -q -o "$T/dotslash.db" "$T/dotslash.out" 2>"$T/dotslash.err" ||
 	{ cat "$T/dotslash.err" >&2; fail "a trace repacked with tar -C dir . does not convert"; }
 [ "$(sqlite3 "$T/dotslash.db" 'SELECT COUNT(*) FROM thread')" -gt 0 ] || fail "dotslash: no threads"
-# a process event whose cmdline length says 2^31 - 1 bytes: libbabeltrace2
-# asks glib for 16 GiB (glib ends a process whose allocation fails); the
-# converter's memory cap and glib error hook make it an error, exit 1
-cp -r "$W" "$T/seqlen" && python3 - "$T/seqlen" <<'PY' || fail "cannot patch the cmdline length"
+# seqlen NAME LENGTH: the fixture with its process event's cmdline length
+# set to LENGTH
+seqlen() {
+	cp -r "$W" "$T/$1" && python3 - "$T/$1" "$2" <<'PY' || fail "cannot patch the cmdline length"
 import glob, sys
 d = sys.argv[1]
 info = dict(l.split("=", 1) for l in open(d + "/cprof/info.txt").read().splitlines() if "=" in l)
@@ -80,13 +80,47 @@ for f in glob.glob(d + "/ctf/ust/pid/*/*"):
     i = b.find(key)
     if i >= 0:   # process: ... version, format (u32), cmdline_len (u32)
         o = i + len(key) + 4
-        b[o:o + 4] = (0x7fffffff).to_bytes(4, "little")
+        b[o:o + 4] = int(sys.argv[2], 0).to_bytes(4, "little")
         open(f, "wb").write(b)
         sys.exit(0)
 sys.exit(1)
 PY
-pack seqlen.out "$T/seqlen"
+	pack "$1.out" "$T/$1"
+}
+# 2^31 - 1 bytes: libbabeltrace2 asks glib for 16 GiB, and glib ends a
+# process whose allocation fails; the converter's memory cap and glib hook
+# make it an error
+seqlen seqlen 0x7fffffff
 expect_fail seqlen.out "cannot decode the trace: .*failed to allocate"
+# 2^32 - 16: negative as glib's int, a critical, after which libbabeltrace2
+# segfaulted (found by fuzzing)
+seqlen seqlen-neg 0xfffffff0
+expect_fail seqlen-neg.out "cannot decode the trace: .*length >= 0"
+# an index whose first packet offset is 2^64 - 1: libbabeltrace2 failed an
+# assertion on it (abort); the converter reads the packets from the streams
+# instead and converts
+cp -r "$W" "$T/badidx" && idx=$(ls "$T"/badidx/ctf/ust/pid/*/index/*.idx | head -1) &&
+	printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of="$idx" bs=1 seek=16 conv=notrunc 2>/dev/null ||
+	fail "cannot patch an index"
+pack badidx.out "$T/badidx"
+"$CONVERT" -q -o "$T/badidx.db" "$T/badidx.out" 2>"$T/badidx.err" ||
+	{ cat "$T/badidx.err" >&2; fail "a trace with a corrupt index does not convert"; }
+"$CONVERT" -q -o "$T/clean.db" "$FIX/scenario.trace.out" || fail "the fixture does not convert"
+expect_eq "rows with a corrupt index" "$(q "$T/badidx.db" "SELECT COUNT(*) FROM thread_state")" \
+	"$(q "$T/clean.db" "SELECT COUNT(*) FROM thread_state")"
+# any crash (here a SIGSEGV injected at the database's third write): a
+# message, exit 1, neither the database nor the temporary directory left
+command -v strace >/dev/null || fail "strace is not installed (scripts/deps.txt)"
+cp "$FIX/xz.trace.out" "$T/crash.out"
+mkdir -p "$T/crash-tmp"
+TMPDIR="$T/crash-tmp" strace -f -qq -o /dev/null -e trace=pwrite64 \
+	-e inject=pwrite64:signal=SIGSEGV:when=3 "$CONVERT" -o "$T/db-crash.db" "$T/crash.out" 2>"$T/crash.err"
+rc=$?
+[ $rc = 1 ] && grep -q "the conversion crashed (SIGSEGV)" "$T/crash.err" ||
+	{ cat "$T/crash.err" >&2; fail "crash: exit status $rc"; }
+[ -z "$(ls -A "$T/crash-tmp")" ] || fail "crash: left $(ls -A "$T/crash-tmp") in TMPDIR"
+[ -z "$(ls "$T" | grep '^db-crash')" ] || fail "crash: left $(ls "$T" | grep '^db-crash')"
+note "crash: $(cat "$T/crash.err")"
 CPROF_CONVERT_MEMORY_MB=lots "$CONVERT" -o "$T/x.db" "$T/scenario.out" 2>"$T/mem.err"
 [ $? = 2 ] && grep -q "CPROF_CONVERT_MEMORY_MB=lots" "$T/mem.err" || fail "a bad CPROF_CONVERT_MEMORY_MB is not refused"
 craft abs.out "file:cprof/FORMAT:cprof-trace 1" "file:/tmp/evil:x"
