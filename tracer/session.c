@@ -41,6 +41,7 @@
 #define DATA_PENDING_POLL_NS (5 * 1000 * 1000)
 #define DATA_PENDING_TIMEOUT_MS 20000
 #define DESTROY_TIMEOUT_MS 30000
+#define MAX_PENDING_DESTROYS 2          /* captures being destroyed at once */
 
 struct cprof_session {
 	char name[LTTNG_NAME_MAX];       /* unique: cprof-<pid>-<counter> */
@@ -338,6 +339,8 @@ end:
 	return r;
 }
 
+static int pending_wait_below(int n, int timeout_ms);
+
 int cprof_session_start(const struct cprof_session_opts *opts,
 		struct cprof_session **out, struct cprof_error *err)
 {
@@ -363,6 +366,15 @@ int cprof_session_start(const struct cprof_session_opts *opts,
 	if (!exit_handler_installed && !atexit(exit_handler))
 		exit_handler_installed = 1;
 	pthread_mutex_unlock(&active_lock);
+
+	/* Each capture being destroyed still holds its buffers (64 MiB by
+	 * default) until the daemon is done, 0.5 s idle and 20 s seen under
+	 * load: clients that hang up and ask again must not pile them up. */
+	if (pending_wait_below(MAX_PENDING_DESTROYS, DESTROY_TIMEOUT_MS)) {
+		r = cprof_error_set(err, -EBUSY, "tracing already enabled: the session daemon "
+				"is still destroying %d earlier captures", MAX_PENDING_DESTROYS);
+		goto error;
+	}
 
 	r = resolve_opts(opts, s, err);
 	if (r)
@@ -466,9 +478,26 @@ static void pending_add(int delta)
 {
 	pthread_mutex_lock(&pending_lock);
 	pending += delta;
-	if (!pending)
+	if (delta < 0)
 		pthread_cond_broadcast(&pending_cond);
 	pthread_mutex_unlock(&pending_lock);
+}
+
+/* Waits until fewer than n destructions are pending; -ETIMEDOUT if they
+ * are not after timeout_ms. */
+static int pending_wait_below(int n, int timeout_ms)
+{
+	struct timespec deadline;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	pthread_mutex_lock(&pending_lock);
+	while (pending >= n && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&pending_cond, &pending_lock, &deadline);
+	r = pending >= n ? -ETIMEDOUT : 0;
+	pthread_mutex_unlock(&pending_lock);
+	return r;
 }
 
 static void *reaper(void *arg)
