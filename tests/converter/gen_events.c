@@ -357,6 +357,10 @@ static void play(const struct step *s)
 	}
 }
 
+/* When each step was played; the most a late wake came after its step. */
+static uint64_t step_done_ns[NSTEPS];
+static uint64_t late_gap_ns;
+
 /* Plays this thread's steps in script order; returns after its last one. */
 static void run_steps(int me)
 {
@@ -369,6 +373,9 @@ static void run_steps(int me)
 			 * a loaded machine */
 			while (__atomic_load_n(&baton, __ATOMIC_ACQUIRE) != i)
 				sched_yield();
+			uint64_t gap = now_ns() - step_done_ns[i - 1];
+			if (gap > late_gap_ns)
+				late_gap_ns = gap;
 		} else {
 			pthread_mutex_lock(&baton_lock);
 			while (baton != i)
@@ -376,6 +383,7 @@ static void run_steps(int me)
 			pthread_mutex_unlock(&baton_lock);
 		}
 		play(&scenario[i]);
+		step_done_ns[i] = now_ns();
 		pthread_mutex_lock(&baton_lock);
 		__atomic_store_n(&baton, i + 1, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&baton_cond);
@@ -516,5 +524,12 @@ int main(int argc, char **argv)
 		pthread_join(handles[B], NULL);
 	}
 	fprintf(stderr, "gen_events: done in %.3f s\n", (now_ns() - t0) / 1e9);
+	/* the scenario's late wakes must come within the converter's window
+	 * (200 us after their wait): a busy machine can delay one more */
+	if (late_gap_ns > 120000) {
+		fprintf(stderr, "gen_events: a late wake came %.0f us after its step (the window "
+			"is 200 us): the machine was too busy, record again\n", late_gap_ns / 1e3);
+		return 3;
+	}
 	return 0;
 }
