@@ -94,10 +94,20 @@ static char *cache_path(const char *trace)
 	return p;
 }
 
-static void stamp_of(const struct stat *st, char *buf, size_t n)
+static int64_t mtime_ns(const struct stat *st)
 {
-	snprintf(buf, n, "cprof-trace-cache 1 size=%" PRId64 " mtime_ns=%" PRId64 "\n",
-		 (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec);
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* The cached database is the trace's as converted by this converter: a
+ * new cprof-convert (an upgrade, a rebuild) may write tables the old one
+ * did not, and a database from before them answered the viewer's queries
+ * with "no such table".  conv: the converter's stat, NULL if not found. */
+static void stamp_of(const struct stat *st, const struct stat *conv, char *buf, size_t n)
+{
+	snprintf(buf, n, "cprof-trace-cache 2 size=%" PRId64 " mtime_ns=%" PRId64
+		 " converter=%" PRId64 ":%" PRId64 "\n", (int64_t)st->st_size, mtime_ns(st),
+		 conv ? (int64_t)conv->st_size : -1, conv ? mtime_ns(conv) : -1);
 }
 
 static int stamp_matches(const char *stamp_path, const char *want)
@@ -141,6 +151,28 @@ static void find_converter(char *out, size_t n)
 		}
 	}
 	snprintf(out, n, "cprof-convert");
+}
+
+/* stat of the converter find_converter names (a bare name: looked up in
+ * PATH); -1 if there is none. */
+static int converter_stat(struct stat *out)
+{
+	char conv[PATH_MAX + 64], cand[2 * PATH_MAX];
+	const char *path = getenv("PATH");
+
+	find_converter(conv, sizeof(conv));
+	if (strchr(conv, '/'))
+		return stat(conv, out);
+	for (const char *p = path ? path : ""; *p;) {
+		size_t len = strcspn(p, ":");
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, p, conv);
+		if (len && !stat(cand, out) && (out->st_mode & S_IXUSR))
+			return 0;
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return -1;
 }
 
 static int convert(const char *trace, const char *db, int quiet, struct vw_err *err)
@@ -216,7 +248,8 @@ int vw_source_resolve(const char *arg, char **db_path, int quiet, struct vw_err 
 		vw_err_set(err, "no writable place for the database of %s", arg);
 		return -ENOMEM;
 	}
-	stamp_of(&st, stamp, sizeof(stamp));
+	struct stat cst;
+	stamp_of(&st, converter_stat(&cst) ? NULL : &cst, stamp, sizeof(stamp));
 	if (!access(db, R_OK) && stamp_matches(stamp_path, stamp)) {
 		*db_path = db;
 		free(stamp_path);

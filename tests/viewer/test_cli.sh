@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cprof-trace's command line: help, errors with a clear message and a
 # non-zero exit, -sql output and its read-only guard, and the conversion
-# cache of trace.out files (converted once, again when the trace changes).
+# cache of trace.out files (converted once, again when the trace or the
+# converter changes).
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -76,8 +77,14 @@ sleep 0.01
 printf '\037\213fake trace, changed' >"$T/out/trace.out"
 CPROF_CONVERT=$stub "$VIEW" -sql "SELECT 1" "$T/out/trace.out" >/dev/null || fail "reconversion"
 [ "$(wc -l <"$T/out/conversions")" = 2 ] || fail "a changed trace was not converted again"
-CPROF_CONVERT=/bin/false "$VIEW" -sql "SELECT 1" "$T/out/trace.out" >/dev/null 2>&1 ||
-	fail "an up-to-date cache should not run the converter"
+CPROF_CONVERT=$stub "$VIEW" -sql "SELECT 1" "$T/out/trace.out" >/dev/null 2>&1 ||
+	fail "reading an up-to-date cache"
+[ "$(wc -l <"$T/out/conversions")" = 2 ] || fail "an up-to-date cache ran the converter"
+# a new converter (an upgrade, a rebuild) converts again: a database from an
+# older one can lack tables the viewer asks for
+touch -d '+1 minute' "$stub"
+CPROF_CONVERT=$stub "$VIEW" -sql "SELECT 1" "$T/out/trace.out" >/dev/null || fail "reconversion"
+[ "$(wc -l <"$T/out/conversions")" = 3 ] || fail "a new converter did not convert again"
 printf '\037\213changed again' >"$T/out/trace.out"
 expect_fail 1 "conver" -sql "SELECT 1" "$T/out/trace.out"  # CPROF_CONVERT unset: real or none
 
