@@ -127,6 +127,7 @@ int cprof_trace_start(const char *path, struct cprof_error *err)
 		close(fd);
 		goto end;
 	}
+	cprof_own_fd(fd, 1);
 	run.session = s;
 	run.fd = fd;
 	run.pid = getpid();
@@ -151,6 +152,7 @@ int cprof_trace_stop(struct cprof_error *err)
 	cprof_session_drain();      /* the caller may exit right after */
 	if (!r && fsync(run.fd) && errno != EINVAL)
 		r = cprof_error_set(err, -errno, "%s: %s", run.tmp, strerror(errno));
+	cprof_own_fd(run.fd, 0);
 	if (close(run.fd) && !r)
 		r = cprof_error_set(err, -errno, "%s: %s", run.tmp, strerror(errno));
 	if (!r && rename(run.tmp, run.path))
@@ -248,6 +250,8 @@ static void install_signal_handlers(void)
 
 	if (pipe2(sig_pipe, O_CLOEXEC))
 		return;
+	cprof_own_fd(sig_pipe[0], 1);
+	cprof_own_fd(sig_pipe[1], 1);
 	/* The internal thread must not take the signals itself. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &prev);
@@ -273,6 +277,8 @@ static void install_signal_handlers(void)
 	}
 	return;
 error:
+	cprof_own_fd(sig_pipe[0], 0);
+	cprof_own_fd(sig_pipe[1], 0);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
@@ -295,6 +301,7 @@ static void uninstall_signal_handlers(void)
 {
 	restore_default_actions();
 	if (sig_pipe[1] >= 0) {
+		cprof_own_fd(sig_pipe[1], 0);
 		close(sig_pipe[1]);     /* the thread reads EOF and ends */
 		sig_pipe[1] = -1;
 	}
@@ -371,4 +378,5 @@ void cprof_api_atfork_child(void)
 	restore_default_actions();
 	cprof_session_atfork_child();
 	cprof_httpd_atfork_child();
+	cprof_own_fds_forget();
 }

@@ -36,6 +36,7 @@
 static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct MHD_Daemon *daemon_;      /* owned, under server_lock */
 static int port_;
+static int listen_fd_ = -1;      /* under server_lock */
 static double max_seconds = DEFAULT_MAX_SECONDS;
 static atomic_int stopping;             /* cprof_httpd_stop ends waiting traces */
 
@@ -431,6 +432,9 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err)
 	}
 	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
 	port_ = info ? info->port : 0;
+	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_LISTEN_FD);
+	listen_fd_ = info ? info->listen_fd : -1;
+	cprof_own_fd(listen_fd_, 1);    /* a program closing all its fds spared it */
 	r = 0;
 end:
 	pthread_mutex_unlock(&server_lock);
@@ -455,6 +459,8 @@ int cprof_httpd_stop(void)
 	d = daemon_;
 	daemon_ = NULL;
 	port_ = 0;
+	cprof_own_fd(listen_fd_, 0);    /* MHD closes it */
+	listen_fd_ = -1;
 	pthread_mutex_unlock(&server_lock);
 	if (!d)
 		return 0;
@@ -470,5 +476,6 @@ void cprof_httpd_atfork_child(void)
 	 * socket are the parent's.  Forget it without touching it. */
 	pthread_mutex_init(&server_lock, NULL);
 	daemon_ = NULL;
+	listen_fd_ = -1;
 	port_ = 0;
 }

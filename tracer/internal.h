@@ -290,6 +290,13 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
  * up to several seconds), which cprof_session_drain() waits for. */
 void cprof_session_abort(struct cprof_session *s) CPROF_HIDDEN;
 
+/* ---- wrap_net.c: fds the program may not close ---------------------------- */
+/* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):
+ * the program's close, closefrom and close_range leave it open (EBADF),
+ * as they leave lttng-ust's.  At most 8 at a time. */
+void cprof_own_fd(int fd, int own) CPROF_HIDDEN;
+void cprof_own_fds_forget(void) CPROF_HIDDEN;   /* fork child */
+
 /* ---- api.c ------------------------------------------------------------ */
 /* Called once at the end of library init (core.c constructor): honours
  * CPROF_HTTP=addr (start the endpoint) and CPROF_TRACE=path (trace the whole

@@ -16,8 +16,12 @@
  * side by side: no LFS redirection, no fortify inlines here. */
 #undef _FILE_OFFSET_BITS
 #undef _FORTIFY_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -622,9 +626,65 @@ IO_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	return r;
 }
 
-IO_EXPORT int close(int fd)
+/* ---- close, closefrom, close_range: never lttng-ust's own fds ------------
+ * A program that closes every fd it did not open (daemons do, with a loop,
+ * closefrom(3) or close_range) took lttng-ust's shared-memory and socket
+ * fds away: an assertion in lttng-ust (shmp_object_destroy) aborted it.
+ * lttng-ust keeps a set of its fds and the functions that close around
+ * them (liblttng-ust-common, as its own liblttng-ust-fd.so preload uses
+ * them); the program gets EBADF for those, as if they were not open. */
+typedef int (*ust_safe_close_fn)(int fd, int (*close_cb)(int));
+static ust_safe_close_fn ust_safe_close, ust_safe_closefrom;
+static int ust_safe_resolved;
+
+static void ust_safe_resolve(void)
 {
-	NOSYS_IF_MISSING(close, -1);
+	if (__atomic_load_n(&ust_safe_resolved, __ATOMIC_ACQUIRE))
+		return;
+	ust_safe_close = (ust_safe_close_fn)dlsym(RTLD_DEFAULT, "lttng_ust_safe_close_fd");
+	ust_safe_closefrom = (ust_safe_close_fn)dlsym(RTLD_DEFAULT, "lttng_ust_safe_closefrom_fd");
+	__atomic_store_n(&ust_safe_resolved, 1, __ATOMIC_RELEASE);
+}
+
+/* cprof's own long-lived fds (the endpoint's listening socket, a whole-run
+ * trace's file and signal pipe), kept from the program the same way. */
+#define OWN_FDS 8
+static int own_fds[OWN_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+
+void cprof_own_fd(int fd, int own)
+{
+	if (fd < 0)
+		return;
+	for (int i = 0; i < OWN_FDS; i++) {
+		int want = own ? -1 : fd, cur = want;
+		if (__atomic_compare_exchange_n(&own_fds[i], &cur, own ? fd : -1, 0, __ATOMIC_ACQ_REL,
+				__ATOMIC_ACQUIRE))
+			return;
+	}
+}
+
+/* In a fork child: the parent's fds are the child's to close. */
+void cprof_own_fds_forget(void)
+{
+	for (int i = 0; i < OWN_FDS; i++)
+		own_fds[i] = -1;
+}
+
+static int is_own_fd(int fd)
+{
+	for (int i = 0; i < OWN_FDS; i++)
+		if (__atomic_load_n(&own_fds[i], __ATOMIC_ACQUIRE) == fd)
+			return 1;
+	return 0;
+}
+
+/* The program's close of one fd, once lttng-ust has let it through. */
+static int close_one(int fd)
+{
+	if (is_own_fd(fd)) {
+		errno = EBADF;   /* as lttng-ust answers for its own */
+		return -1;
+	}
 	struct cprof_fd *e = cprof_fd_peek(fd);
 	if (e && e->type == CPROF_FD_SOCKET && cprof_tracing && cprof_io_recording()) {
 		cprof_fd_info_ensure(fd);
@@ -633,11 +693,61 @@ IO_EXPORT int close(int fd)
 		 * afterwards another thread may get the same fd (accept) and
 		 * describe it before this event would be written */
 		cprof_fd_close_emit(fd, CPROF_NET_CLOSE, 0, in, out, ops);
-		cprof_fd_closed(fd);
-		return real_close(fd);
 	}
 	cprof_fd_closed(fd);
 	return real_close(fd);
+}
+
+IO_EXPORT int close(int fd)
+{
+	NOSYS_IF_MISSING(close, -1);
+	ust_safe_resolve();
+	return ust_safe_close ? ust_safe_close(fd, close_one) : close_one(fd);
+}
+
+IO_EXPORT void closefrom(int lowfd)
+{
+	NOSYS_IF_MISSING(close, );
+	ust_safe_resolve();
+	if (ust_safe_closefrom) {
+		ust_safe_closefrom(lowfd < 0 ? 0 : lowfd, close_one);
+		return;
+	}
+	static void (*real_closefrom)(int);
+	if (!real_closefrom)
+		real_closefrom = (void (*)(int))cprof_io_resolve("closefrom");
+	if (real_closefrom)
+		real_closefrom(lowfd);
+}
+
+IO_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	static int (*real_close_range)(unsigned int, unsigned int, int);
+	if (!real_close_range)
+		real_close_range = (int (*)(unsigned int, unsigned int, int))cprof_io_resolve("close_range");
+	NOSYS_IF_MISSING(close, -1);
+	ust_safe_resolve();
+	/* only closing is a danger: CLOSE_RANGE_CLOEXEC marks, and a new
+	 * image brings its own lttng-ust */
+	if (!ust_safe_close || (flags & ~CLOSE_RANGE_UNSHARE) || first > last) {
+		if (!real_close_range) {
+			errno = ENOSYS;
+			return -1;
+		}
+		return real_close_range(first, last, flags);
+	}
+	if ((flags & CLOSE_RANGE_UNSHARE) && unshare(CLONE_FILES) < 0)
+		return -1;
+	long max = sysconf(_SC_OPEN_MAX);
+	unsigned int hi = max > 0 && (unsigned long)max - 1 < last ? (unsigned int)(max - 1) : last;
+	int saved = errno;
+	for (unsigned int fd = first; fd <= hi && fd <= INT_MAX; fd++) {
+		ust_safe_close((int)fd, close_one);
+		if (fd == UINT_MAX)
+			break;
+	}
+	errno = saved;
+	return 0;
 }
 
 /* ---- poll family ------------------------------------------------------------ */
