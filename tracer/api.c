@@ -172,6 +172,48 @@ end:
 	return r;
 }
 
+/* ---- CPROF_TRACE across exec ---------------------------------------------
+ * `cprof-run -o t.out -- env A=1 prog` (or nice, taskset, chrt, stdbuf,
+ * numactl): the program cprof-run started execs the one the user meant.
+ * Its trace would be lost with its image (no exit, no destructor), and the
+ * new image, without CPROF_TRACE (taken out of the environment at start),
+ * traced nothing: no trace at all.  The new image gets the trace instead. */
+static char handover_path[PATH_MAX];
+
+const char *cprof_exec_handover(void)
+{
+	struct cprof_session *s;
+
+	pthread_mutex_lock(&run_lock);
+	if (!run.session || run.pid != getpid() || env_trace_pid != getpid()) {
+		pthread_mutex_unlock(&run_lock);
+		return NULL;
+	}
+	s = run.session;
+	run.session = NULL;
+	cprof_own_fd(run.fd, 0);
+	close(run.fd);
+	run.fd = -1;
+	unlink(run.tmp);
+	strcpy(handover_path, run.path);
+	env_trace_pid = 0;
+	pthread_mutex_unlock(&run_lock);
+	cprof_session_abort_sync(s);
+	/* the signal handlers stay: exec resets them, a failed exec keeps
+	 * them with their thread */
+	return handover_path;
+}
+
+void cprof_exec_failed(const char *path)
+{
+	struct cprof_error err;
+
+	if (cprof_trace_start(path, &err))
+		cprof_log("CPROF_TRACE=%s: %s", path, err.message);
+	else
+		env_trace_pid = getpid();
+}
+
 /* ---- CPROF_TRACE: finish at exit or on SIGINT/SIGTERM ------------------ */
 
 static void finish_env_trace(void)

@@ -289,6 +289,17 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
  * background thread (the destruction waits for the consumer daemon: 0.7 s
  * up to several seconds), which cprof_session_drain() waits for. */
 void cprof_session_abort(struct cprof_session *s) CPROF_HIDDEN;
+/* The same, done when it returns (before an exec). */
+void cprof_session_abort_sync(struct cprof_session *s) CPROF_HIDDEN;
+
+/* ---- api.c: a whole-run trace across exec ------------------------------- */
+/* Before this process execs: if it owns a CPROF_TRACE whole-run trace, the
+ * trace is dropped (its session destroyed, its file removed) and handed to
+ * the new image, which starts its own into the same path: returns that path
+ * (for CPROF_TRACE in the new environment), else NULL.  After a failed
+ * exec, cprof_exec_failed(path) starts the trace again. */
+const char *cprof_exec_handover(void) CPROF_HIDDEN;
+void cprof_exec_failed(const char *path) CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

@@ -593,6 +593,16 @@ void cprof_session_abort(struct cprof_session *s)
 	dispose(s);
 }
 
+void cprof_session_abort_sync(struct cprof_session *s)
+{
+	if (!s)
+		return;
+	cprof_core_on_trace_stop();
+	release_active(s);
+	destroy_session(s->name);   /* now: an exec would end a reaper thread */
+	session_free(s);
+}
+
 void cprof_session_atfork_child(void)
 {
 	/* The parent's session object stays with the parent; the child only

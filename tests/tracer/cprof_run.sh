@@ -76,6 +76,25 @@ sigterm|sigint)
 	check_trace "$T/out/t.out"
 	has_session && fail "a session was left behind"
 	;;
+exec)
+	# the program cprof-run starts execs the one meant (env, nice, taskset):
+	# the trace is the exec'd program's, not lost with env's image
+	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+	app="$B/tests/tracer/closeall_app"
+	run_app "$RUN" -o "$T/out/x.out" -- env CPROF_TEST_VAR=1 nice -n 0 "$app" loop 0.3 \
+		>"$T/out.txt" 2>"$T/err"; st=$?
+	[ $st = 0 ] || { cat "$T/err" >&2; fail "exit status $st"; }
+	check_trace "$T/out/x.out"
+	mkdir -p "$T/x" && tar xzf "$T/out/x.out" -C "$T/x" cprof/info.txt || fail "no info.txt"
+	grep -q "^exe=$app\$" "$T/x/cprof/info.txt" || fail "traced $(grep ^exe= "$T/x/cprof/info.txt"), want $app"
+	"$B/converter/cprof-convert" -q -o "$T/x.db" "$T/out/x.out" || fail "conversion"
+	[ "$(sqlite3 "$T/x.db" "SELECT COUNT(*) > 0 FROM thread_state WHERE reason = 'mutex'")" = 1 ] ||
+		fail "no mutex waits from the exec'd program"
+	# an exec that fails gives the trace back: env's own, exit status 127
+	run_app "$RUN" -o "$T/out/y.out" -- env /nonexistent/prog 2>"$T/err"; st=$?
+	[ $st = 127 ] || { cat "$T/err" >&2; fail "failed exec: exit status $st, want 127"; }
+	check_trace "$T/out/y.out"
+	;;
 *) fail "unknown case $1" ;;
 esac
 pass
