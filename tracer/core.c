@@ -591,6 +591,7 @@ __attribute__((constructor(200))) static void cprof_init(void)
 __attribute__((constructor)) static void cprof_init_env(void)
 {
 	cprof_api_env_init();
+	__atomic_store_n(&cprof_fd_program_ready, 1, __ATOMIC_RELEASE);
 }
 
 void cprof_core_init(void)

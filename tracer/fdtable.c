@@ -164,6 +164,10 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on)
 	e->flags = on ? (f | flag) : (f & (uint8_t)~flag);
 }
 
+/* Set once cprof's constructor has run: fds made before (by lttng-ust's
+ * constructor among others) are never taken for the program's. */
+int cprof_fd_program_ready;
+
 void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock)
 {
 	struct cprof_fd *e = cprof_fd_get(fd);
@@ -173,6 +177,9 @@ void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock)
 	e->family = (uint16_t)family;
 	e->sotype = (uint8_t)sotype;
 	e->flags = nonblock < 0 ? 0 : (uint8_t)(CPROF_FDF_NB_KNOWN | (nonblock ? CPROF_FDF_NONBLOCK : 0));
+	if (__atomic_load_n(&cprof_fd_program_ready, __ATOMIC_RELAXED) && !cprof_tls_guard &&
+			!cprof_tls_ignored)
+		e->flags |= CPROF_FDF_PROGRAM;
 	e->bytes_in = e->bytes_out = e->ops = 0;
 	__atomic_fetch_add(&e->gen, 1, __ATOMIC_RELEASE);
 }

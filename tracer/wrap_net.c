@@ -701,6 +701,13 @@ static int close_one(int fd)
 IO_EXPORT int close(int fd)
 {
 	NOSYS_IF_MISSING(close, -1);
+	/* an fd the program made itself cannot be lttng-ust's: no trip through
+	 * its tracker, whose lock blocks and unblocks every signal (4 system
+	 * calls: a dup+close pair cost 812 ns preloaded that way, 257 ns
+	 * without, 207 ns plain; io_cost) */
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (e && (e->flags & CPROF_FDF_PROGRAM))
+		return close_one(fd);
 	ust_safe_resolve();
 	return ust_safe_close ? ust_safe_close(fd, close_one) : close_one(fd);
 }

@@ -10,7 +10,7 @@
 #     variants ran back to back) and of the server's CPU time per request
 #     (utime + stime, less sensitive to other load than the rate).  Events per
 #     request and discarded events come from the traced rounds' traces.
-#  2. ns per non-blocking read()/write() call, plain vs preloaded-idle vs
+#  2. ns per non-blocking read()/write() call and per dup()+close() pair, plain vs preloaded-idle vs
 #     traced (tests/bench/io_cost.c).
 source "$(dirname "$0")/../lib/harness.sh"
 secs=${BENCH_SECONDS:-3}
@@ -106,6 +106,6 @@ echo "ns per call (min of 5), plain:          $a"
 echo "ns per call (min of 5), preloaded-idle: $b"
 echo "ns per call (min of 5), traced:         $c"
 awk -v a="$a" -v b="$b" -v c="$c" 'function v(s, k) { match(s, k "=[0-9.]+"); return substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) }
-BEGIN { n = split("socket_nonblocking_ns socket_blocking_ready_ns pipe_ns eagain_ns", ks, " ");
+BEGIN { n = split("socket_nonblocking_ns socket_blocking_ready_ns pipe_ns eagain_ns dup_close_ns", ks, " ");
 	for (i = 1; i <= n; i++)
 		printf "added ns per call, %-26s idle %+6.1f  traced %+6.1f\n", ks[i], v(b, ks[i]) - v(a, ks[i]), v(c, ks[i]) - v(a, ks[i]) }'

@@ -1,7 +1,8 @@
 /* io_cost.c: ns per read()/write() call that does not block - a 1-byte
  * write then a 1-byte read on an AF_UNIX socketpair (non-blocking, then
  * blocking with data always ready) and on a pipe, plus reads answering
- * EAGAIN.  Built without libcprof: run it plain, with libcprof preloaded
+ * EAGAIN, and ns per dup()+close() pair (a connection's fd opened and closed:
+ * close goes through the interposer).  Built without libcprof: run it plain, with libcprof preloaded
  * (idle) and traced (CPROF_TRACE) to see what the interposers add.
  * usage: io_cost [ITERATIONS] */
 #include <errno.h>
@@ -44,6 +45,20 @@ static double eagain_cost(int rfd, long n)
 	return (now_ns() - t0) / n;
 }
 
+/* ns per dup+close pair */
+static double dup_close_cost(int fd, long n)
+{
+	double t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		int d = dup(fd);
+		if (d < 0 || close(d)) {
+			perror("io_cost");
+			exit(1);
+		}
+	}
+	return (now_ns() - t0) / n;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 200000;
@@ -56,8 +71,10 @@ int main(int argc, char **argv)
 	pair_cost(nb[0], nb[1], n / 10);       /* warm up: resolution, fd table */
 	pair_cost(bl[0], bl[1], n / 10);
 	pair_cost(p[1], p[0], n / 10);
-	printf("socket_nonblocking_ns=%.1f socket_blocking_ready_ns=%.1f pipe_ns=%.1f eagain_ns=%.1f\n",
+	dup_close_cost(nb[0], n / 10);
+	printf("socket_nonblocking_ns=%.1f socket_blocking_ready_ns=%.1f pipe_ns=%.1f eagain_ns=%.1f"
+		" dup_close_ns=%.1f\n",
 		pair_cost(nb[0], nb[1], n), pair_cost(bl[0], bl[1], n), pair_cost(p[1], p[0], n),
-		eagain_cost(nb[1], n));
+		eagain_cost(nb[1], n), dup_close_cost(nb[0], n));
 	return 0;
 }
