@@ -204,6 +204,14 @@ const char *cprof_exec_handover(void)
 	return handover_path;
 }
 
+static void finish_env_trace(void);
+
+void cprof_exec_finish(void)
+{
+	if (env_trace_pid && env_trace_pid == getpid())
+		finish_env_trace();
+}
+
 void cprof_exec_failed(const char *path)
 {
 	struct cprof_error err;

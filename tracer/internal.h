@@ -299,6 +299,9 @@ void cprof_session_abort_sync(struct cprof_session *s) CPROF_HIDDEN;
  * (for CPROF_TRACE in the new environment), else NULL.  After a failed
  * exec, cprof_exec_failed(path) starts the trace again. */
 const char *cprof_exec_handover(void) CPROF_HIDDEN;
+/* Before an exec into an image that will not load cprof: finishes (writes)
+ * this process's CPROF_TRACE trace, if it owns one. */
+void cprof_exec_finish(void) CPROF_HIDDEN;
 void cprof_exec_failed(const char *path) CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */

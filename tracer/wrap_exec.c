@@ -21,49 +21,49 @@ IO_REAL_DECL(execve);
 IO_REAL_DECL(execvpe);
 IO_REAL_DECL(fexecve);
 
-#define MAX_ENV 4096
-
-/* envp with CPROF_TRACE=path instead of any it had; NULL if too long. */
-static char **env_with_trace(char *const envp[], char *entry, char **buf)
+static int exec_real(int how, const char *path, int fd, char *const argv[], char *const envp[])
 {
-	size_t n = 0, k = 0;
-	while (envp && envp[n])
-		n++;
-	if (n + 2 > MAX_ENV)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "CPROF_TRACE=", 12))
-			buf[k++] = envp[i];
-	buf[k++] = entry;
-	buf[k] = NULL;
-	return buf;
+	if (how == 0)
+		return IO_REAL(execve) ? real_execve(path, argv, envp) : (errno = ENOSYS, -1);
+	if (how == 1)
+		return IO_REAL(execvpe) ? real_execvpe(path, argv, envp) : (errno = ENOSYS, -1);
+	return IO_REAL(fexecve) ? real_fexecve(fd, argv, envp) : (errno = ENOSYS, -1);
 }
 
-/* Calls exec with the trace handed over; takes it back if exec failed.
- * `how`: 0 execve(path), 1 execvpe(path), 2 fexecve(fd). */
+/* Calls exec with the trace handed over (envp with CPROF_TRACE=path instead
+ * of any it had, on this thread's stack: threads and vfork children may
+ * exec at once); takes the trace back if exec failed.  `how`: 0
+ * execve(path), 1 execvpe(path), 2 fexecve(fd). */
 static int exec_traced(int how, const char *path, int fd, char *const argv[], char *const envp[])
 {
+	/* the new image traces only if it loads cprof: an environment without
+	 * our preload (execle with an environment of its own) gets the trace
+	 * finished here instead, and no CPROF_TRACE */
+	int preloads = 0;
+	for (size_t i = 0; envp && envp[i] && !preloads; i++)
+		preloads = !strncmp(envp[i], "LD_PRELOAD=", 11) && strstr(envp[i], "cprof");
+	if (!preloads) {
+		cprof_exec_finish();
+		return exec_real(how, path, fd, argv, envp);
+	}
 	const char *trace = cprof_exec_handover();
-	char entry[PATH_MAX + 16], **env = (char **)envp;
-	static char *buf[MAX_ENV];   /* the process is about to be replaced */
-	if (trace) {
-		snprintf(entry, sizeof entry, "CPROF_TRACE=%s", trace);
-		char **e = env_with_trace(envp, entry, buf);
-		if (e)
-			env = e;
-	}
-	int r;
-	if (how == 0)
-		r = IO_REAL(execve) ? real_execve(path, argv, env) : (errno = ENOSYS, -1);
-	else if (how == 1)
-		r = IO_REAL(execvpe) ? real_execvpe(path, argv, env) : (errno = ENOSYS, -1);
-	else
-		r = IO_REAL(fexecve) ? real_fexecve(fd, argv, env) : (errno = ENOSYS, -1);
-	if (trace) {
-		int saved = errno;
-		cprof_exec_failed(trace);
-		errno = saved;
-	}
+	if (!trace)
+		return exec_real(how, path, fd, argv, envp);
+	char entry[PATH_MAX + 16];
+	size_t n = 0, k = 0;
+	snprintf(entry, sizeof entry, "CPROF_TRACE=%s", trace);
+	while (envp && envp[n])
+		n++;
+	char *env[n + 2];
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "CPROF_TRACE=", 12))
+			env[k++] = envp[i];
+	env[k++] = entry;
+	env[k] = NULL;
+	int r = exec_real(how, path, fd, argv, env);
+	int saved = errno;
+	cprof_exec_failed(trace);
+	errno = saved;
 	return r;
 }
 
@@ -92,23 +92,28 @@ IO_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return exec_traced(2, NULL, fd, argv, envp);
 }
 
-/* execl, execlp, execle: their arguments as an array */
-#define MAX_ARGS 4096
+/* execl, execlp, execle: their arguments as an array on the stack, counted
+ * first (as glibc does) */
+#define MAX_ARGS 65536
 static int exec_list(int how, const char *path, const char *arg0, va_list ap, int with_env)
 {
-	static char *argv[MAX_ARGS];
-	size_t n = 0;
-	argv[n++] = (char *)arg0;
-	while (arg0) {
-		char *a = va_arg(ap, char *);
-		if (n == MAX_ARGS - 1) {
-			errno = E2BIG;
-			return -1;
-		}
-		argv[n++] = a;
-		if (!a)
-			break;
+	va_list count;
+	size_t n = 1;
+	va_copy(count, ap);
+	if (arg0)
+		while (va_arg(count, char *) && n < MAX_ARGS)
+			n++;
+	va_end(count);
+	if (n >= MAX_ARGS) {
+		errno = E2BIG;
+		return -1;
 	}
+	char *argv[n + 1];
+	argv[0] = (char *)arg0;
+	for (size_t i = 1; i <= n; i++)
+		argv[i] = arg0 && i < n ? va_arg(ap, char *) : NULL;
+	if (arg0)
+		(void)va_arg(ap, char *);   /* the terminating NULL */
 	char *const *envp = with_env ? va_arg(ap, char *const *) : environ;
 	return exec_traced(how, path, -1, argv, envp);
 }

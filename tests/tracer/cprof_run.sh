@@ -90,6 +90,13 @@ exec)
 	"$B/converter/cprof-convert" -q -o "$T/x.db" "$T/out/x.out" || fail "conversion"
 	[ "$(sqlite3 "$T/x.db" "SELECT COUNT(*) > 0 FROM thread_state WHERE reason = 'mutex'")" = 1 ] ||
 		fail "no mutex waits from the exec'd program"
+	# an exec into an environment without the preload (env -i) cannot hand
+	# the trace over: it is written for the program before the exec, and the
+	# new image's environment stays as given
+	run_app "$RUN" -o "$T/out/z.out" -- env -i /usr/bin/env >"$T/z.txt" 2>"$T/err" ||
+		{ cat "$T/err" >&2; fail "env -i: exit status $?"; }
+	[ ! -s "$T/z.txt" ] || fail "env -i's child saw an environment: $(cat "$T/z.txt")"
+	check_trace "$T/out/z.out"
 	# an exec that fails gives the trace back: env's own, exit status 127
 	run_app "$RUN" -o "$T/out/y.out" -- env /nonexistent/prog 2>"$T/err"; st=$?
 	[ $st = 127 ] || { cat "$T/err" >&2; fail "failed exec: exit status $st, want 127"; }
