@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -712,10 +713,54 @@ IO_EXPORT int close(int fd)
 	return ust_safe_close ? ust_safe_close(fd, close_one) : close_one(fd);
 }
 
+/* The program's close of each open fd in [first, last], lttng-ust's and
+ * cprof's kept: the open ones listed from /proc/self/fd, so the cost
+ * follows the fds open, not the fd limit (close_range(3, ~0U, 0) went
+ * through lttng-ust's tracker 20,000 times in 14 ms under a 20,000-fd
+ * limit; limits of 2^20 are common).  Listed again while a pass closes
+ * something: closing moves the listing.  -1 if /proc is not there. */
+static int close_open_range(unsigned int first, unsigned int last)
+{
+	int dfd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+		O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	char buf[4096];
+	int closed = 1;
+	for (int pass = 0; closed && pass < 64; pass++) {
+		long n;
+		closed = 0;
+		lseek(dfd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0)
+			for (long off = 0; off < n;) {
+				struct { uint64_t ino; int64_t off; unsigned short reclen;
+					unsigned char type; char name[]; } *e = (void *)(buf + off);
+				off += e->reclen;
+				char *end;
+				unsigned long fd = strtoul(e->name, &end, 10);
+				if (*end || e->name[0] < '0' || e->name[0] > '9' || fd == (unsigned long)dfd ||
+						fd < first || fd > last || fd > INT_MAX)
+					continue;
+				struct cprof_fd *f = cprof_fd_peek((int)fd);
+				int r = f && (f->flags & CPROF_FDF_PROGRAM) ? close_one((int)fd) :
+					ust_safe_close ? ust_safe_close((int)fd, close_one) : close_one((int)fd);
+				if (r == 0)
+					closed = 1;
+			}
+	}
+	syscall(SYS_close, dfd);
+	return 0;
+}
+
 IO_EXPORT void closefrom(int lowfd)
 {
 	NOSYS_IF_MISSING(close, );
 	ust_safe_resolve();
+	int saved = errno;
+	if (close_open_range(lowfd < 0 ? 0 : (unsigned int)lowfd, UINT_MAX) == 0) {
+		errno = saved;
+		return;
+	}
 	if (ust_safe_closefrom) {
 		ust_safe_closefrom(lowfd < 0 ? 0 : lowfd, close_one);
 		return;
@@ -745,6 +790,11 @@ IO_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	}
 	if ((flags & CLOSE_RANGE_UNSHARE) && unshare(CLONE_FILES) < 0)
 		return -1;
+	int saved0 = errno;
+	if (close_open_range(first, last) == 0) {
+		errno = saved0;
+		return 0;
+	}
 	long max = sysconf(_SC_OPEN_MAX);
 	unsigned int hi = max > 0 && (unsigned long)max - 1 < last ? (unsigned int)(max - 1) : last;
 	int saved = errno;
