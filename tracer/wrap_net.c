@@ -679,6 +679,8 @@ static int is_own_fd(int fd)
 	return 0;
 }
 
+static void fd_closing(int fd);
+
 /* The program's close of one fd, once lttng-ust has let it through. */
 static int close_one(int fd)
 {
@@ -686,6 +688,13 @@ static int close_one(int fd)
 		errno = EBADF;   /* as lttng-ust answers for its own */
 		return -1;
 	}
+	fd_closing(fd);
+	return real_close(fd);
+}
+
+/* What the fd table and the trace learn of an fd's close (close, fclose). */
+static void fd_closing(int fd)
+{
 	struct cprof_fd *e = cprof_fd_peek(fd);
 	if (e && e->type == CPROF_FD_SOCKET && cprof_tracing && cprof_io_recording()) {
 		cprof_fd_info_ensure(fd);
@@ -696,7 +705,25 @@ static int close_one(int fd)
 		cprof_fd_close_emit(fd, CPROF_NET_CLOSE, 0, in, out, ops);
 	}
 	cprof_fd_closed(fd);
-	return real_close(fd);
+}
+
+/* fclose closes its fd inside libc, out of close()'s reach: the table
+ * forgets the fd here, or a socket wrapped with fdopen kept its entry
+ * (and its "made by the program" mark, which spares its close lttng-ust's
+ * fd tracker) for the number's next owner. */
+IO_EXPORT int fclose(FILE *stream)
+{
+	static int (*real_fclose)(FILE *);
+	if (!real_fclose)
+		real_fclose = (int (*)(FILE *))cprof_io_resolve("fclose");
+	if (!real_fclose) {
+		errno = ENOSYS;
+		return EOF;
+	}
+	int fd = stream ? fileno(stream) : -1;
+	if (fd >= 0 && !is_own_fd(fd) && cprof_fd_peek(fd))
+		fd_closing(fd);
+	return real_fclose(stream);
 }
 
 IO_EXPORT int close(int fd)
