@@ -333,6 +333,22 @@ static int configure(struct cprof_session *s, struct cprof_error *err)
 	if (!s->handle || !chan || !ev)
 		goto end;
 
+	/* The metadata channel with a 20 ms switch timer.  Without it the
+	 * metadata reached the consumer daemon only at the stop, and the
+	 * consumer then polled for it to be written in steps of 200 ms
+	 * (strace: clock_nanosleep 200 ms after the push): every stop took
+	 * 201-207 ms.  With it: 1.1-1.4 ms, captures of 0.05-1 s under load
+	 * (100 ms left 206 ms for a 0.05 s capture). */
+	step = "enable metadata channel";
+	snprintf(chan->name, sizeof(chan->name), "metadata");
+	chan->attr.overwrite = 0;
+	chan->attr.subbuf_size = 4 * 4096;
+	chan->attr.num_subbuf = 2;
+	chan->attr.switch_timer_interval = 20000;       /* us */
+	r = lttng_enable_channel(s->handle, chan);
+	if (r)
+		goto end;
+	chan->attr.switch_timer_interval = 0;
 	step = "enable channel";
 	snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL_NAME);
 	chan->attr.overwrite = 0;               /* discard: losses are counted */
