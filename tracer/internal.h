@@ -310,6 +310,7 @@ void cprof_exec_failed(const char *path) CPROF_HIDDEN;
  * as they leave lttng-ust's.  At most 8 at a time. */
 void cprof_own_fd(int fd, int own) CPROF_HIDDEN;
 void cprof_own_fds_forget(void) CPROF_HIDDEN;   /* fork child */
+void cprof_close_init(void) CPROF_HIDDEN;        /* library init */
 extern int cprof_fd_program_ready CPROF_HIDDEN;  /* fdtable.c */
 
 /* ---- api.c ------------------------------------------------------------ */

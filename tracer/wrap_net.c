@@ -647,6 +647,13 @@ static void ust_safe_resolve(void)
 	__atomic_store_n(&ust_safe_resolved, 1, __ATOMIC_RELEASE);
 }
 
+/* At library init: a first close from a signal handler must not be the
+ * one that calls dlsym. */
+void cprof_close_init(void)
+{
+	ust_safe_resolve();
+}
+
 /* cprof's own long-lived fds (the endpoint's listening socket, a whole-run
  * trace's file and signal pipe), kept from the program the same way. */
 #define OWN_FDS 8

@@ -109,6 +109,7 @@ void cprof_wrap_init(void)
 	Dl_info info;
 	if (dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
 		ust_base = (uintptr_t)info.dli_fbase;
+	cprof_close_init();
 }
 
 /* ---- recording helpers --------------------------------------------------- */
