@@ -2,7 +2,7 @@
 // driven by playwright-core).  usage: node ui.test.mjs URL OUTDIR
 // Prints "ok" lines; exits non-zero with the reason on the first failure.
 import { chromium } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -188,5 +188,6 @@ try {
   rc = 1;
 } finally {
   await ctx.close();
+  rmSync(profile, { recursive: true, force: true });   /* one was left per run */
 }
 process.exit(rc);
