@@ -17,11 +17,11 @@ note() { echo "# $*" >&2; }
 
 T=$(mktemp -d /tmp/cprof-test.XXXXXX)
 chmod 0755 "$T"
-mkdir -p "$T/home" "$T/out"
+mkdir -p "$T/home" "$T/out" "$T/tmp"
 APP_USER=""
 if [ "$(id -u)" = 0 ]; then
 	APP_USER=nobody
-	chown nobody:nogroup "$T/home" "$T/out"
+	chown nobody:nogroup "$T/home" "$T/out" "$T/tmp"
 fi
 
 # The build dir must be readable by the app's identity; if it is not (a
@@ -37,8 +37,10 @@ if [ -n "$APP_USER" ] && ! setpriv --reuid=nobody --regid=nogroup --clear-groups
 fi
 SRC=${CPROF_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
+# TMPDIR inside $T: the capture directories of apps the cleanup kills go
+# with it (they gathered in /tmp, ~18 per suite run)
 APP_ENV=(env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME="$T/home" LTTNG_HOME="$T/home"
-	LD_LIBRARY_PATH="$B/tracer" LANG=C.UTF-8)
+	TMPDIR="$T/tmp" LD_LIBRARY_PATH="$B/tracer" LANG=C.UTF-8)
 
 # run_app CMD...: runs CMD as the app identity with the private LTTng home.
 run_app() {

@@ -29,12 +29,12 @@ gone=""
 t0=$(date +%s%N)
 for _ in $(seq 600); do
 	if ! has_session &&
-			! compgen -G "/tmp/cprof-${BG_PIDS[0]}-*" >/dev/null; then
+			! compgen -G "$T/tmp/cprof-${BG_PIDS[0]}-*" >/dev/null; then
 		gone=1; break
 	fi
 	sleep 0.1
 done
 note "session and directory gone $(( ($(date +%s%N) - t0) / 1000000 )) ms after the client hung up"
-[ -n "$gone" ] || { run_app lttng list >&2; ls -d /tmp/cprof-"${BG_PIDS[0]}"-* >&2
+[ -n "$gone" ] || { run_app lttng list >&2; ls -d $T/tmp/cprof-"${BG_PIDS[0]}"-* >&2
 	fail "session or temporary directory left behind after disconnect"; }
 pass

@@ -15,14 +15,14 @@ done
 has_session "cprof-$victim-" || fail "the trace did not start"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
-compgen -G "/tmp/cprof-$victim-*" >/dev/null || fail "expected a leftover directory"
+compgen -G "$T/tmp/cprof-$victim-*" >/dev/null || fail "expected a leftover directory"
 # directories of dead processes that no daemon lists any more: removed once
 # an hour old, kept while younger (a live capture in another pid namespace
 # sharing /tmp would look dead from here)
 sh -c 'exit 0' & dead=$!; wait $dead
-run_app mkdir "/tmp/cprof-$dead-oldabc" "/tmp/cprof-$dead-newabc" || fail "cannot make the stale directories"
-run_app mkdir "/tmp/cprof-$dead-oldabc/ust"
-run_app touch -d '-2 hours' "/tmp/cprof-$dead-oldabc"
+run_app mkdir "$T/tmp/cprof-$dead-oldabc" "$T/tmp/cprof-$dead-newabc" || fail "cannot make the stale directories"
+run_app mkdir "$T/tmp/cprof-$dead-oldabc/ust"
+run_app touch -d '-2 hours' "$T/tmp/cprof-$dead-oldabc"
 start_app
 get "/debug/pprof/trace?seconds=0.2"
 expect_code 200
@@ -31,8 +31,8 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 has_session && fail "a session is left: $(run_app lttng list)"
-compgen -G "/tmp/cprof-$victim-*" >/dev/null && fail "the killed program's directory is left"
-[ -e "/tmp/cprof-$dead-oldabc" ] && fail "a dead process's 2-hour-old directory is left"
-[ -d "/tmp/cprof-$dead-newabc" ] || fail "a dead process's fresh directory was removed"
-rmdir "/tmp/cprof-$dead-newabc"
+compgen -G "$T/tmp/cprof-$victim-*" >/dev/null && fail "the killed program's directory is left"
+[ -e "$T/tmp/cprof-$dead-oldabc" ] && fail "a dead process's 2-hour-old directory is left"
+[ -d "$T/tmp/cprof-$dead-newabc" ] || fail "a dead process's fresh directory was removed"
+rmdir "$T/tmp/cprof-$dead-newabc"
 pass
