@@ -297,7 +297,11 @@ static void sweep_stale_sessions(void)
 			cprof_archive_rmtree(list[i].path);
 	}
 	free(list);
-	sweep_stale_dirs();
+	/* the directories once per process: a listing of $TMPDIR at every
+	 * capture start would be the same work again */
+	static int dirs_swept;
+	if (!__atomic_exchange_n(&dirs_swept, 1, __ATOMIC_ACQ_REL))
+		sweep_stale_dirs();
 }
 
 static int tmp_dir_create(char *out, size_t size)

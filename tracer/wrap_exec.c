@@ -118,29 +118,18 @@ static int exec_list(int how, const char *path, const char *arg0, va_list ap, in
 	return exec_traced(how, path, -1, argv, envp);
 }
 
-IO_EXPORT int execl(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(0, path, arg, ap, 0);
-	va_end(ap);
-	return r;
-}
+/* execl, execlp, execle: the same but for how the image is found and where
+ * its environment comes from */
+#define EXEC_LIST(name, how, with_env) \
+	IO_EXPORT int name(const char *path, const char *arg, ...) \
+	{ \
+		va_list ap; \
+		va_start(ap, arg); \
+		int r = exec_list(how, path, arg, ap, with_env); \
+		va_end(ap); \
+		return r; \
+	}
 
-IO_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(1, file, arg, ap, 0);
-	va_end(ap);
-	return r;
-}
-
-IO_EXPORT int execle(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(0, path, arg, ap, 1);
-	va_end(ap);
-	return r;
-}
+EXEC_LIST(execl, 0, 0)
+EXEC_LIST(execlp, 1, 0)
+EXEC_LIST(execle, 0, 1)
