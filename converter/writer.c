@@ -34,8 +34,10 @@ extern const char conv_index_sql[];    /* schema/cprof_index.sql */
  * while the decoder runs; an index built after the load is time on the
  * critical path.  On the 5.4M-event bench trace the decoder thread needs
  * ~2.7 s, the writer ~1.1 s for the rows plus ~1.5 s for this index, which
- * balances the two; thread_state_object (~0.9 s either way) is built after
- * the load with the other indexes, on both cores by SQLite's sorter. */
+ * balances the two; the others are built after the load, on both cores by
+ * SQLite's sorter.  There is no index on thread_state(object_id): it took
+ * 1.6 s of 7.1 on the 5.4M-wait bench trace, and blocking_by_object, which
+ * aggregates before it joins, ran faster without it (2.1 s against 3.0 s). */
 static const char *const early_indexes[] = { "thread_state_utid_ts" };
 
 struct chunk {
@@ -564,10 +566,9 @@ int conv_writer_finish(struct conv_writer *w, struct conv_error *err)
 	conv_phase("commit");
 	/* CREATE INDEX sorts with helper threads only when its sort runs go to
 	 * files (not with temp_store=MEMORY) and there are several runs (a run
-	 * is cache_size bytes): then sorting runs on both cores (0.6 s instead
-	 * of 1.0 s for thread_state_object on 3.6M rows).  Runs of 4 MiB rather
-	 * than 16: 1.67-1.70 s instead of 1.78-1.82 s on 5.4M rows (three
-	 * interleaved runs each). */
+	 * is cache_size bytes): then sorting runs on both cores (measured on
+	 * a 3.6M-row index once on thread_state: 0.6 s instead of 1.0 s; runs
+	 * of 4 MiB rather than 16 saved another 6%). */
 	if (sqlite3_exec(w->db, "PRAGMA temp_store=FILE; PRAGMA threads=2; PRAGMA cache_size=-4096",
 			NULL, NULL, NULL) != SQLITE_OK)
 		return sql_fail(w, err, "sorter settings");

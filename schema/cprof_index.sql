@@ -2,7 +2,6 @@
 -- after the load (bulk inserts into unindexed tables are faster); the
 -- converter's writer.c names the few it keeps up to date during the load.
 CREATE INDEX thread_state_utid_ts ON thread_state (utid, ts);
-CREATE INDEX thread_state_object ON thread_state (object_id) WHERE object_id IS NOT NULL;
 CREATE INDEX flow_in ON flow (utid_in, ts_in);
 CREATE INDEX flow_out ON flow (utid_out, ts_out);
 CREATE INDEX thread_name_utid_ts ON thread_name (utid, ts);

@@ -72,6 +72,12 @@ expect_eq "frames in a mapping" "$(q "$db" "SELECT COUNT(*) FROM stack_profile_f
 expect_eq "breakdown sums" "$(q "$db" "SELECT COUNT(*) FROM thread_breakdown WHERE total_dur != running_dur + sync_dur
 	+ net_dur + syscall_dur + sleep_dur + unknown_dur")" 0
 expect_eq "top object" "$(q "$db" "SELECT name FROM blocking_by_object ORDER BY total_dur DESC LIMIT 1")" "boot_cond"
+# one pass over thread_state, whatever the number of objects (no index on
+# object_id: a join-first view would scan it once per object)
+expect_eq "object view plan" "$(q "$db" "EXPLAIN QUERY PLAN SELECT * FROM blocking_by_object" |
+	grep -c 'SCAN thread_state')" 1
+expect_eq "object view totals" "$(q "$db" "SELECT SUM(count) = (SELECT COUNT(*) FROM thread_state
+	WHERE object_id IS NOT NULL) FROM blocking_by_object")" 1
 expect_eq "callsite view" "$(q "$db" "SELECT SUM(count) FROM blocking_by_callsite")" 12
 [ -z "$(ls -A "$T/out" | grep -v '^scenario.db$')" ] || fail "stray files next to the database"
 pass
