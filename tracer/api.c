@@ -33,6 +33,8 @@ struct whole_run {
 static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct whole_run run = { .fd = -1 };
 
+extern char **environ;
+
 /* pid of the process whose CPROF_TRACE trace is finished at exit, else 0 */
 static volatile pid_t env_trace_pid;
 
@@ -357,16 +359,36 @@ static void uninstall_signal_handlers(void)
 	}
 }
 
+/* Takes NAME out of the environment; returns a copy of its value (NULL if
+ * unset or empty).  Not with getenv/unsetenv: a program may define its own
+ * (bash does: its unsetenv does nothing before the shell's variables exist,
+ * and bash then exported CPROF_TRACE to every command it ran - each one
+ * started a whole-run trace of its own into the same file).  The entries of
+ * environ are shifted in place, as glibc's unsetenv does, so main's envp,
+ * the same array, loses it too. */
+static char *env_take(const char *name)
+{
+	size_t len = strlen(name);
+	char *value = NULL;
+	char **ep = environ;
+
+	while (ep && *ep) {
+		if (!strncmp(*ep, name, len) && (*ep)[len] == '=') {
+			if (!value && (*ep)[len + 1])
+				value = strdup(*ep + len + 1);
+			for (char **dp = ep; *dp; dp++)
+				dp[0] = dp[1];
+		} else {
+			ep++;
+		}
+	}
+	return value;
+}
+
 void cprof_api_env_init(void)
 {
 	struct cprof_error err;
-	char *http = getenv("CPROF_HTTP"), *trace = getenv("CPROF_TRACE");
-
-	/* Copy before unsetenv: the strings belong to the environment. */
-	http = http && *http ? strdup(http) : NULL;
-	trace = trace && *trace ? strdup(trace) : NULL;
-	unsetenv("CPROF_HTTP");
-	unsetenv("CPROF_TRACE");
+	char *http = env_take("CPROF_HTTP"), *trace = env_take("CPROF_TRACE");
 
 	if (http && cprof_http_start(http, &err))
 		cprof_log("CPROF_HTTP=%s: %s", http, err.message);

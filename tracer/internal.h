@@ -310,6 +310,11 @@ void cprof_exec_failed(const char *path) CPROF_HIDDEN;
  * as they leave lttng-ust's.  At most 8 at a time. */
 void cprof_own_fd(int fd, int own) CPROF_HIDDEN;
 void cprof_own_fds_forget(void) CPROF_HIDDEN;   /* fork child */
+/* Around liblttng-ctl calls (session.c; nests): sockets made meanwhile by
+ * this thread never get fds 0-2 (wrap_fd.c). */
+extern CPROF_TLS int cprof_tls_ctl;
+void cprof_ctl_enter(void) CPROF_HIDDEN;
+void cprof_ctl_leave(void) CPROF_HIDDEN;
 void cprof_close_init(void) CPROF_HIDDEN;        /* library init */
 extern int cprof_fd_program_ready CPROF_HIDDEN;  /* fdtable.c */
 

@@ -61,6 +61,24 @@ static struct cprof_session *active;
 static atomic_uint name_counter;
 static int exit_handler_installed;
 
+/* ---- liblttng-ctl and fds 0-2 -------------------------------------------
+ * liblttng-ctl asserts that the socket it opens to the session daemon is
+ * not fd 0 (lttcomm_send_creds_unix_sock: assert(sock)): a program that had
+ * closed its stdin died of SIGABRT at a capture start or stop (coreutils'
+ * rm and wc close it before exit; daemons close it, and then fd 0 is the
+ * next fd anyone gets: an HTTP client's connection, lttng-ust's socket).
+ * While this thread is in liblttng-ctl, socket() (wrap_fd.c) moves a new
+ * socket that landed on 0-2 above them. */
+void cprof_ctl_enter(void)
+{
+	cprof_tls_ctl++;
+}
+
+void cprof_ctl_leave(void)
+{
+	cprof_tls_ctl--;
+}
+
 static int64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -189,15 +207,19 @@ static int destroy_session(const char *name)
 	enum lttng_error_code ec;
 	enum lttng_destruction_handle_status st;
 
+	cprof_ctl_enter();
 	ec = lttng_destroy_session_ext(name, &dh);
-	if (ec != LTTNG_OK)
+	if (ec != LTTNG_OK) {
+		cprof_ctl_leave();
 		return -EIO;
+	}
 	st = lttng_destruction_handle_wait_for_completion(dh, DESTROY_TIMEOUT_MS);
 	if (st == LTTNG_DESTRUCTION_HANDLE_STATUS_COMPLETED &&
 			lttng_destruction_handle_get_result(dh, &ec) ==
 			LTTNG_DESTRUCTION_HANDLE_STATUS_OK && ec != LTTNG_OK)
 		st = LTTNG_DESTRUCTION_HANDLE_STATUS_ERROR;
 	lttng_destruction_handle_destroy(dh);
+	cprof_ctl_leave();
 	return st == LTTNG_DESTRUCTION_HANDLE_STATUS_COMPLETED ? 0 : -EIO;
 }
 
@@ -277,7 +299,9 @@ static void sweep_stale_dirs(void)
 static void sweep_stale_sessions(void)
 {
 	struct lttng_session *list = NULL;
+	cprof_ctl_enter();
 	int n = lttng_list_sessions(&list);
+	cprof_ctl_leave();
 
 	for (int i = 0; i < n; i++) {
 		const char *base = strrchr(list[i].path, '/');
@@ -400,7 +424,19 @@ end:
 
 static int pending_wait_below(int n, int timeout_ms);
 
+static int session_start_ctl(const struct cprof_session_opts *opts,
+		struct cprof_session **out, struct cprof_error *err);
+
 int cprof_session_start(const struct cprof_session_opts *opts,
+		struct cprof_session **out, struct cprof_error *err)
+{
+	cprof_ctl_enter();
+	int r = session_start_ctl(opts, out, err);
+	cprof_ctl_leave();
+	return r;
+}
+
+static int session_start_ctl(const struct cprof_session_opts *opts,
 		struct cprof_session **out, struct cprof_error *err)
 {
 	struct lttng_session_descriptor *desc = NULL;
@@ -497,7 +533,17 @@ error:
 }
 
 /* Stops without lttng_stop_tracing()'s 200 ms polling step. */
+static int stop_session_ctl(const char *name);
+
 static int stop_session(const char *name)
+{
+	cprof_ctl_enter();
+	int r = stop_session_ctl(name);
+	cprof_ctl_leave();
+	return r;
+}
+
+static int stop_session_ctl(const char *name)
 {
 	int r = lttng_stop_tracing_no_wait(name);
 
@@ -514,7 +560,9 @@ static int stop_session(const char *name)
 static void loss_counters(struct cprof_session *s, struct cprof_session_result *res)
 {
 	struct lttng_channel *chans = NULL;
+	cprof_ctl_enter();
 	int n = lttng_list_channels(s->handle, &chans);
+	cprof_ctl_leave();
 
 	for (int i = 0; i < n; i++) {
 		if (strcmp(chans[i].name, CHANNEL_NAME))

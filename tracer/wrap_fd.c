@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wrap_io.h"
@@ -26,10 +27,26 @@ static int (*real_fcntl64)(int, int, ...);
 static int (*real_ioctl)(int, unsigned long, ...);
 
 
+CPROF_TLS int cprof_tls_ctl;
+
 IO_EXPORT int socket(int domain, int type, int protocol)
 {
 	NOSYS_IF_MISSING(socket, -1);
 	int r = real_socket(domain, type, protocol);
+	if (io_unlikely(cprof_tls_ctl) && r >= 0) {
+		/* liblttng-ctl's (session.c, cprof_ctl_enter): never on fds 0-2,
+		 * and not the program's */
+		if (r <= 2) {
+			int saved = errno;
+			int moved = (int)syscall(SYS_fcntl, r, F_DUPFD_CLOEXEC, 3);
+			if (moved >= 0) {
+				syscall(SYS_close, r);
+				r = moved;
+			}
+			errno = saved;
+		}
+		return r;
+	}
 	if (r >= 0)
 		cprof_fd_created(r, CPROF_FD_SOCKET, domain, type & 0xf, (type & SOCK_NONBLOCK) != 0);
 	return r;

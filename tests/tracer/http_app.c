@@ -3,7 +3,9 @@
  * usage: http_app PORTFILE [ADDR]
  * Starts the /debug/pprof endpoint on ADDR (default 127.0.0.1:0), writes the
  * port it got to PORTFILE, then runs worker threads contending on a mutex
- * and waiting on a condition variable until it is killed. */
+ * and waiting on a condition variable until it is killed.
+ * HTTP_APP_CLOSE_STDIN=1: closes fd 0 once the endpoint runs, as a daemon
+ * that detaches does. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	port = cprof_http_port();
+	if (getenv("HTTP_APP_CLOSE_STDIN"))
+		close(0);
 	/* write then rename, so the test never reads a partial port */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
 	f = fopen(tmp, "w");
