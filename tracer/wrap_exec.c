@@ -2,10 +2,18 @@
  * cprof-run -o) follows the program into the image it execs (api.c,
  * cprof_exec_handover): `cprof-run -o t.out -- env A=1 prog` traces prog.
  * glibc's execv, execvp and execl* call its execve internally, out of
- * reach of an interposer: each is wrapped.  Nothing changes for a process
- * without such a trace. */
+ * reach of an interposer: each is wrapped.
+ *
+ * Every other exec, and posix_spawn, runs the new program without cprof's
+ * preload: it would not be traced (only the process given CPROF_TRACE or
+ * CPROF_HTTP is), and lttng-ust's threads in it can break it - Chromium's
+ * zygote forks its helpers with a raw clone() and expects no other thread
+ * (under LD_PRELOAD=liblttng-ust.so.1 alone the browser aborts: "GPU
+ * process isn't usable"); each command of `make` or `bash -c` paid
+ * lttng-ust's start for nothing. */
 #include <errno.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,6 +28,69 @@ extern char **environ;
 IO_REAL_DECL(execve);
 IO_REAL_DECL(execvpe);
 IO_REAL_DECL(fexecve);
+IO_REAL_DECL(posix_spawn);
+IO_REAL_DECL(posix_spawnp);
+
+/* cprof's entries of LD_PRELOAD (".../libcprof-preload.so", ".../libcprof.so.0") */
+static int cprof_entry(const char *s, size_t n)
+{
+	size_t b = n;
+	while (b > 0 && s[b - 1] != '/')
+		b--;
+	return n - b >= 8 && !strncmp(s + b, "libcprof", 8);
+}
+
+static int is_preload(const char *e)
+{
+	return !strncmp(e, "LD_PRELOAD=", 11);
+}
+
+/* The room strip_preload needs: *n the entries of envp, *len LD_PRELOAD's
+ * entry length. */
+static void env_size(char *const envp[], size_t *n, size_t *len)
+{
+	*n = 0;
+	*len = 0;
+	while (envp && envp[*n]) {
+		if (is_preload(envp[*n]))
+			*len = strlen(envp[*n]);
+		(*n)++;
+	}
+}
+
+/* envp without cprof's LD_PRELOAD entries, in env (n + 1 slots) and buf
+ * (len + 1 bytes): LD_PRELOAD keeps the others (":" between them), or goes
+ * if none is left. */
+static char *const *strip_preload(char *const envp[], char **env, char *buf)
+{
+	size_t k = 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (!is_preload(envp[i])) {
+			env[k++] = envp[i];
+			continue;
+		}
+		const char *p = envp[i] + 11;
+		size_t o = 11, kept = 0;
+		memcpy(buf, "LD_PRELOAD=", 11);
+		while (*p) {
+			size_t m = strcspn(p, ": ");
+			if (m && !cprof_entry(p, m)) {
+				if (kept++)
+					buf[o++] = ':';
+				memcpy(buf + o, p, m);
+				o += m;
+			}
+			p += m;
+			if (*p)
+				p++;
+		}
+		buf[o] = 0;
+		if (kept)
+			env[k++] = buf;
+	}
+	env[k] = NULL;
+	return env;
+}
 
 static int exec_real(int how, const char *path, int fd, char *const argv[], char *const envp[])
 {
@@ -47,8 +118,12 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 		return exec_real(how, path, fd, argv, envp);
 	}
 	const char *trace = cprof_exec_handover();
-	if (!trace)
-		return exec_real(how, path, fd, argv, envp);
+	if (!trace) {
+		size_t n, len;
+		env_size(envp, &n, &len);
+		char *stripped[n + 1], buf[len + 1];
+		return exec_real(how, path, fd, argv, strip_preload(envp, stripped, buf));
+	}
 	char entry[PATH_MAX + 16];
 	size_t n = 0, k = 0;
 	snprintf(entry, sizeof entry, "CPROF_TRACE=%s", trace);
@@ -133,3 +208,26 @@ static int exec_list(int how, const char *path, const char *arg0, va_list ap, in
 EXEC_LIST(execl, 0, 0)
 EXEC_LIST(execlp, 1, 0)
 EXEC_LIST(execle, 0, 1)
+
+/* posix_spawn, posix_spawnp: the child never has the trace */
+IO_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (!IO_REAL(posix_spawn))
+		return ENOSYS;
+	size_t n, len;
+	env_size(envp, &n, &len);
+	char *stripped[n + 1], buf[len + 1];
+	return real_posix_spawn(pid, path, fa, attr, argv, strip_preload(envp, stripped, buf));
+}
+
+IO_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (!IO_REAL(posix_spawnp))
+		return ENOSYS;
+	size_t n, len;
+	env_size(envp, &n, &len);
+	char *stripped[n + 1], buf[len + 1];
+	return real_posix_spawnp(pid, file, fa, attr, argv, strip_preload(envp, stripped, buf));
+}

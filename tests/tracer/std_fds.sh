@@ -51,6 +51,18 @@ shell_children)
 	[ "$out" = 0 ] || fail "a command bash ran was given CPROF_TRACE/CPROF_HTTP ($out)"
 	n=$(grep -c "session cprof-.* started" "$T/err")
 	[ "$n" = 1 ] || { cat "$T/err" >&2; fail "$n captures started, want 1 (bash's)"; }
+	# nor cprof's preload (the user's own preloads stay), by exec or posix_spawn
+	out=$(run_app env LD_PRELOAD=libm.so.6 "$RUN" -o "$T/out/sh2.out" -- bash -c \
+		'cat /proc/self/environ | tr "\0" "\n" | grep "^LD_PRELOAD="; true' 2>"$T/err") ||
+		{ cat "$T/err" >&2; fail "cprof-run failed"; }
+	[ "$out" = "LD_PRELOAD=libm.so.6" ] || fail "bash's command got LD_PRELOAD '$out'"
+	if [ -x /usr/bin/python3 ]; then
+		out=$(run_app "$RUN" -o "$T/out/py.out" -- /usr/bin/python3 -c 'import os, sys
+pid = os.posix_spawn("/bin/sh", ["sh", "-c", "echo \"[$LD_PRELOAD]\""], os.environ)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' 2>"$T/err") ||
+			{ cat "$T/err" >&2; fail "python3 under cprof-run failed"; }
+		[ "$out" = "[]" ] || fail "a posix_spawn child got LD_PRELOAD '$out'"
+	fi
 	trace_ok "$T/out/sh.out"
 	;;
 *) fail "unknown case $1" ;;
