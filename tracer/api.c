@@ -214,6 +214,47 @@ void cprof_exec_finish(void)
 		finish_env_trace();
 }
 
+/* The endpoint follows the exec too: `cprof-run --http ADDR -- env A=1
+ * prog` served from env, whose exec ended it; prog had no endpoint. */
+static char http_env_addr[256];
+static pid_t http_env_pid;      /* the process serving CPROF_HTTP, else 0 */
+
+const char *cprof_exec_http_handover(void)
+{
+	if (!http_env_pid || http_env_pid != getpid())
+		return NULL;
+	/* the port is free for the new image, and a capture in progress is
+	 * destroyed (the reaper thread does not survive the exec) */
+	cprof_http_stop();
+	cprof_session_drain();
+	http_env_pid = 0;
+	return http_env_addr;
+}
+
+static void http_env_start(const char *addr)
+{
+	struct cprof_error err;
+
+	if (cprof_http_start(addr, &err)) {
+		cprof_log("CPROF_HTTP=%s: %s", addr, err.message);
+		return;
+	}
+	/* the only way to learn the port of ":0" from outside */
+	cprof_log("serving /debug/pprof/ on %s (port %d)", addr, cprof_http_port());
+	if (strlen(addr) < sizeof(http_env_addr)) {
+		strcpy(http_env_addr, addr);
+		http_env_pid = getpid();
+	}
+}
+
+void cprof_exec_http_failed(const char *addr)
+{
+	char copy[sizeof(http_env_addr)];
+
+	strcpy(copy, addr);
+	http_env_start(copy);
+}
+
 void cprof_exec_failed(const char *path)
 {
 	struct cprof_error err;
@@ -390,11 +431,8 @@ void cprof_api_env_init(void)
 	struct cprof_error err;
 	char *http = env_take("CPROF_HTTP"), *trace = env_take("CPROF_TRACE");
 
-	if (http && cprof_http_start(http, &err))
-		cprof_log("CPROF_HTTP=%s: %s", http, err.message);
-	else if (http)
-		/* the only way to learn the port of ":0" from outside */
-		cprof_log("serving /debug/pprof/ on %s (port %d)", http, cprof_http_port());
+	if (http)
+		http_env_start(http);
 	if (trace) {
 		/* Handlers first: a SIGTERM during the start waits for it (the
 		 * signal thread blocks on run_lock) instead of losing the trace. */

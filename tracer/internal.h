@@ -303,6 +303,11 @@ const char *cprof_exec_handover(void) CPROF_HIDDEN;
  * this process's CPROF_TRACE trace, if it owns one. */
 void cprof_exec_finish(void) CPROF_HIDDEN;
 void cprof_exec_failed(const char *path) CPROF_HIDDEN;
+/* The same for the endpoint a CPROF_HTTP process serves: stopped (a capture
+ * in progress destroyed), its address returned for CPROF_HTTP in the new
+ * environment; started again by cprof_exec_http_failed(addr). */
+const char *cprof_exec_http_handover(void) CPROF_HIDDEN;
+void cprof_exec_http_failed(const char *addr) CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

@@ -1,6 +1,8 @@
 /* wrap_exec.c: the exec family, so that a whole-run trace (CPROF_TRACE,
- * cprof-run -o) follows the program into the image it execs (api.c,
- * cprof_exec_handover): `cprof-run -o t.out -- env A=1 prog` traces prog.
+ * cprof-run -o) or the endpoint (CPROF_HTTP, cprof-run --http) follows the
+ * program into the image it execs (api.c, cprof_exec_handover,
+ * cprof_exec_http_handover): `cprof-run -o t.out -- env A=1 prog` traces
+ * prog.
  * glibc's execv, execvp and execl* call its execve internally, out of
  * reach of an interposer: each is wrapped.
  *
@@ -118,26 +120,34 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 		return exec_real(how, path, fd, argv, envp);
 	}
 	const char *trace = cprof_exec_handover();
-	if (!trace) {
+	const char *http = cprof_exec_http_handover();
+	if (!trace && !http) {
 		size_t n, len;
 		env_size(envp, &n, &len);
 		char *stripped[n + 1], buf[len + 1];
 		return exec_real(how, path, fd, argv, strip_preload(envp, stripped, buf));
 	}
-	char entry[PATH_MAX + 16];
+	char trace_entry[PATH_MAX + 16], http_entry[300];
 	size_t n = 0, k = 0;
-	snprintf(entry, sizeof entry, "CPROF_TRACE=%s", trace);
+	snprintf(trace_entry, sizeof trace_entry, "CPROF_TRACE=%s", trace ? trace : "");
+	snprintf(http_entry, sizeof http_entry, "CPROF_HTTP=%s", http ? http : "");
 	while (envp && envp[n])
 		n++;
-	char *env[n + 2];
+	char *env[n + 3];
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "CPROF_TRACE=", 12))
+		if (strncmp(envp[i], "CPROF_TRACE=", 12) && strncmp(envp[i], "CPROF_HTTP=", 11))
 			env[k++] = envp[i];
-	env[k++] = entry;
+	if (trace)
+		env[k++] = trace_entry;
+	if (http)
+		env[k++] = http_entry;
 	env[k] = NULL;
 	int r = exec_real(how, path, fd, argv, env);
 	int saved = errno;
-	cprof_exec_failed(trace);
+	if (trace)
+		cprof_exec_failed(trace);
+	if (http)
+		cprof_exec_http_failed(http);
 	errno = saved;
 	return r;
 }
