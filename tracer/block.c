@@ -194,6 +194,32 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */
 }
 
+/* A whole wait its thread never returned from: cancelled in it, the unwind
+ * skipped cprof_block_finish.  Ended now, result ECANCELED, no waker; the
+ * thread's next flush writes it. */
+void cprof_block_abandon(struct cprof_thread *t)
+{
+	uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+	if (!t->wait_t0 || t->withdraw_due || !__atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE))
+		return;
+	for (int k = 0; k < CPROF_WAIT_SLOTS; k++) {
+		struct cprof_wait_done *d = &t->done[k];
+		if (__atomic_load_n(&t->done_state[k], __ATOMIC_ACQUIRE) != SLOT_OPEN ||
+				__atomic_load_n(&d->gen, __ATOMIC_ACQUIRE) != gen)
+			continue;
+		t->withdraw_due = 1;
+		cprof_wait_close_claims(t);
+		d->end = cprof_mono_ns();
+		d->result = ECANCELED;
+		d->waker_tid = 0;
+		d->wake_ns = 0;
+		__atomic_store_n(&t->done_state[k], cprof_tracing && d->capture == cprof_capture_seq ?
+			SLOT_READY : SLOT_FREE, __ATOMIC_RELEASE);
+		cprof_tls_done = 1;
+		return;
+	}
+}
+
 /* keep_stack: outside captures, keep a short stack in the thread's record.
  * whole_ok: the caller ends the wait with cprof_block_finish. */
 static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack,

@@ -204,6 +204,11 @@ void cprof_block_cancel(struct cprof_block_pending *p) CPROF_HIDDEN;
 /* The end of a committed wait; result as in cprof:block_end. */
 void cprof_block_finish(struct cprof_block_pending *p, int result) CPROF_HIDDEN
 	__attribute__((noinline));
+/* At thread exit: a whole wait (block.c) or network wait (wrap_sys.c) the
+ * thread never returned from - pthread_cancel'ed in it - ends now with
+ * ECANCELED instead of going unreported. */
+void cprof_block_abandon(struct cprof_thread *t) CPROF_HIDDEN;
+void cprof_net_wait_abandon(struct cprof_thread *t) CPROF_HIDDEN;
 /* Capture stop: one cprof:sync_wait_open per wait reported whole that is
  * still going (and its cprof:status_stack). */
 void cprof_sync_waits_report_open(void) CPROF_HIDDEN;

@@ -193,8 +193,15 @@ static CPROF_TLS int thread_exiting;
 
 static void thread_done(void *unused)
 {
-	cprof_waits_flush_if();
 	struct cprof_thread *t = cprof_tls_self;
+	/* a cancellation unwinds through whatever was running: cprof's frames
+	 * (guard left raised) and the wait it was in (never finished) */
+	cprof_tls_guard = 0;
+	if (t && !cprof_tls_ignored) {
+		cprof_block_abandon(t);
+		cprof_net_wait_abandon(t);
+	}
+	cprof_waits_flush_if();
 	if (t && cprof_tracing && !cprof_tls_ignored &&
 			lttng_ust_tracepoint_enabled(cprof, thread_end)) {
 		cprof_tls_guard++;

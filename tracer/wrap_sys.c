@@ -151,6 +151,25 @@ void cprof_net_waits_report_open(void)
 	}
 }
 
+/* A network wait its thread never returned from (cancelled in it): ended
+ * now with ECANCELED, no stack (the wait's frames are gone). */
+void cprof_net_wait_abandon(struct cprof_thread *t)
+{
+	struct net_open *o = net_open_self;
+	uint64_t t0;
+	if (!o || o->owner != t || !(t0 = __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE)))
+		return;
+	__atomic_store_n(&o->t0, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
+		uint64_t now = cprof_mono_ns();
+		cprof_tls_guard++;
+		lttng_ust_do_tracepoint(cprof, net_wait, o->kind, o->op, o->fd, -1, ECANCELED,
+			now > t0 ? now - t0 : 0, NULL, (uint8_t)0, NULL, (uint8_t)0);
+		cprof_tls_guard--;
+	}
+}
+
 void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t result, int err,
 		const int32_t *fds, int nfds)
 {
