@@ -54,11 +54,19 @@ static void env_size(char *const envp[], size_t *n, size_t *len)
 	*n = 0;
 	*len = 0;
 	while (envp && envp[*n]) {
-		if (is_preload(envp[*n]))
+		if (is_preload(envp[*n]) && !*len)
 			*len = strlen(envp[*n]);
 		(*n)++;
 	}
 }
+
+/* Copies of an environment go on the stack (a vfork child may not
+ * allocate): beyond this many entries, or a longer LD_PRELOAD, it is passed
+ * as it is. */
+#define MAX_ENV_COPY 8192
+#define MAX_PRELOAD_COPY 16384
+#define STRIPPED(envp, n, len, stripped, buf) \
+	((n) <= MAX_ENV_COPY && (len) <= MAX_PRELOAD_COPY ? strip_preload(envp, stripped, buf) : (envp))
 
 /* envp without cprof's LD_PRELOAD entries, in env (n + 1 slots) and buf
  * (len + 1 bytes): LD_PRELOAD keeps the others (":" between them), or goes
@@ -66,8 +74,10 @@ static void env_size(char *const envp[], size_t *n, size_t *len)
 static char *const *strip_preload(char *const envp[], char **env, char *buf)
 {
 	size_t k = 0;
+	int seen = 0;
 	for (size_t i = 0; envp && envp[i]; i++) {
-		if (!is_preload(envp[i])) {
+		/* the first LD_PRELOAD is the one the loader reads */
+		if (!is_preload(envp[i]) || seen++) {
 			env[k++] = envp[i];
 			continue;
 		}
@@ -115,24 +125,22 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 	int preloads = 0;
 	for (size_t i = 0; envp && envp[i] && !preloads; i++)
 		preloads = !strncmp(envp[i], "LD_PRELOAD=", 11) && strstr(envp[i], "cprof");
-	if (!preloads) {
+	size_t n, len;
+	env_size(envp, &n, &len);
+	if (!preloads || n > MAX_ENV_COPY) {
 		cprof_exec_finish();
 		return exec_real(how, path, fd, argv, envp);
 	}
 	const char *trace = cprof_exec_handover();
 	const char *http = cprof_exec_http_handover();
 	if (!trace && !http) {
-		size_t n, len;
-		env_size(envp, &n, &len);
-		char *stripped[n + 1], buf[len + 1];
-		return exec_real(how, path, fd, argv, strip_preload(envp, stripped, buf));
+		char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
+		return exec_real(how, path, fd, argv, STRIPPED(envp, n, len, stripped, buf));
 	}
 	char trace_entry[PATH_MAX + 16], http_entry[300];
-	size_t n = 0, k = 0;
+	size_t k = 0;
 	snprintf(trace_entry, sizeof trace_entry, "CPROF_TRACE=%s", trace ? trace : "");
 	snprintf(http_entry, sizeof http_entry, "CPROF_HTTP=%s", http ? http : "");
-	while (envp && envp[n])
-		n++;
 	char *env[n + 3];
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "CPROF_TRACE=", 12) && strncmp(envp[i], "CPROF_HTTP=", 11))
@@ -227,8 +235,8 @@ IO_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 		return ENOSYS;
 	size_t n, len;
 	env_size(envp, &n, &len);
-	char *stripped[n + 1], buf[len + 1];
-	return real_posix_spawn(pid, path, fa, attr, argv, strip_preload(envp, stripped, buf));
+	char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
+	return real_posix_spawn(pid, path, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf));
 }
 
 IO_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
@@ -238,6 +246,6 @@ IO_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 		return ENOSYS;
 	size_t n, len;
 	env_size(envp, &n, &len);
-	char *stripped[n + 1], buf[len + 1];
-	return real_posix_spawnp(pid, file, fa, attr, argv, strip_preload(envp, stripped, buf));
+	char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
+	return real_posix_spawnp(pid, file, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf));
 }
