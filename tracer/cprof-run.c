@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,18 +138,78 @@ static void forward(int sig, siginfo_t *si, void *uc)
 		kill(child_pid, sig);
 }
 
-static void report(const char *out)
+/* PROG as execvp finds it, into path; 0 if found. */
+static int find_prog(const char *prog, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH");
+
+	if (strchr(prog, '/'))
+		return (size_t) snprintf(path, size, "%s", prog) < size && !access(prog, X_OK) ? 0 : -1;
+	if (!dirs || !*dirs)
+		dirs = "/bin:/usr/bin";
+	while (*dirs) {
+		size_t n = strcspn(dirs, ":");
+		if ((size_t) snprintf(path, size, "%.*s%s%s", (int) n, n ? dirs : ".",
+				"/", prog) < size && !access(path, X_OK))
+			return 0;
+		dirs += n + (dirs[n] == ':');
+	}
+	return -1;
+}
+
+/* Why LD_PRELOAD cannot work for PROG, or NULL if it should: set-user/group-ID
+ * (the loader ignores LD_PRELOAD there), or an ELF file without an
+ * interpreter (statically linked).  Scripts and anything unreadable: NULL. */
+static const char *preload_refused(const char *prog)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned char eh[64];
+	int fd, interp = 0;
+
+	if (find_prog(prog, path, sizeof(path)) || stat(path, &st))
+		return NULL;
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		return "it is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD for it";
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (read(fd, eh, sizeof(eh)) != (ssize_t) sizeof(eh) || memcmp(eh, "\177ELF", 4) ||
+			eh[4] != 2 /* 64-bit */ || eh[5] != 1 /* little-endian */) {
+		close(fd);
+		return NULL;
+	}
+	uint64_t phoff;
+	uint16_t phentsize, phnum;
+	memcpy(&phoff, eh + 32, 8);
+	memcpy(&phentsize, eh + 54, 2);
+	memcpy(&phnum, eh + 56, 2);
+	for (unsigned i = 0; i < phnum && i < 256 && phentsize >= 4; i++) {
+		uint32_t type;
+		if (pread(fd, &type, 4, (off_t) (phoff + (uint64_t) i * phentsize)) != 4)
+			break;
+		if (type == 3 /* PT_INTERP */)
+			interp = 1;
+	}
+	close(fd);
+	return interp ? NULL : "it is statically linked: LD_PRELOAD cannot load into it";
+}
+
+static void report(const char *out, const char *prog)
 {
 	struct stat st;
+	const char *why;
 
 	if (!out)
 		return;
 	if (!stat(out, &st) && S_ISREG(st.st_mode))
 		fprintf(stderr, "cprof-run: trace written to %s (%lld bytes); view it with: cprof-trace %s\n",
 				out, (long long) st.st_size, out);
+	else if ((why = preload_refused(prog)))
+		fprintf(stderr, "cprof-run: no trace was written to %s: %s cannot be traced, %s\n",
+				out, prog, why);
 	else
-		fprintf(stderr, "cprof-run: no trace was written to %s (the preload library "
-				"does not load into static or setuid programs; see the messages above)\n",
+		fprintf(stderr, "cprof-run: no trace was written to %s (see the messages above; "
+				"the preload library does not load into static or setuid programs)\n",
 				out);
 }
 
@@ -294,7 +355,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cprof-run: cannot run %s: %s\n", argv[optind], strerror(child_errno));
 		return child_errno == ENOENT ? 127 : 126;
 	}
-	report(out);
+	report(out, argv[optind]);
 	if (WIFSIGNALED(status))
 		die_like(WTERMSIG(status));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;

@@ -102,6 +102,19 @@ exec)
 	[ $st = 127 ] || { cat "$T/err" >&2; fail "failed exec: exit status $st, want 127"; }
 	check_trace "$T/out/y.out"
 	;;
+untraceable)
+	# a statically linked program (Debian's ldconfig is static-pie) runs
+	# as usual, and cprof-run says why it has no trace
+	ldc=$(command -v ldconfig || echo /sbin/ldconfig)
+	[ -x "$ldc" ] || skip "no ldconfig"
+	file_type=$(od -An -c -N4 "$ldc" | tr -d ' ')
+	[ "$file_type" = "177ELF" ] || skip "$ldc is not an ELF file"
+	run_app "$RUN" -o "$T/out/s.out" -- "$ldc" -p >"$T/s.txt" 2>"$T/err"; st=$?
+	[ $st = 0 ] || { cat "$T/err" >&2; fail "ldconfig -p: exit status $st"; }
+	grep -q "libc.so.6" "$T/s.txt" || fail "ldconfig -p printed no libc"
+	[ ! -e "$T/out/s.out" ] || fail "a trace of a static program?"
+	grep -q "cannot be traced, it is statically linked" "$T/err" || fail "no reason given: $(cat "$T/err")"
+	;;
 *) fail "unknown case $1" ;;
 esac
 pass
