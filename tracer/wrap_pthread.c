@@ -239,6 +239,32 @@ static void *thread_trampoline(void *p)
 	return ret;
 }
 
+/* A thread the program gives a small stack of a set size has less of it
+ * with cprof loaded: glibc carves static TLS out of the stack (lttng-ust's
+ * is 2.3 KiB, libcprof's 164 B) and cprof's wrappers and lttng-ust's probes
+ * run on it.  A program that fit in 16 KiB stacks crashed preloaded
+ * (tests/tracer/small_stacks).  Such a stack is made STACK_ROOM larger; a
+ * stack the program allocated itself (stackaddr) is left alone.  The copy
+ * of the attributes shares glibc's extension data (CPU set, signal mask)
+ * with the program's: it is only read, and never destroyed. */
+#define STACK_ROOM (32u << 10)
+#define SMALL_STACK (1u << 20)
+
+static const pthread_attr_t *stack_room(const pthread_attr_t *attr, pthread_attr_t *bigger)
+{
+	size_t size = 0, size2 = 0;
+	void *low = NULL;
+	if (!attr || pthread_attr_getstacksize(attr, &size) || size >= SMALL_STACK)
+		return attr;
+	/* glibc answers the top minus the size: 0 when no stack was given */
+	if (pthread_attr_getstack(attr, &low, &size2) || (uintptr_t)low + size2 != 0)
+		return attr;
+	memcpy(bigger, attr, sizeof *bigger);
+	if (pthread_attr_setstacksize(bigger, size + STACK_ROOM))
+		return attr;
+	return bigger;
+}
+
 /* lttng-ust starts its listener threads from its own constructor, before
  * ours ran: look its base up here, not only in cprof_wrap_init. */
 static int created_by_lttng_ust(const void *caller)
@@ -279,7 +305,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 		cprof_tls_guard--;
 	}
 	errno = saved;
-	int r = real_pthread_create(th, attr, thread_trampoline, ctx);
+	pthread_attr_t bigger;
+	int r = real_pthread_create(th, stack_room(attr, &bigger), thread_trampoline, ctx);
 	if (r != 0) {
 		cprof_tls_guard++;
 		free(ctx);
