@@ -48,16 +48,22 @@ static int is_preload(const char *e)
 }
 
 /* The room strip_preload needs: *n the entries of envp, *len LD_PRELOAD's
- * entry length. */
+ * entry length (0: none; 0 too when envp asks for a trace of the new
+ * program with CPROF_TRACE or CPROF_HTTP, which cprof took out of this
+ * process's environment: set by the caller on purpose, its preload stays). */
 static void env_size(char *const envp[], size_t *n, size_t *len)
 {
+	int asked = 0;
 	*n = 0;
 	*len = 0;
 	while (envp && envp[*n]) {
 		if (is_preload(envp[*n]) && !*len)
 			*len = strlen(envp[*n]);
+		asked |= !strncmp(envp[*n], "CPROF_TRACE=", 12) || !strncmp(envp[*n], "CPROF_HTTP=", 11);
 		(*n)++;
 	}
+	if (asked)
+		*len = 0;
 }
 
 /* Copies of an environment go on the stack (a vfork child may not
@@ -66,7 +72,8 @@ static void env_size(char *const envp[], size_t *n, size_t *len)
 #define MAX_ENV_COPY 8192
 #define MAX_PRELOAD_COPY 16384
 #define STRIPPED(envp, n, len, stripped, buf) \
-	((n) <= MAX_ENV_COPY && (len) <= MAX_PRELOAD_COPY ? strip_preload(envp, stripped, buf) : (envp))
+	((len) && (n) <= MAX_ENV_COPY && (len) <= MAX_PRELOAD_COPY ? \
+		strip_preload(envp, stripped, buf) : (envp))
 
 /* envp without cprof's LD_PRELOAD entries, in env (n + 1 slots) and buf
  * (len + 1 bytes): LD_PRELOAD keeps the others (":" between them), or goes

@@ -56,6 +56,11 @@ shell_children)
 		'cat /proc/self/environ | tr "\0" "\n" | grep "^LD_PRELOAD="; true' 2>"$T/err") ||
 		{ cat "$T/err" >&2; fail "cprof-run failed"; }
 	[ "$out" = "LD_PRELOAD=libm.so.6" ] || fail "bash's command got LD_PRELOAD '$out'"
+	# unless the command is given a trace of its own on purpose
+	run_app "$RUN" -o "$T/out/outer.out" -- bash -c 'LD_PRELOAD="$1" CPROF_TRACE="$2" /bin/true; true' \
+		bash "$pre" "$T/out/inner.out" 2>"$T/err" || { cat "$T/err" >&2; fail "cprof-run failed"; }
+	[ -s "$T/out/inner.out" ] || { cat "$T/err" >&2; fail "a command given CPROF_TRACE was not traced"; }
+	trace_ok "$T/out/inner.out"
 	if [ -x /usr/bin/python3 ]; then
 		out=$(run_app "$RUN" -o "$T/out/py.out" -- /usr/bin/python3 -c 'import os, sys
 pid = os.posix_spawn("/bin/sh", ["sh", "-c", "echo \"[$LD_PRELOAD]\""], os.environ)
