@@ -307,6 +307,14 @@ static ssize_t sock_io(const struct io_call *c)
 		return call_poll_probe(c, entry_errno);
 	}
 	ssize_t r = call_probe(c);
+	if (io_unlikely(r < 0 && errno == ENOTSOCK)) {
+		/* not a socket any more: closed and its number reused where
+		 * cprof does not see (raw system calls, glibc's own closes) - the
+		 * call is the program's, as it asked for it */
+		cprof_fd_closed(c->fd);
+		errno = entry_errno;
+		return call_real(c);
+	}
 	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		return r;               /* a real error, same as the real call's */
 	size_t done = 0;
