@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -472,10 +473,14 @@ int cprof_httpd_stop(void)
 
 void cprof_httpd_atfork_child(void)
 {
-	/* The daemon's threads did not survive fork; its memory and listen
-	 * socket are the parent's.  Forget it without touching it. */
+	/* The daemon's threads did not survive fork; its memory is the
+	 * parent's: forgotten without touching it.  Its listening socket is
+	 * closed here (the parent's stays open): a child that outlived its
+	 * parent held the port, every request to it hanging unanswered. */
 	pthread_mutex_init(&server_lock, NULL);
 	daemon_ = NULL;
+	if (listen_fd_ >= 0)
+		syscall(SYS_close, listen_fd_);
 	listen_fd_ = -1;
 	port_ = 0;
 }
