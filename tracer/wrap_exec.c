@@ -235,24 +235,18 @@ EXEC_LIST(execlp, 1, 0)
 EXEC_LIST(execle, 0, 1)
 
 /* posix_spawn, posix_spawnp: the child never has the trace */
-IO_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
-{
-	if (!IO_REAL(posix_spawn))
-		return ENOSYS;
-	size_t n, len;
-	env_size(envp, &n, &len);
-	char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
-	return real_posix_spawn(pid, path, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf));
-}
+#define SPAWN(name) \
+	IO_EXPORT int name(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, \
+		const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) \
+	{ \
+		if (!IO_REAL(name)) \
+			return ENOSYS; \
+		size_t n, len; \
+		env_size(envp, &n, &len); \
+		char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1]; \
+		char buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1]; \
+		return real_##name(pid, path, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf)); \
+	}
 
-IO_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
-{
-	if (!IO_REAL(posix_spawnp))
-		return ENOSYS;
-	size_t n, len;
-	env_size(envp, &n, &len);
-	char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
-	return real_posix_spawnp(pid, file, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf));
-}
+SPAWN(posix_spawn)
+SPAWN(posix_spawnp)
