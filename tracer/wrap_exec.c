@@ -14,6 +14,7 @@
  * process isn't usable"); each command of `make` or `bash -c` paid
  * lttng-ust's start for nothing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -126,6 +127,13 @@ static int exec_real(int how, const char *path, int fd, char *const argv[], char
  * execve(path), 1 execvpe(path), 2 fexecve(fd). */
 static int exec_traced(int how, const char *path, int fd, char *const argv[], char *const envp[])
 {
+	/* A shell looking a command up tries execve() in each PATH directory:
+	 * the trace and the endpoint move only for a file that can run
+	 * (handing them over and back cost a capture restart - a new session,
+	 * a new port - per directory tried).  execvpe searches inside glibc,
+	 * out of this wrapper's sight: one call. */
+	if (how == 0 && path && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0)
+		return exec_real(how, path, fd, argv, envp);
 	/* the new image traces only if it loads cprof: an environment without
 	 * our preload (execle with an environment of its own) gets the trace
 	 * finished here instead, and no CPROF_TRACE */

@@ -97,6 +97,14 @@ exec)
 		{ cat "$T/err" >&2; fail "env -i: exit status $?"; }
 	[ ! -s "$T/z.txt" ] || fail "env -i's child saw an environment: $(cat "$T/z.txt")"
 	check_trace "$T/out/z.out"
+	# a shell's `exec prog` tries execve() in each PATH directory: the trace
+	# moves once, to the one that runs (it was restarted for each miss)
+	run_app env CPROF_VERBOSE=1 PATH=/nonexistent/a:/nonexistent/b:/usr/bin:/bin \
+		"$RUN" -o "$T/out/w.out" -- sh -c 'exec true' 2>"$T/err" ||
+		{ cat "$T/err" >&2; fail "sh -c 'exec true': exit status $?"; }
+	n=$(grep -c "session cprof-.* started" "$T/err")
+	[ "$n" = 2 ] || { cat "$T/err" >&2; fail "$n captures started for sh and true, want 2"; }
+	check_trace "$T/out/w.out"
 	# an exec that fails gives the trace back: env's own, exit status 127
 	run_app "$RUN" -o "$T/out/y.out" -- env /nonexistent/prog 2>"$T/err"; st=$?
 	[ $st = 127 ] || { cat "$T/err" >&2; fail "failed exec: exit status $st, want 127"; }
