@@ -31,6 +31,7 @@ extern char **environ;
 IO_REAL_DECL(execve);
 IO_REAL_DECL(execvpe);
 IO_REAL_DECL(fexecve);
+IO_REAL_DECL(execveat);
 IO_REAL_DECL(posix_spawn);
 IO_REAL_DECL(posix_spawnp);
 
@@ -112,20 +113,25 @@ static char *const *strip_preload(char *const envp[], char **env, char *buf)
 	return env;
 }
 
-static int exec_real(int how, const char *path, int fd, char *const argv[], char *const envp[])
+static int exec_real(int how, const char *path, int fd, char *const argv[], char *const envp[],
+	int flags)
 {
 	if (how == 0)
 		return IO_REAL(execve) ? real_execve(path, argv, envp) : (errno = ENOSYS, -1);
 	if (how == 1)
 		return IO_REAL(execvpe) ? real_execvpe(path, argv, envp) : (errno = ENOSYS, -1);
+	if (how == 3)
+		return IO_REAL(execveat) ? real_execveat(fd, path, argv, envp, flags) :
+			(errno = ENOSYS, -1);
 	return IO_REAL(fexecve) ? real_fexecve(fd, argv, envp) : (errno = ENOSYS, -1);
 }
 
 /* Calls exec with the trace handed over (envp with CPROF_TRACE=path instead
  * of any it had, on this thread's stack: threads and vfork children may
  * exec at once); takes the trace back if exec failed.  `how`: 0
- * execve(path), 1 execvpe(path), 2 fexecve(fd). */
-static int exec_traced(int how, const char *path, int fd, char *const argv[], char *const envp[])
+ * execve(path), 1 execvpe(path), 2 fexecve(fd), 3 execveat(fd, path, flags). */
+static int exec_traced(int how, const char *path, int fd, char *const argv[], char *const envp[],
+	int flags)
 {
 	/* A shell looking a command up tries execve() in each PATH directory:
 	 * the trace and the endpoint move only for a file that can run
@@ -133,7 +139,10 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 	 * a new port - per directory tried).  execvpe searches inside glibc,
 	 * out of this wrapper's sight: one call. */
 	if (how == 0 && path && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0)
-		return exec_real(how, path, fd, argv, envp);
+		return exec_real(how, path, fd, argv, envp, flags);
+	if (how == 3 && path && *path && faccessat(fd, path, X_OK,
+			AT_EACCESS | (flags & AT_SYMLINK_NOFOLLOW)) != 0)
+		return exec_real(how, path, fd, argv, envp, flags);
 	/* the new image traces only if it loads cprof: an environment without
 	 * our preload (execle with an environment of its own) gets the trace
 	 * finished here instead, and no CPROF_TRACE */
@@ -144,13 +153,13 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 	env_size(envp, &n, &len);
 	if (!preloads || n > MAX_ENV_COPY) {
 		cprof_exec_finish();
-		return exec_real(how, path, fd, argv, envp);
+		return exec_real(how, path, fd, argv, envp, flags);
 	}
 	const char *trace = cprof_exec_handover();
 	const char *http = cprof_exec_http_handover();
 	if (!trace && !http) {
 		char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
-		return exec_real(how, path, fd, argv, STRIPPED(envp, n, len, stripped, buf));
+		return exec_real(how, path, fd, argv, STRIPPED(envp, n, len, stripped, buf), flags);
 	}
 	char trace_entry[PATH_MAX + 16], http_entry[300];
 	size_t k = 0;
@@ -165,7 +174,7 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 	if (http)
 		env[k++] = http_entry;
 	env[k] = NULL;
-	int r = exec_real(how, path, fd, argv, env);
+	int r = exec_real(how, path, fd, argv, env, flags);
 	int saved = errno;
 	if (trace)
 		cprof_exec_failed(trace);
@@ -177,27 +186,33 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 
 IO_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return exec_traced(0, path, -1, argv, envp);
+	return exec_traced(0, path, -1, argv, envp, 0);
 }
 
 IO_EXPORT int execv(const char *path, char *const argv[])
 {
-	return exec_traced(0, path, -1, argv, environ);
+	return exec_traced(0, path, -1, argv, environ, 0);
 }
 
 IO_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	return exec_traced(1, file, -1, argv, envp);
+	return exec_traced(1, file, -1, argv, envp, 0);
 }
 
 IO_EXPORT int execvp(const char *file, char *const argv[])
 {
-	return exec_traced(1, file, -1, argv, environ);
+	return exec_traced(1, file, -1, argv, environ, 0);
 }
 
 IO_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	return exec_traced(2, NULL, fd, argv, envp);
+	return exec_traced(2, NULL, fd, argv, envp, 0);
+}
+
+IO_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+	int flags)
+{
+	return exec_traced(3, path, dirfd, argv, envp, flags);
 }
 
 /* execl, execlp, execle: their arguments as an array on the stack, counted
@@ -223,7 +238,7 @@ static int exec_list(int how, const char *path, const char *arg0, va_list ap, in
 	if (arg0)
 		(void)va_arg(ap, char *);   /* the terminating NULL */
 	char *const *envp = with_env ? va_arg(ap, char *const *) : environ;
-	return exec_traced(how, path, -1, argv, envp);
+	return exec_traced(how, path, -1, argv, envp, 0);
 }
 
 /* execl, execlp, execle: the same but for how the image is found and where

@@ -97,6 +97,12 @@ exec)
 		{ cat "$T/err" >&2; fail "env -i: exit status $?"; }
 	[ ! -s "$T/z.txt" ] || fail "env -i's child saw an environment: $(cat "$T/z.txt")"
 	check_trace "$T/out/z.out"
+	# execveat, which glibc does not route through execve, hands over too
+	run_app "$RUN" -o "$T/out/v.out" -- "$B/tests/tracer/execveat_app" "$app" loop 0.1 \
+		>/dev/null 2>"$T/err" || { cat "$T/err" >&2; fail "execveat_app: exit status $?"; }
+	mkdir -p "$T/v" && tar xzf "$T/out/v.out" -C "$T/v" cprof/info.txt || fail "execveat: no info.txt"
+	grep -q "^exe=$app\$" "$T/v/cprof/info.txt" ||
+		fail "execveat: traced $(grep ^exe= "$T/v/cprof/info.txt"), want $app"
 	# a shell's `exec prog` tries execve() in each PATH directory: the trace
 	# moves once, to the one that runs (it was restarted for each miss)
 	run_app env CPROF_VERBOSE=1 PATH=/nonexistent/a:/nonexistent/b:/usr/bin:/bin \
