@@ -615,6 +615,13 @@ IO_EXPORT long syscall(long nr, ...)
 		return -1;
 	}
 	const char *caller = __builtin_return_address(0);
+	/* an exec made with syscall() moves the trace as execve does
+	 * (wrap_exec.c) */
+	if (io_unlikely(nr == SYS_execve))
+		return execve((const char *)a1, (char *const *)a2, (char *const *)a3);
+	if (io_unlikely(nr == SYS_execveat))
+		return execveat((int)a1, (const char *)a2, (char *const *)a3, (char *const *)a4,
+			(int)a5);
 	if (io_likely(nr != SYS_futex) || !cprof_io_recording() ||
 			(caller >= __ehdr_start && caller < __etext))
 		return real_syscall(nr, a1, a2, a3, a4, a5, a6);

@@ -103,6 +103,12 @@ exec)
 	mkdir -p "$T/v" && tar xzf "$T/out/v.out" -C "$T/v" cprof/info.txt || fail "execveat: no info.txt"
 	grep -q "^exe=$app\$" "$T/v/cprof/info.txt" ||
 		fail "execveat: traced $(grep ^exe= "$T/v/cprof/info.txt"), want $app"
+	# and so does syscall(SYS_execve)
+	run_app "$RUN" -o "$T/out/u.out" -- "$B/tests/tracer/execveat_app" --syscall "$app" loop 0.1 \
+		>/dev/null 2>"$T/err" || { cat "$T/err" >&2; fail "execveat_app --syscall: exit status $?"; }
+	mkdir -p "$T/u" && tar xzf "$T/out/u.out" -C "$T/u" cprof/info.txt || fail "syscall exec: no info.txt"
+	grep -q "^exe=$app\$" "$T/u/cprof/info.txt" ||
+		fail "syscall exec: traced $(grep ^exe= "$T/u/cprof/info.txt"), want $app"
 	# a shell's `exec prog` tries execve() in each PATH directory: the trace
 	# moves once, to the one that runs (it was restarted for each miss)
 	run_app env CPROF_VERBOSE=1 PATH=/nonexistent/a:/nonexistent/b:/usr/bin:/bin \
