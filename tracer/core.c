@@ -7,6 +7,7 @@
  * of Go's GoStatus events. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -458,15 +459,31 @@ void cprof_atfork_child_core(void)
 		cprof_tls_self->tid = cprof_gettid();
 }
 
+/* cprof's own threads (the endpoint's, the reaper, the statistics thread)
+ * are created with every signal blocked: a signal sent to the process must
+ * reach one of the program's threads.  A shell waiting in sigsuspend() for
+ * SIGCHLD or a trapped SIGTERM (dash's `wait`) never woke when the kernel
+ * gave the signal to cprof's HTTP thread instead: `cprof-run --http -- sh`
+ * hung on SIGTERM about once in 40 runs. */
+static CPROF_TLS sigset_t internal_saved_mask;
+static CPROF_TLS int internal_depth;
+
 void cprof_internal_begin(void)
 {
 	cprof_tls_ignored++;
+	if (internal_depth++ == 0) {
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &internal_saved_mask);
+	}
 }
 
 void cprof_internal_end(void)
 {
 	if (cprof_tls_ignored > 0)
 		cprof_tls_ignored--;
+	if (internal_depth > 0 && --internal_depth == 0)
+		pthread_sigmask(SIG_SETMASK, &internal_saved_mask, NULL);
 }
 
 void cprof_internal_error(const char *what, int err)
