@@ -296,10 +296,42 @@ static void finish_env_trace(void)
  * the program's own atexit handlers and destructors, before those of tp.c
  * (linked earlier in libcprof: destructors run in reverse order) and of
  * lttng-ust (a dependency). */
+/* A crash handler that exits (_exit or exit from a SIGSEGV or SIGABRT
+ * handler) may have interrupted malloc with its arena locked - glibc's own
+ * "double free or corruption" abort does, inside free(): finishing the trace
+ * there (liblttng-ctl and the archive allocate) deadlocked the program, which
+ * exits at once untraced.  Such a handler runs with its signal blocked
+ * (unless SA_NODEFER); programs do not otherwise block these. */
+static int in_fatal_signal_handler(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP };
+	sigset_t cur;
+
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur))
+		return 0;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (sigismember(&cur, fatal[i]) == 1)
+			return 1;
+	return 0;
+}
+
+/* The trace is lost then: said with a bare write (a signal handler). */
+static void skip_in_fatal_handler(void)
+{
+	static const char msg[] = "cprof: exiting from a fatal-signal handler: the trace is not written\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do */
+	}
+}
+
 __attribute__((destructor)) static void finish_env_trace_at_fini(void)
 {
-	if (env_trace_pid && env_trace_pid == getpid())
-		finish_env_trace();
+	if (env_trace_pid && env_trace_pid == getpid()) {
+		if (in_fatal_signal_handler())
+			skip_in_fatal_handler();
+		else
+			finish_env_trace();
+	}
 }
 
 static void on_signal(int sig)
@@ -455,7 +487,9 @@ void cprof_api_env_init(void)
 static void exit_now(int status) __attribute__((noreturn));
 static void exit_now(int status)
 {
-	if (env_trace_pid && env_trace_pid == getpid() && !pthread_mutex_trylock(&run_lock)) {
+	if (env_trace_pid && env_trace_pid == getpid() && in_fatal_signal_handler()) {
+		skip_in_fatal_handler();
+	} else if (env_trace_pid && env_trace_pid == getpid() && !pthread_mutex_trylock(&run_lock)) {
 		/* not from a signal handler that interrupted a finish in progress */
 		pthread_mutex_unlock(&run_lock);
 		finish_env_trace();

@@ -194,6 +194,11 @@ static const char *preload_refused(const char *prog)
 	return interp ? NULL : "it is statically linked: LD_PRELOAD cannot load into it";
 }
 
+/* The output file as it was before the run: an old trace.out left there is
+ * not this run's. */
+static struct stat out_before;
+static int out_existed;
+
 static void report(const char *out, const char *prog)
 {
 	struct stat st;
@@ -201,7 +206,11 @@ static void report(const char *out, const char *prog)
 
 	if (!out)
 		return;
-	if (!stat(out, &st) && S_ISREG(st.st_mode))
+	if (!stat(out, &st) && S_ISREG(st.st_mode) && (!out_existed ||
+			st.st_ino != out_before.st_ino || st.st_dev != out_before.st_dev ||
+			st.st_mtim.tv_sec != out_before.st_mtim.tv_sec ||
+			st.st_mtim.tv_nsec != out_before.st_mtim.tv_nsec ||
+			st.st_size != out_before.st_size))
 		fprintf(stderr, "cprof-run: trace written to %s (%lld bytes); view it with: cprof-trace %s\n",
 				out, (long long) st.st_size, out);
 	else if ((why = preload_refused(prog)))
@@ -318,6 +327,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&block, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &block, &saved);
+	if (out)
+		out_existed = !stat(out, &out_before);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "cprof-run: fork: %s\n", strerror(errno));
