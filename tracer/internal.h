@@ -320,11 +320,23 @@ void cprof_exec_http_failed(const char *addr) CPROF_HIDDEN;
  * as they leave lttng-ust's.  At most 8 at a time. */
 void cprof_own_fd(int fd, int own) CPROF_HIDDEN;
 void cprof_own_fds_forget(void) CPROF_HIDDEN;   /* fork child */
-/* Around liblttng-ctl calls (session.c; nests): sockets made meanwhile by
- * this thread never get fds 0-2 (wrap_fd.c). */
+/* liblttng-ctl asserts that the socket it opens to the session daemon is
+ * not fd 0 (lttcomm_send_creds_unix_sock: assert(sock)): a program that had
+ * closed its stdin died of SIGABRT at a capture start or stop (coreutils'
+ * rm and wc close it before exit; daemons close it, and then fd 0 is the
+ * next fd anyone gets: an HTTP client's connection, lttng-ust's socket).
+ * session.c's entry points that talk to the daemon run between these
+ * (nesting): meanwhile socket() (wrap_fd.c) moves a socket this thread
+ * makes on fds 0-2 above them. */
 extern CPROF_TLS int cprof_tls_ctl;
-void cprof_ctl_enter(void) CPROF_HIDDEN;
-void cprof_ctl_leave(void) CPROF_HIDDEN;
+static inline void cprof_ctl_enter(void)
+{
+	cprof_tls_ctl++;
+}
+static inline void cprof_ctl_leave(void)
+{
+	cprof_tls_ctl--;
+}
 void cprof_close_init(void) CPROF_HIDDEN;        /* library init */
 extern int cprof_fd_program_ready CPROF_HIDDEN;  /* fdtable.c */
 

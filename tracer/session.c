@@ -61,24 +61,6 @@ static struct cprof_session *active;
 static atomic_uint name_counter;
 static int exit_handler_installed;
 
-/* ---- liblttng-ctl and fds 0-2 -------------------------------------------
- * liblttng-ctl asserts that the socket it opens to the session daemon is
- * not fd 0 (lttcomm_send_creds_unix_sock: assert(sock)): a program that had
- * closed its stdin died of SIGABRT at a capture start or stop (coreutils'
- * rm and wc close it before exit; daemons close it, and then fd 0 is the
- * next fd anyone gets: an HTTP client's connection, lttng-ust's socket).
- * While this thread is in liblttng-ctl, socket() (wrap_fd.c) moves a new
- * socket that landed on 0-2 above them. */
-void cprof_ctl_enter(void)
-{
-	cprof_tls_ctl++;
-}
-
-void cprof_ctl_leave(void)
-{
-	cprof_tls_ctl--;
-}
-
 static int64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -299,9 +281,7 @@ static void sweep_stale_dirs(void)
 static void sweep_stale_sessions(void)
 {
 	struct lttng_session *list = NULL;
-	cprof_ctl_enter();
 	int n = lttng_list_sessions(&list);
-	cprof_ctl_leave();
 
 	for (int i = 0; i < n; i++) {
 		const char *base = strrchr(list[i].path, '/');
@@ -533,17 +513,7 @@ error:
 }
 
 /* Stops without lttng_stop_tracing()'s 200 ms polling step. */
-static int stop_session_ctl(const char *name);
-
 static int stop_session(const char *name)
-{
-	cprof_ctl_enter();
-	int r = stop_session_ctl(name);
-	cprof_ctl_leave();
-	return r;
-}
-
-static int stop_session_ctl(const char *name)
 {
 	int r = lttng_stop_tracing_no_wait(name);
 
@@ -560,9 +530,7 @@ static int stop_session_ctl(const char *name)
 static void loss_counters(struct cprof_session *s, struct cprof_session_result *res)
 {
 	struct lttng_channel *chans = NULL;
-	cprof_ctl_enter();
 	int n = lttng_list_channels(s->handle, &chans);
-	cprof_ctl_leave();
 
 	for (int i = 0; i < n; i++) {
 		if (strcmp(chans[i].name, CHANNEL_NAME))
@@ -665,11 +633,13 @@ int cprof_session_finish(struct cprof_session *s, int out_fd, double seconds,
 	 * has drained (4.3 s of the first 2 s capture under the TCP example's
 	 * flood, whose X-Cprof-Traced-Seconds then read 6.353) */
 	res->end_ns = realtime_ns();
+	cprof_ctl_enter();
 	r = stop_session(s->name);
 	t_stop = mono_ms();
 	if (r)
 		cprof_error_set(err, r, "lttng: stop tracing %s: %s", s->name, strerror(-r));
 	loss_counters(s, res);              /* must precede the destroy */
+	cprof_ctl_leave();
 	if (!r) {
 		info = (struct cprof_archive_info) {
 			.seconds = seconds,

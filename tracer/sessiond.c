@@ -260,8 +260,7 @@ end:
 
 int cprof_sessiond_ensure(struct cprof_error *err)
 {
-	cprof_ctl_enter();
-	int r = lttng_session_daemon_alive() == 1 ? 0 : spawn_sessiond(err);
-	cprof_ctl_leave();
-	return r;
+	if (lttng_session_daemon_alive() == 1)
+		return 0;
+	return spawn_sessiond(err);
 }
