@@ -206,12 +206,11 @@ const char *cprof_exec_handover(void)
 	return handover_path;
 }
 
-static void finish_env_trace(void);
+static void finish_env_trace_at_end(void);
 
 void cprof_exec_finish(void)
 {
-	if (env_trace_pid && env_trace_pid == getpid())
-		finish_env_trace();
+	finish_env_trace_at_end();
 }
 
 /* The endpoint follows the exec too: `cprof-run --http ADDR -- env A=1
@@ -241,18 +240,16 @@ static void http_env_start(const char *addr)
 	}
 	/* the only way to learn the port of ":0" from outside */
 	cprof_log("serving /debug/pprof/ on %s (port %d)", addr, cprof_http_port());
-	if (strlen(addr) < sizeof(http_env_addr)) {
-		strcpy(http_env_addr, addr);
+	if (addr == http_env_addr || strlen(addr) < sizeof(http_env_addr)) {
+		if (addr != http_env_addr)
+			strcpy(http_env_addr, addr);
 		http_env_pid = getpid();
 	}
 }
 
 void cprof_exec_http_failed(const char *addr)
 {
-	char copy[sizeof(http_env_addr)];
-
-	strcpy(copy, addr);
-	http_env_start(copy);
+	http_env_start(addr);
 }
 
 void cprof_exec_failed(const char *path)
@@ -287,21 +284,12 @@ static void finish_env_trace(void)
 		cprof_log("trace written to %s", path);
 }
 
-/* Finishes a CPROF_TRACE trace at exit.  Not with atexit: a library's
- * constructor runs before __libc_start_main registers the loader's fini
- * (the ELF destructors) with atexit, so a handler registered from ours ran
- * after every destructor - after lttng-ust had unregistered our probes, and
- * the events of the stop (trace_end, the last heap counters, open network
- * waits) were lost.  This destructor runs inside the loader's fini, after
- * the program's own atexit handlers and destructors, before those of tp.c
- * (linked earlier in libcprof: destructors run in reverse order) and of
- * lttng-ust (a dependency). */
 /* A crash handler that exits (_exit or exit from a SIGSEGV or SIGABRT
  * handler) may have interrupted malloc with its arena locked - glibc's own
  * "double free or corruption" abort does, inside free(): finishing the trace
- * there (liblttng-ctl and the archive allocate) deadlocked the program, which
- * exits at once untraced.  Such a handler runs with its signal blocked
- * (unless SA_NODEFER); programs do not otherwise block these. */
+ * there (liblttng-ctl and the archive allocate) deadlocked the program.
+ * Such a handler runs with its signal blocked (unless SA_NODEFER); programs
+ * do not otherwise block these. */
 static int in_fatal_signal_handler(void)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP };
@@ -315,23 +303,34 @@ static int in_fatal_signal_handler(void)
 	return 0;
 }
 
-/* The trace is lost then: said with a bare write (a signal handler). */
-static void skip_in_fatal_handler(void)
+/* This process's CPROF_TRACE trace, finished as it ends (exit, _exit, an
+ * exec into an image without cprof) - or given up, said with a bare write,
+ * in a fatal-signal handler. */
+static void finish_env_trace_at_end(void)
 {
-	static const char msg[] = "cprof: exiting from a fatal-signal handler: the trace is not written\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0) {
+	static const char msg[] = "cprof: in a fatal-signal handler: the trace is not written\n";
+
+	if (!env_trace_pid || env_trace_pid != getpid())
+		return;
+	if (!in_fatal_signal_handler())
+		finish_env_trace();
+	else if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more to do */
 	}
 }
 
+/* Finishes a CPROF_TRACE trace at exit.  Not with atexit: a library's
+ * constructor runs before __libc_start_main registers the loader's fini
+ * (the ELF destructors) with atexit, so a handler registered from ours ran
+ * after every destructor - after lttng-ust had unregistered our probes, and
+ * the events of the stop (trace_end, the last heap counters, open network
+ * waits) were lost.  This destructor runs inside the loader's fini, after
+ * the program's own atexit handlers and destructors, before those of tp.c
+ * (linked earlier in libcprof: destructors run in reverse order) and of
+ * lttng-ust (a dependency). */
 __attribute__((destructor)) static void finish_env_trace_at_fini(void)
 {
-	if (env_trace_pid && env_trace_pid == getpid()) {
-		if (in_fatal_signal_handler())
-			skip_in_fatal_handler();
-		else
-			finish_env_trace();
-	}
+	finish_env_trace_at_end();
 }
 
 static void on_signal(int sig)
@@ -487,12 +486,10 @@ void cprof_api_env_init(void)
 static void exit_now(int status) __attribute__((noreturn));
 static void exit_now(int status)
 {
-	if (env_trace_pid && env_trace_pid == getpid() && in_fatal_signal_handler()) {
-		skip_in_fatal_handler();
-	} else if (env_trace_pid && env_trace_pid == getpid() && !pthread_mutex_trylock(&run_lock)) {
+	if (!pthread_mutex_trylock(&run_lock)) {
 		/* not from a signal handler that interrupted a finish in progress */
 		pthread_mutex_unlock(&run_lock);
-		finish_env_trace();
+		finish_env_trace_at_end();
 	}
 	for (;;)
 		syscall(SYS_exit_group, status);
