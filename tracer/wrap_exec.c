@@ -49,23 +49,32 @@ static int is_preload(const char *e)
 	return !strncmp(e, "LD_PRELOAD=", 11);
 }
 
-/* The room strip_preload needs: *n the entries of envp, *len LD_PRELOAD's
- * entry length (0: none; 0 too when envp asks for a trace of the new
- * program with CPROF_TRACE or CPROF_HTTP, which cprof took out of this
- * process's environment: set by the caller on purpose, its preload stays). */
-static void env_size(char *const envp[], size_t *n, size_t *len)
+/* What exec_traced and the spawn wrappers need of an environment, in one
+ * pass: its entry count, the first LD_PRELOAD (the one the loader reads):
+ * its length and whether it loads cprof, and whether the caller asks for a
+ * trace of the new program (CPROF_TRACE or CPROF_HTTP, which cprof took out
+ * of this process's environment: set on purpose, the preload stays). */
+struct env_info {
+	size_t n, preload_len;
+	int ours, asked;
+};
+
+static struct env_info env_info(char *const envp[])
 {
-	int asked = 0;
-	*n = 0;
-	*len = 0;
-	while (envp && envp[*n]) {
-		if (is_preload(envp[*n]) && !*len)
-			*len = strlen(envp[*n]);
-		asked |= !strncmp(envp[*n], "CPROF_TRACE=", 12) || !strncmp(envp[*n], "CPROF_HTTP=", 11);
-		(*n)++;
+	struct env_info e = { 0, 0, 0, 0 };
+	for (; envp && envp[e.n]; e.n++) {
+		const char *v = envp[e.n];
+		if (is_preload(v) && !e.preload_len) {
+			e.preload_len = strlen(v);
+			for (const char *p = v + 11; *p; ) {
+				size_t m = strcspn(p, ": ");
+				e.ours |= m && cprof_entry(p, m);
+				p += m + (p[m] != 0);
+			}
+		}
+		e.asked |= !strncmp(v, "CPROF_TRACE=", 12) || !strncmp(v, "CPROF_HTTP=", 11);
 	}
-	if (asked)
-		*len = 0;
+	return e;
 }
 
 /* Copies of an environment go on the stack (a vfork child may not
@@ -73,8 +82,11 @@ static void env_size(char *const envp[], size_t *n, size_t *len)
  * as it is. */
 #define MAX_ENV_COPY 8192
 #define MAX_PRELOAD_COPY 16384
-#define STRIPPED(envp, n, len, stripped, buf) \
-	((len) && (n) <= MAX_ENV_COPY && (len) <= MAX_PRELOAD_COPY ? \
+#define STRIP_ROOM(e) ((e).n <= MAX_ENV_COPY ? (e).n + 1 : 1)
+#define STRIP_BUF(e) ((e).preload_len <= MAX_PRELOAD_COPY ? (e).preload_len + 1 : 1)
+/* envp, or a copy without cprof's preload when it has it and may lose it */
+#define STRIPPED(envp, e, stripped, buf) \
+	((e).ours && !(e).asked && (e).n <= MAX_ENV_COPY && (e).preload_len <= MAX_PRELOAD_COPY ? \
 		strip_preload(envp, stripped, buf) : (envp))
 
 /* envp without cprof's LD_PRELOAD entries, in env (n + 1 slots) and buf
@@ -146,27 +158,23 @@ static int exec_traced(int how, const char *path, int fd, char *const argv[], ch
 	/* the new image traces only if it loads cprof: an environment without
 	 * our preload (execle with an environment of its own) gets the trace
 	 * finished here instead, and no CPROF_TRACE */
-	int preloads = 0;
-	for (size_t i = 0; envp && envp[i] && !preloads; i++)
-		preloads = !strncmp(envp[i], "LD_PRELOAD=", 11) && strstr(envp[i], "cprof");
-	size_t n, len;
-	env_size(envp, &n, &len);
-	if (!preloads || n > MAX_ENV_COPY) {
+	struct env_info e = env_info(envp);
+	if (!e.ours || e.n > MAX_ENV_COPY) {
 		cprof_exec_finish();
 		return exec_real(how, path, fd, argv, envp, flags);
 	}
 	const char *trace = cprof_exec_handover();
 	const char *http = cprof_exec_http_handover();
 	if (!trace && !http) {
-		char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1], buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1];
-		return exec_real(how, path, fd, argv, STRIPPED(envp, n, len, stripped, buf), flags);
+		char *stripped[STRIP_ROOM(e)], buf[STRIP_BUF(e)];
+		return exec_real(how, path, fd, argv, STRIPPED(envp, e, stripped, buf), flags);
 	}
 	char trace_entry[PATH_MAX + 16], http_entry[300];
 	size_t k = 0;
 	snprintf(trace_entry, sizeof trace_entry, "CPROF_TRACE=%s", trace ? trace : "");
 	snprintf(http_entry, sizeof http_entry, "CPROF_HTTP=%s", http ? http : "");
-	char *env[n + 3];
-	for (size_t i = 0; i < n; i++)
+	char *env[e.n + 3];
+	for (size_t i = 0; i < e.n; i++)
 		if (strncmp(envp[i], "CPROF_TRACE=", 12) && strncmp(envp[i], "CPROF_HTTP=", 11))
 			env[k++] = envp[i];
 	if (trace)
@@ -264,11 +272,9 @@ EXEC_LIST(execle, 0, 1)
 	{ \
 		if (!IO_REAL(name)) \
 			return ENOSYS; \
-		size_t n, len; \
-		env_size(envp, &n, &len); \
-		char *stripped[n <= MAX_ENV_COPY ? n + 1 : 1]; \
-		char buf[len <= MAX_PRELOAD_COPY ? len + 1 : 1]; \
-		return real_##name(pid, path, fa, attr, argv, STRIPPED(envp, n, len, stripped, buf)); \
+		struct env_info e = env_info(envp); \
+		char *stripped[STRIP_ROOM(e)], buf[STRIP_BUF(e)]; \
+		return real_##name(pid, path, fa, attr, argv, STRIPPED(envp, e, stripped, buf)); \
 	}
 
 SPAWN(posix_spawn)
