@@ -352,32 +352,34 @@ void cprof_block_end(uint8_t kind, const void *obj, int result)
 	errno = saved;
 }
 
-void cprof_block_wake(uint8_t kind, const void *obj, int all)
+int cprof_block_wake(uint8_t kind, const void *obj, int all)
 {
+	int n = 0;
 	if (lttng_ust_tracepoint_enabled(cprof, wake)) {
 		int saved = errno;
 		cprof_tls_guard++;
-		cprof_wake_waiters(kind, (uint64_t)(uintptr_t)obj, all);
+		n = cprof_wake_waiters(kind, (uint64_t)(uintptr_t)obj, all);
 		cprof_tls_guard--;
 		errno = saved;
 	}
+	return n;
 }
 
 /* A whole wait is stamped here, before the waking call: the wakee may run,
  * end its wait and write it within a microsecond or two of that call, before
  * a stamp made after it (measured: 3 of 12 runs of tests/tracer/whole_waits
  * lost the plain unlock's waker that way). */
-pid_t cprof_block_claim(const void *obj)
+int cprof_block_claim(const void *obj, pid_t *owed)
 {
-	pid_t owed = 0;
+	*owed = 0;
 	if (!lttng_ust_tracepoint_enabled(cprof, wake))
 		return 0;
 	int saved = errno;
 	cprof_tls_guard++;
-	cprof_wake_claim((uint64_t)(uintptr_t)obj, &owed);
+	int found = cprof_wake_claim((uint64_t)(uintptr_t)obj, owed);
 	cprof_tls_guard--;
 	errno = saved;
-	return owed;
+	return found;
 }
 
 void cprof_object_name_emit(const void *obj, const char *name)

@@ -222,15 +222,16 @@ void cprof_block_begin(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__
  * (a blocking socket with data ready): outside captures, no kept stack. */
 void cprof_block_begin_io(uint8_t kind, const void *obj) CPROF_HIDDEN __attribute__((noinline));
 void cprof_block_end(uint8_t kind, const void *obj, int result) CPROF_HIDDEN __attribute__((noinline));
-/* Waker side: emits cprof:wake for the thread(s) it releases. */
-void cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attribute__((noinline));
+/* Waker side: emits cprof:wake for the thread(s) it releases; how many
+ * waits it claimed. */
+int cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attribute__((noinline));
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
 /* cprof_wake_claim for the wrappers (errno and the recursion guard kept):
- * the tid a cprof:wake is owed to after the waking call
- * (cprof_wake_emit), 0 if none. */
-pid_t cprof_block_claim(const void *obj) CPROF_HIDDEN __attribute__((noinline));
+ * 1 if it claimed a wait; *owed: the tid a cprof:wake is owed to after the
+ * waking call (cprof_wake_emit), 0 if none. */
+int cprof_block_claim(const void *obj, pid_t *owed) CPROF_HIDDEN __attribute__((noinline));
 /* Writes this thread's ended whole waits (cprof_tls_done says there are). */
 extern CPROF_TLS int cprof_tls_done;
 void cprof_waits_flush(void) CPROF_HIDDEN __attribute__((noinline));

@@ -169,7 +169,7 @@ static inline int rwlock_has_waiters(const pthread_rwlock_t *rw)
 	do { \
 		pid_t wakee_ = 0; \
 		if (unlikely(cprof_tracing) && recording() && (cond)) \
-			wakee_ = cprof_block_claim(obj); \
+			cprof_block_claim(obj, &wakee_); \
 		int r_ = call; \
 		if (unlikely(wakee_)) \
 			cprof_wake_emit(kind, obj, wakee_); \
@@ -517,15 +517,55 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 	COND_WAIT(c, m, CALL_COND(pthread_cond_clockwait, c, m, clk, abstime));
 }
 
+/* glibc counts a condvar's waiters (__wrefs) until they have left the
+ * wait, signalled or not: a queue's condvar has some almost always, already
+ * signalled and claimed, and a traced pipeline made 1.2 claims per item on
+ * them of which 5% found a waiter (measured; each claim reads lines other
+ * threads write).  So each thread remembers the condvar where its last
+ * claim found no waiter, with the condvar's waiter sequence then (__wseq,
+ * which every new wait advances; claims by others only take waiters away):
+ * while both are unchanged there is still none, no claim.  (Also per
+ * capture: a capture's status dump adds the waits already running.) */
+static CPROF_TLS struct {
+	const pthread_cond_t *cond;
+	uint64_t wseq;
+	uint32_t capture;
+} cond_none;
+
+static inline int cond_wseq_unchanged(const pthread_cond_t *c, uint64_t *wseq)
+{
+	*wseq = __atomic_load_n(&c->__data.__wseq.__value64, __ATOMIC_ACQUIRE);
+	return cond_none.cond == c && cond_none.wseq == *wseq &&
+		cond_none.capture == cprof_capture_seq;
+}
+
+static inline void cond_found_none(const pthread_cond_t *c, uint64_t wseq)
+{
+	cond_none.cond = c;
+	cond_none.wseq = wseq;
+	cond_none.capture = cprof_capture_seq;
+}
+
 EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
 	/* (no flush: a signal is most often sent inside the critical section) */
-	WAKE_AROUND(CPROF_WAIT_COND, c, cond_has_waiters(c), CALL_COND(pthread_cond_signal, c), 0);
+	pid_t wakee = 0;
+	uint64_t wseq;
+	if (unlikely(cprof_tracing) && recording() && cond_has_waiters(c) &&
+			!cond_wseq_unchanged(c, &wseq) && !cprof_block_claim(c, &wakee))
+		cond_found_none(c, wseq);
+	int r = CALL_COND(pthread_cond_signal, c);
+	if (unlikely(wakee))
+		cprof_wake_emit(CPROF_WAIT_COND, c, wakee);
+	return r;
 }
 
 EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
-	WAKE_IF(CPROF_WAIT_COND, c, cond_has_waiters(c), 1);
+	uint64_t wseq;
+	if (unlikely(cprof_tracing) && recording() && cond_has_waiters(c) &&
+			!cond_wseq_unchanged(c, &wseq) && !cprof_block_wake(CPROF_WAIT_COND, c, 1))
+		cond_found_none(c, wseq);
 	return CALL_COND(pthread_cond_broadcast, c);
 }
 

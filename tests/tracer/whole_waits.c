@@ -10,7 +10,11 @@
  *     status dump, then cprof:block_end and main's cprof:wake;
  *   - "relay": a mutex wait woken by main in each capture, with 40,000
  *     waits of its own between them (its wait numbers move far past the
- *     first capture's stamp): the second wait still names main.
+ *     first capture's stamp): the second wait still names main;
+ *   - "cond-waiter2": a condvar wait begun after main's second signal to
+ *     cond, which found only cond-waiter, already claimed (a signalling
+ *     thread remembers such a condvar until a new wait begins on it): main's
+ *     next signal must still name main as its waker.
  * usage: whole_waits TRACE.out TRACE2.out.  Linked with libcprof. */
 #include <pthread.h>
 #include <stdio.h>
@@ -27,7 +31,8 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t m_relay = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t m_many = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c_many = PTHREAD_COND_INITIALIZER;
-static int signalled;
+static int signalled, signalled2, w2_ready;
+static volatile int cond_left;
 static volatile int holder_has_it, release_holder;
 static volatile int relay_pass1, relay_between, relay_many_done, relay_go2;
 
@@ -52,6 +57,21 @@ static void *cond_main(void *arg)
 	pthread_setname_np(pthread_self(), "cond-waiter");
 	pthread_mutex_lock(&m_cond);
 	while (!signalled)
+		pthread_cond_wait(&cond, &m_cond);
+	pthread_mutex_unlock(&m_cond);
+	cond_left = 1;
+	return NULL;
+}
+
+static void *cond2_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "cond-waiter2");
+	while (!cond_left)
+		usleep(1000);
+	pthread_mutex_lock(&m_cond);
+	w2_ready = 1;
+	while (!signalled2)
 		pthread_cond_wait(&cond, &m_cond);
 	pthread_mutex_unlock(&m_cond);
 	return NULL;
@@ -111,7 +131,7 @@ static void *relay_main(void *arg)
 int main(int argc, char **argv)
 {
 	struct cprof_error err;
-	pthread_t th[5];
+	pthread_t th[6];
 	if (argc != 3) {
 		fprintf(stderr, "usage: whole_waits TRACE.out TRACE2.out\n");
 		return 2;
@@ -129,10 +149,22 @@ int main(int argc, char **argv)
 	pthread_create(&th[2], NULL, holder_main, NULL);
 	pthread_create(&th[3], NULL, stuck_main, NULL);
 	pthread_create(&th[4], NULL, relay_main, NULL);
+	pthread_create(&th[5], NULL, cond2_main, NULL);
 	usleep(100 * 1000);             /* all five are blocked by now */
 	pthread_mutex_unlock(&m_wait);
 	pthread_mutex_lock(&m_cond);
 	signalled = 1;
+	pthread_cond_signal(&cond);
+	pthread_cond_signal(&cond);     /* cond-waiter is claimed: no waiter */
+	pthread_mutex_unlock(&m_cond);
+	for (;;) {                      /* cond-waiter2 waits on cond, in the mutex */
+		pthread_mutex_lock(&m_cond);
+		if (w2_ready)
+			break;
+		pthread_mutex_unlock(&m_cond);
+		usleep(1000);
+	}
+	signalled2 = 1;
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&m_cond);
 	pthread_mutex_unlock(&m_hold);
@@ -158,7 +190,7 @@ int main(int argc, char **argv)
 	relay_go2 = 1;
 	usleep(50 * 1000);              /* relay is blocked on m_relay by now */
 	pthread_mutex_unlock(&m_relay);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		pthread_join(th[i], NULL);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "whole_waits: %s\n", err.message);

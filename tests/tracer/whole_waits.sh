@@ -1,5 +1,6 @@
 # whole_waits.sh: lock and condvar waits begun during a capture are each
-# one cprof:sync_wait naming its waker, written after the waiter's unlock or
+# one cprof:sync_wait naming its waker (also after a signal that found no
+# waiter to claim), written after the waiter's unlock or
 # by the thread that stops the capture; a wait still going at the stop is a
 # cprof:sync_wait_open with its stack.  Checked in the CTF and in the
 # converted database.
@@ -24,6 +25,9 @@ expect_line "$T/ev.txt" "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-
 	"no whole mutex wait of 'waiter' (>= 10 ms, waker main)"
 expect_line "$T/ev.txt" "vtid = $tid_cond_waiter \}, \{ kind = 4, .*waker_tid = $main, " \
 	"no whole condvar wait of 'cond-waiter' naming main"
+tid_cond_waiter2=$(tid_of cond-waiter2)
+expect_line "$T/ev.txt" "vtid = $tid_cond_waiter2 \}, \{ kind = 4, .*waker_tid = $main, " \
+	"no condvar wait of 'cond-waiter2' naming main (after a signal that found no waiter)"
 # the holder's, written at the stop by the stopping thread (main)
 expect_line "$T/ev.txt" "vtid = $main \}, \{ kind = 1, .*waker_tid = $main, .*tid = $tid_holder," \
 	"the holder's wait was not written by the stopping thread"
@@ -51,6 +55,7 @@ st() {   # reason, waker name, dur >= 10 ms, of thread $1's waits
 main_name=$(q "SELECT name FROM thread WHERE tid = $main")
 [ "$(st waiter)" = "mutex $main_name 1" ] || fail "waiter's states: $(st waiter)"
 [ "$(st cond-waiter)" = "cond $main_name 1" ] || fail "cond-waiter's states: $(st cond-waiter)"
+[ "$(st cond-waiter2 | grep "^cond " | cut -d" " -f1,2)" = "cond $main_name" ] || fail "cond-waiter2's states: $(st cond-waiter2)"
 [ "$(st holder)" = "mutex $main_name 1" ] || fail "holder's states: $(st holder)"
 [ "$(st stuck)" = "mutex - 1" ] || fail "stuck's states: $(st stuck)"
 # stuck's wait lasts to the end of the trace; its stack reaches stuck_lock
