@@ -30,6 +30,16 @@ CPROF_TLS int cprof_tls_done;
 #define SLOT_WRITING CPROF_SLOT_WRITING
 #define SLOT_OPEN CPROF_SLOT_OPEN
 #define STATE(t, d) ((t)->done_state[(d) - (t)->done])
+#define STAMP_SPINS 100
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
 
 /* Writes d (SLOT_WRITING: ours) as a cprof:sync_wait; tid: the waiting
  * thread when another writes it, 0 when it writes its own. */
@@ -37,8 +47,20 @@ static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_
 {
 	if (cprof_tracing && d->capture == cprof_capture_seq &&
 			lttng_ust_tracepoint_enabled(cprof, sync_wait)) {
-		int32_t waker = d->waker_tid;
-		uint64_t wake_ns = d->wake_ns;
+		int32_t waker = 0;
+		uint64_t wake_ns = 0;
+		/* A claimed wait's waker stamps it right after its claim (made
+		 * before or just after its waking call): most often long done;
+		 * else a few hundred ns away, or more if the waker was preempted
+		 * there - not waited for beyond STAMP_SPINS. */
+		for (int i = 0; d->claimed && i < STAMP_SPINS &&
+				!cprof_wake_stamp_read(t, d->gen, d->end, &waker, &wake_ns); i++)
+			cpu_relax();
+		if (!d->claimed && d->taken_waker) {
+			/* the unlocker it preempted: no time of its own, the wait's end */
+			waker = d->taken_waker;
+			wake_ns = d->end;
+		}
 		uint64_t now = cprof_mono_ns();
 		struct cprof_sync_wait_ev e = {
 			.kind = d->kind, .result = d->result, .waker_tid = waker, .tid = tid,
@@ -172,7 +194,11 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	 * section this wait may have just entered), but closed to wakers
 	 * (claimed) and skipped by status dumps. */
 	t->withdraw_due = 1;
-	cprof_wait_close_claims(t);
+	d->claimed = (uint8_t)cprof_wait_close_claims(t);
+	d->taken_waker = 0;
+	/* ended unclaimed: maybe its unlocker, preempted before its claim */
+	if (!d->claimed && p->kind == CPROF_WAIT_MUTEX)
+		d->taken_waker = cprof_wake_take_announced(d->obj);
 	if (!cprof_tracing || d->capture != cprof_capture_seq) {
 		/* The capture stopped meanwhile and reported this wait open; if
 		 * another began since, its status dump had the wait as one begun
@@ -185,11 +211,7 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	}
 	d->end = end;
 	d->result = result;
-	/* its waker stamped the record before waking it */
-	if (!cprof_wake_stamp_read(t, d->gen, end, &d->waker_tid, &d->wake_ns)) {
-		d->waker_tid = 0;
-		d->wake_ns = 0;
-	}
+	/* its waker's stamp is read when the wait is written (write_done) */
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */
 }
@@ -211,8 +233,8 @@ void cprof_block_abandon(struct cprof_thread *t)
 		cprof_wait_close_claims(t);
 		d->end = cprof_mono_ns();
 		d->result = ECANCELED;
-		d->waker_tid = 0;
-		d->wake_ns = 0;
+		d->claimed = 0;        /* no waker */
+		d->taken_waker = 0;
 		__atomic_store_n(&t->done_state[k], cprof_tracing && d->capture == cprof_capture_seq ?
 			SLOT_READY : SLOT_FREE, __ATOMIC_RELEASE);
 		cprof_tls_done = 1;
@@ -365,18 +387,19 @@ int cprof_block_wake(uint8_t kind, const void *obj, int all)
 	return n;
 }
 
-/* A whole wait is stamped here, before the waking call: the wakee may run,
- * end its wait and write it within a microsecond or two of that call, before
- * a stamp made after it (measured: 3 of 12 runs of tests/tracer/whole_waits
- * lost the plain unlock's waker that way). */
-int cprof_block_claim(const void *obj, pid_t *owed)
+/* A whole wait is stamped here, before or just after the waking call; the
+ * wakee reads the stamp when its wait is written (after its next unlock),
+ * waiting for it if it was claimed (d->claimed): read when the wait ended,
+ * a stamp made after the call was missed (measured: 3 of 12 runs of
+ * tests/tracer/whole_waits lost the plain unlock's waker that way). */
+int cprof_block_claim(const void *obj, pid_t *owed, int after)
 {
 	*owed = 0;
 	if (!lttng_ust_tracepoint_enabled(cprof, wake))
 		return 0;
 	int saved = errno;
 	cprof_tls_guard++;
-	int found = cprof_wake_claim((uint64_t)(uintptr_t)obj, owed);
+	int found = cprof_wake_claim((uint64_t)(uintptr_t)obj, owed, after);
 	cprof_tls_guard--;
 	errno = saved;
 	return found;

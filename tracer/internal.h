@@ -51,8 +51,10 @@ enum {
 struct cprof_wait_done {
 	uint32_t gen, capture;
 	uint8_t kind, depth;
-	int32_t result, waker_tid;
-	uint64_t obj, t0, end, wake_ns;
+	uint8_t claimed;                /* a waker claimed it: its stamp is due */
+	int32_t taken_waker;            /* else the waker whose announced wake it took */
+	int32_t result;
+	uint64_t obj, t0, end;
 	uint64_t pcs[CPROF_STACK_MAX];
 };
 
@@ -107,6 +109,15 @@ static inline uint32_t cprof_wait_bucket_of(uint64_t obj)
 	return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 56) % CPROF_WAIT_BUCKETS;
 }
 
+/* Buckets holding a mutex wait begun before this capture (its end is a
+ * cprof:block_end, its waker's a cprof:wake: claimed before the unlock). */
+extern uint8_t cprof_wait_seeded_buckets[CPROF_WAIT_BUCKETS] CPROF_HIDDEN;
+static inline int cprof_wait_seeded(const void *obj)
+{
+	return __atomic_load_n(&cprof_wait_seeded_buckets[cprof_wait_bucket_of((uint64_t)(uintptr_t)obj)],
+		__ATOMIC_RELAXED);
+}
+
 /* Per-thread state of the interposers. */
 extern CPROF_TLS int cprof_tls_guard;    /* >0: inside cprof, do not record */
 extern CPROF_TLS int cprof_tls_ignored;  /* this thread is cprof's or lttng-ust's own */
@@ -138,19 +149,28 @@ void cprof_atfork_child_core(void) CPROF_HIDDEN;
  * other a cprof:wake.  Returns how many were claimed. */
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all) CPROF_HIDDEN;
 /* A waker's claim on the longest waiter on obj, made just before the waking
- * call (the wakee cannot have ended its wait yet): a whole wait of this
- * capture gets the waker's tid and the time in its record at once (no
- * event); for any other, *owed is the tid a cprof:wake is owed to.  Returns
- * 0 when nobody was claimed. */
-int cprof_wake_claim(uint64_t obj, pid_t *owed) CPROF_HIDDEN;
+ * call (the wakee cannot have ended its wait yet), or just after it
+ * (`after`: see claim_one): a whole wait of this capture gets the waker's
+ * tid and the time in its record at once (no event); for any other, *owed
+ * is the tid a cprof:wake is owed to.  Returns 0 when nobody was claimed. */
+int cprof_wake_claim(uint64_t obj, pid_t *owed, int after) CPROF_HIDDEN;
+/* Before a waking call whose wakee is claimed after it: this thread's tid
+ * and obj in its CPU's word (*word; returns the CPU, -1 if none).  After the
+ * call, retract: 0 if a wakee took the wake meanwhile (no claim then).  The
+ * wakee's side, for a wait on obj that ended unclaimed: the waker's tid if
+ * it took one announced on this CPU, else 0. */
+int cprof_wake_announce(uint64_t obj, uint64_t *word) CPROF_HIDDEN;
+int cprof_wake_retract(int cpu, uint64_t word) CPROF_HIDDEN;
+pid_t cprof_wake_take_announced(uint64_t obj) CPROF_HIDDEN;
 /* Capture number (bumped by each capture start), for waits left unwritten. */
 extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
  * record's wait_* fields) so wakers find it without scanning every thread. */
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
-/* No waker may claim t's current wait any more (it ended; still published). */
-void cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
+/* No waker may claim t's current wait any more (it ended; still published).
+ * 1 if a waker had claimed it. */
+int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
 /* What the waker of t's whole wait `gen`, ended at `end`, left in t's
  * record: 1 with its tid and CLOCK_MONOTONIC time, 0 if none. */
 int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
@@ -228,10 +248,10 @@ int cprof_block_wake(uint8_t kind, const void *obj, int all) CPROF_HIDDEN __attr
 void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
-/* cprof_wake_claim for the wrappers (errno and the recursion guard kept):
- * 1 if it claimed a wait; *owed: the tid a cprof:wake is owed to after the
+/* cprof_wake_claim for the wrappers (errno and the recursion guard kept),
+ * before the waking call or `after` it: 1 if it claimed a wait; *owed: the tid a cprof:wake is owed to after the
  * waking call (cprof_wake_emit), 0 if none. */
-int cprof_block_claim(const void *obj, pid_t *owed) CPROF_HIDDEN __attribute__((noinline));
+int cprof_block_claim(const void *obj, pid_t *owed, int after) CPROF_HIDDEN __attribute__((noinline));
 /* Writes this thread's ended whole waits (cprof_tls_done says there are). */
 extern CPROF_TLS int cprof_tls_done;
 void cprof_waits_flush(void) CPROF_HIDDEN __attribute__((noinline));
