@@ -228,7 +228,10 @@ void cprof_block_finish(struct cprof_block_pending *p, int result) CPROF_HIDDEN
  * thread never returned from - pthread_cancel'ed in it - ends now with
  * ECANCELED instead of going unreported. */
 void cprof_block_abandon(struct cprof_thread *t) CPROF_HIDDEN;
-void cprof_net_wait_abandon(struct cprof_thread *t) CPROF_HIDDEN;
+void cprof_net_wait_abandon(struct cprof_thread *t, int err) CPROF_HIDDEN;
+/* wrap_sys.c: a longjmp is leaving this thread's open I/O wait: end it. */
+void cprof_left_by_longjmp(void) CPROF_HIDDEN;
+void cprof_longjmp_init(void) CPROF_HIDDEN;        /* library init */
 /* Capture stop: one cprof:sync_wait_open per wait reported whole that is
  * still going (and its cprof:status_stack). */
 void cprof_sync_waits_report_open(void) CPROF_HIDDEN;

@@ -110,6 +110,7 @@ void cprof_wrap_init(void)
 	if (dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
 		ust_base = (uintptr_t)info.dli_fbase;
 	cprof_close_init();
+	cprof_longjmp_init();
 }
 
 /* ---- recording helpers --------------------------------------------------- */
@@ -200,7 +201,7 @@ static void thread_done(void *unused)
 	cprof_tls_guard = 0;
 	if (t && !cprof_tls_ignored) {
 		cprof_block_abandon(t);
-		cprof_net_wait_abandon(t);
+		cprof_net_wait_abandon(t, ECANCELED);
 	}
 	cprof_waits_flush_if();
 	if (t && cprof_tracing && !cprof_tls_ignored &&

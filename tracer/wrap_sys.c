@@ -16,6 +16,7 @@
 #undef _FORTIFY_SOURCE
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -151,29 +152,90 @@ void cprof_net_waits_report_open(void)
 	}
 }
 
-/* A network wait its thread never returned from (cancelled in it): ended
- * now with ECANCELED, no stack (the wait's frames are gone). */
-void cprof_net_wait_abandon(struct cprof_thread *t)
+/* The whole network wait a longjmp left (its end is not written). */
+static CPROF_TLS uint64_t net_left_t0;
+
+/* A network wait its thread never returned from (cancelled in it, err
+ * ECANCELED, or left by a longjmp, EINTR): ended now, no stack (the wait's
+ * frames are gone, or going). */
+void cprof_net_wait_abandon(struct cprof_thread *t, int err)
 {
 	struct net_open *o = net_open_self;
 	uint64_t t0;
 	if (!o || o->owner != t || !(t0 = __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE)))
 		return;
+	net_left_t0 = t0;
 	__atomic_store_n(&o->t0, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
 		uint64_t now = cprof_mono_ns();
 		cprof_tls_guard++;
-		lttng_ust_do_tracepoint(cprof, net_wait, o->kind, o->op, o->fd, -1, ECANCELED,
+		lttng_ust_do_tracepoint(cprof, net_wait, o->kind, o->op, o->fd, -1, err,
 			now > t0 ? now - t0 : 0, NULL, (uint8_t)0, NULL, (uint8_t)0);
 		cprof_tls_guard--;
 	}
 }
 
+/* A longjmp (siglongjmp...) while this thread's I/O, sleep or syscall wait
+ * is open comes from a signal handler nested on that wait (nothing else runs
+ * on the thread meanwhile), and most often leaves it: an alarm-based
+ * timeout around a read, a connect or a sleep.  The wait would never end -
+ * the thread shown blocked, or running, from there on - so it ends here,
+ * EINTR.  Lock and condvar waits are not: a longjmp out of them is
+ * undefined, and their record is the wrapper's. */
+void cprof_left_by_longjmp(void)
+{
+	struct cprof_thread *t = cprof_tls_self;
+	if (!t || cprof_tls_ignored || cprof_tls_guard)
+		return;
+	int saved = errno;
+	struct net_open *o = net_open_self;
+	uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
+	if (o && o->owner == t && __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE))
+		cprof_net_wait_abandon(t, EINTR);
+	else if (kind >= CPROF_WAIT_NET_READ && !t->wait_t0)
+		cprof_block_end(kind, (const void *)(uintptr_t)t->wait_obj, EINTR);
+	errno = saved;
+}
+
+/* The longjmp family, resolved at init: a signal handler must not dlsym. */
+void __longjmp_chk(struct __jmp_buf_tag env[1], int val) __attribute__((noreturn));
+IO_REAL_DECL(siglongjmp);
+IO_REAL_DECL(longjmp);
+IO_REAL_DECL(_longjmp);
+IO_REAL_DECL(__longjmp_chk);
+
+void cprof_longjmp_init(void)
+{
+	(void)IO_REAL(siglongjmp);
+	(void)IO_REAL(longjmp);
+	(void)IO_REAL(_longjmp);
+	(void)IO_REAL(__longjmp_chk);
+}
+
+#define LONGJMP_WRAPPER(name) \
+	IO_EXPORT void name(struct __jmp_buf_tag env[1], int val) \
+	{ \
+		cprof_left_by_longjmp(); \
+		__typeof__(real_##name) real_ = IO_REAL(name); \
+		real_(env, val); \
+		__builtin_unreachable(); \
+	}
+LONGJMP_WRAPPER(siglongjmp)
+LONGJMP_WRAPPER(longjmp)
+LONGJMP_WRAPPER(_longjmp)
+LONGJMP_WRAPPER(__longjmp_chk)
+
 void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t result, int err,
 		const int32_t *fds, int nfds)
 {
 	int saved = errno;
+	if (w->whole && w->t0 == net_left_t0) {
+		/* a handler's longjmp ended it (cprof_left_by_longjmp) and came
+		 * back inside the handler: reported already */
+		net_left_t0 = 0;
+		return;
+	}
 	if (w->whole) {
 		struct cprof_thread *t = cprof_tls_self;
 		if (t)

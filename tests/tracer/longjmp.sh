@@ -1,0 +1,23 @@
+# longjmp.sh MODE: a signal handler that siglongjmps out of a blocked socket
+# read or sleep (an alarm-based timeout) ends the wait there: in the trace
+# each wait lasts until the signal (result EINTR) and the thread runs after
+# it.  Before, the wait never ended: the thread showed as running while it
+# read, or blocked while it worked.
+source "$CPROF_SRC/tests/lib/harness.sh"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+mode=$1
+if [ "$mode" = sock ]; then state=net reason=net_read; else state=sleep reason=sleep; fi
+app="$B/tests/tracer/longjmp_app"
+out=$(run_app timeout 60 "$app" "$mode") || fail "untraced: $out"
+[ "$out" = "3 timeouts" ] || fail "untraced: $out"
+out=$(run_app timeout 60 env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_TRACE="$T/out/l.out" \
+	"$app" "$mode" 2>"$T/err") || { cat "$T/err" >&2; fail "traced: exit $? ($out)"; }
+[ "$out" = "3 timeouts" ] || fail "traced: $out"
+"$B/converter/cprof-convert" -q -o "$T/out/l.db" "$T/out/l.out" || fail "the trace does not convert"
+q() { sqlite3 -batch -noheader "$T/out/l.db" "$1"; }
+states=$(q "SELECT state || ' ' || COALESCE(reason, '-') || ' ' || COALESCE(result, '-') || ' ' ||
+	(dur >= 250000000 AND dur < 600000000) FROM thread_state WHERE dur >= 100000000 ORDER BY ts" | tr '\n' ',')
+note "states of 100 ms or more: $states"
+want=$(for i in 1 2 3; do printf "%s %s 4 1,running - - 0," "$state" "$reason"; done)
+[ "$states" = "$want" ] || fail "want three $reason waits of 300 ms ended by EINTR (4), each followed by 200 ms running: $states"
+pass

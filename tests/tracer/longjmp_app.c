@@ -1,0 +1,61 @@
+/* longjmp_app: a timeout the old way - a timer signal whose handler
+ * siglongjmps out of a blocked socket read (MODE sock) or sleep (MODE
+ * sleep) - three times, each followed by 200 ms of work.
+ * usage: longjmp_app sock|sleep.  Not linked with libcprof: run it preloaded. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static sigjmp_buf env;
+
+static void on_timer(int sig)
+{
+	(void)sig;
+	siglongjmp(env, 1);
+}
+
+static void work(double s)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9 < s);
+}
+
+int main(int argc, char **argv)
+{
+	int sv[2];
+	char c;
+	int sock = argc == 2 && !strcmp(argv[1], "sock");
+	if (argc != 2 || (!sock && strcmp(argv[1], "sleep"))) {
+		fprintf(stderr, "usage: longjmp_app sock|sleep\n");
+		return 2;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+		perror("socketpair");
+		return 1;
+	}
+	signal(SIGALRM, on_timer);
+	int timeouts = 0;
+	for (int i = 0; i < 3; i++) {
+		if (sigsetjmp(env, 1) == 0) {
+			struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
+			setitimer(ITIMER_REAL, &it, NULL);
+			if (sock)
+				(void)!read(sv[0], &c, 1);      /* nothing ever comes */
+			else
+				sleep(10);
+		} else {
+			timeouts++;
+		}
+		work(0.2);
+	}
+	printf("%d timeouts\n", timeouts);
+	return 0;
+}
