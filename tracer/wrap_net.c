@@ -50,6 +50,7 @@ IO_REAL_DECL(accept);
 IO_REAL_DECL(accept4);
 IO_REAL_DECL(connect);
 IO_REAL_DECL(poll);
+IO_REAL_DECL(preadv2);
 IO_REAL_DECL(ppoll);
 IO_REAL_DECL(select);
 IO_REAL_DECL(pselect);
@@ -335,10 +336,50 @@ static ssize_t sock_io(const struct io_call *c)
 	return call_as_wait(c, done, entry_errno);
 }
 
+/* A read of a pipe or FIFO blocks like a socket's - the reader waits for
+ * the writer - but takes no MSG_DONTWAIT: during a capture it is probed with
+ * preadv2(RWF_NOWAIT), which is the read itself when data is ready, and
+ * recorded as a network wait when it would block.  Where the kernel refuses
+ * RWF_NOWAIT on the pipe (EOPNOTSUPP: kernels before 5.x), a zero-timeout
+ * poll probes instead.  (Outside captures pipes stay on the idle fast path:
+ * a thread already blocked on one when a capture starts is not in its
+ * status dump.) */
+static ssize_t pipe_read(const struct io_call *c)
+{
+	int entry_errno = errno;
+	struct cprof_fd *e = cprof_fd_peek(c->fd);
+	if (!cprof_tracing || (e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
+			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK))) {
+		ssize_t r = call_real(c);
+		count(c, r);
+		return r;
+	}
+	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))
+		return call_poll_probe(c, entry_errno);
+	struct iovec one = { c->buf, c->len };
+	int single = c->op == CPROF_NET_READ;
+	ssize_t r = real_preadv2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
+		RWF_NOWAIT);
+	if (r >= 0) {
+		count(c, r);
+		return r;               /* data was ready, or end of file */
+	}
+	if (errno == EOPNOTSUPP || errno == EINVAL) {
+		cprof_fd_set_flag(c->fd, CPROF_FDF_NO_PROBE, 1);
+		return call_poll_probe(c, entry_errno);
+	}
+	if (errno != EAGAIN || cprof_fd_nonblocking(c->fd))
+		return r;               /* the real call would have said the same */
+	return call_as_wait(c, 0, entry_errno);
+}
+
 static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 {
-	if (cprof_fd_type(c->fd) == CPROF_FD_SOCKET)
+	uint8_t type = cprof_fd_type(c->fd);
+	if (type == CPROF_FD_SOCKET)
 		return sock_io(c);
+	if (type == CPROF_FD_PIPE && (c->op == CPROF_NET_READ || c->op == CPROF_NET_READV))
+		return pipe_read(c);
 	uint64_t t0 = cprof_span_start();
 	ssize_t r = call_real(c);
 	cprof_span_end(t0, nr, name, c->fd, r);

@@ -1,12 +1,16 @@
 # longjmp.sh MODE: a signal handler that siglongjmps out of a blocked socket
-# read or sleep (an alarm-based timeout) ends the wait there: in the trace
-# each wait lasts until the signal (result EINTR) and the thread runs after
-# it.  Before, the wait never ended: the thread showed as running while it
-# read, or blocked while it worked.
+# read, pipe read or sleep (an alarm-based timeout) ends the wait there: in
+# the trace each wait lasts until the signal (result EINTR) and the thread
+# runs after it.  Before, the wait never ended: the thread showed as running
+# while it read, or blocked while it worked.  (A blocked pipe read was not
+# a wait at all before: the thread showed as running.)
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 mode=$1
-if [ "$mode" = sock ]; then state=net reason=net_read; else state=sleep reason=sleep; fi
+case $mode in
+sock|pipe) state=net reason=net_read ;;
+*) state=sleep reason=sleep ;;
+esac
 app="$B/tests/tracer/longjmp_app"
 out=$(run_app timeout 60 "$app" "$mode") || fail "untraced: $out"
 [ "$out" = "3 timeouts" ] || fail "untraced: $out"
@@ -20,4 +24,8 @@ states=$(q "SELECT state || ' ' || COALESCE(reason, '-') || ' ' || COALESCE(resu
 note "states of 100 ms or more: $states"
 want=$(for i in 1 2 3; do printf "%s %s 4 1,running - - 0," "$state" "$reason"; done)
 [ "$states" = "$want" ] || fail "want three $reason waits of 300 ms ended by EINTR (4), each followed by 200 ms running: $states"
+if [ "$mode" != sleep ]; then
+	n=$(q "SELECT COUNT(*) FROM net_io WHERE op = 'read' AND result = -1 AND err = 4")
+	[ "$n" = 3 ] || fail "want 3 interrupted reads in net_io: $(q "SELECT * FROM net_io" | tr '\n' ' ')"
+fi
 pass

@@ -1,7 +1,9 @@
 /* longjmp_app: a timeout the old way - a timer signal whose handler
- * siglongjmps out of a blocked socket read (MODE sock) or sleep (MODE
- * sleep) - three times, each followed by 200 ms of work.
- * usage: longjmp_app sock|sleep.  Not linked with libcprof: run it preloaded. */
+ * siglongjmps out of a blocked socket read (MODE sock), pipe read (MODE
+ * pipe) or sleep (MODE sleep) - three times, each followed by 200 ms of
+ * work.
+ * usage: longjmp_app sock|pipe|sleep.  Not linked with libcprof: run it
+ * preloaded. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,12 +35,13 @@ int main(int argc, char **argv)
 	int sv[2];
 	char c;
 	int sock = argc == 2 && !strcmp(argv[1], "sock");
-	if (argc != 2 || (!sock && strcmp(argv[1], "sleep"))) {
-		fprintf(stderr, "usage: longjmp_app sock|sleep\n");
+	int pipe_ = argc == 2 && !strcmp(argv[1], "pipe");
+	if (argc != 2 || (!sock && !pipe_ && strcmp(argv[1], "sleep"))) {
+		fprintf(stderr, "usage: longjmp_app sock|pipe|sleep\n");
 		return 2;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
-		perror("socketpair");
+	if (pipe_ ? pipe(sv) != 0 : socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+		perror("pipe");
 		return 1;
 	}
 	signal(SIGALRM, on_timer);
@@ -47,7 +50,7 @@ int main(int argc, char **argv)
 		if (sigsetjmp(env, 1) == 0) {
 			struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
 			setitimer(ITIMER_REAL, &it, NULL);
-			if (sock)
+			if (sock || pipe_)
 				(void)!read(sv[0], &c, 1);      /* nothing ever comes */
 			else
 				sleep(10);
