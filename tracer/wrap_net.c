@@ -341,17 +341,24 @@ static ssize_t sock_io(const struct io_call *c)
  * preadv2(RWF_NOWAIT), which is the read itself when data is ready, and
  * recorded as a network wait when it would block.  Where the kernel refuses
  * RWF_NOWAIT on the pipe (EOPNOTSUPP: kernels before 5.x), a zero-timeout
- * poll probes instead.  (Outside captures pipes stay on the idle fast path:
- * a thread already blocked on one when a capture starts is not in its
- * status dump.) */
+ * poll probes instead.  Outside captures the read is marked as a wait (no
+ * probe), for the status dump of a capture that starts while it blocks. */
 static ssize_t pipe_read(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (!cprof_tracing || (e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
-			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK))) {
+	if (e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
+			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) {
 		ssize_t r = call_real(c);
 		count(c, r);
+		return r;
+	}
+	if (!cprof_tracing) {
+		/* mark the wait for a status dump, do not probe (as sockets) */
+		struct cprof_io_wait w;
+		cprof_io_wait_begin(&w, CPROF_WAIT_NET_READ, (uint64_t)c->fd);
+		ssize_t r = call_real(c);
+		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
 		return r;
 	}
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))
@@ -391,11 +398,11 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 /* No capture running and fd known to be a file, pipe... or a non-blocking
  * socket: the call needs nothing from cprof (no wait to mark, nothing to
  * time or count) - the idle fast path of the read/write family. */
-static inline int idle_passthrough(int fd)
+static inline int idle_passthrough(int fd, int input)
 {
 	if (io_likely(!cprof_tracing)) {
 		const struct cprof_fd *e = cprof_fd_peek(fd);
-		if (e && e->type && (e->type != CPROF_FD_SOCKET ||
+		if (e && e->type && ((e->type != CPROF_FD_SOCKET && (e->type != CPROF_FD_PIPE || !input)) ||
 				(e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
 				(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)))
 			return 1;
@@ -406,7 +413,7 @@ static inline int idle_passthrough(int fd)
 static ssize_t do_read(int fd, void *buf, size_t n)
 {
 	NOSYS_IF_MISSING(read, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 1))
 		return real_read(fd, buf, n);
 	struct io_call c = { .op = CPROF_NET_READ, .fd = fd, .buf = buf, .len = n };
 	return io_dispatch(&c, SYS_read, "read");
@@ -432,7 +439,7 @@ IO_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 IO_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	NOSYS_IF_MISSING(readv, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 1))
 		return real_readv(fd, iov, iovcnt);
 	struct io_call c = { .op = CPROF_NET_READV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_readv, "readv");
@@ -441,7 +448,7 @@ IO_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	NOSYS_IF_MISSING(write, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_write(fd, buf, n);
 	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
 	return io_dispatch(&c, SYS_write, "write");
@@ -450,7 +457,7 @@ IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	NOSYS_IF_MISSING(writev, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_writev(fd, iov, iovcnt);
 	struct io_call c = { .op = CPROF_NET_WRITEV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_writev, "writev");
@@ -461,7 +468,7 @@ IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 static ssize_t do_recv(int fd, void *buf, size_t n, int flags)
 {
 	NOSYS_IF_MISSING(recv, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_recv(fd, buf, n, flags);
 	struct io_call c = { .op = CPROF_NET_RECV, .fd = fd, .buf = buf, .len = n, .flags = flags };
 	return sock_io(&c);
@@ -551,7 +558,7 @@ IO_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 IO_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	NOSYS_IF_MISSING(send, -1);
-	if (!cprof_io_recording() || idle_passthrough(fd))
+	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_send(fd, buf, n, flags);
 	struct io_call c = { .op = CPROF_NET_SEND, .fd = fd, .buf = (void *)buf, .len = n,
 		.flags = flags };
