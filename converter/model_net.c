@@ -4,8 +4,8 @@
  * pipe...) when it is first seen, accepted or connected; the latest
  * description of (pid, fd) labels the network waits that follow: each
  * cprof:net_end becomes a net_io row (op, bytes, peer, duration), and the fd's
- * sync_object is named "fd N local → peer" so blocked states say which
- * connection they wait on.  cprof:net_wait is a whole wait in one event: the
+ * sync_object is named "fd N local → peer" (a pipe's "fd N pipe:[ino]") so
+ * blocked states say which connection they wait on.  cprof:net_wait is a whole wait in one event: the
  * thread state [ts - dur, ts] as well as the net_io row. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +39,21 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 	d->local = local && *local && strcmp(local, "-") ? model_intern(m, local) : NULL;
 	d->peer = peer && *peer && strcmp(peer, "-") ? model_intern(m, peer) : NULL;
 	d->path = path && *path && strcmp(path, "-") ? model_intern(m, path) : NULL;
-	if (d->type != CPROF_FD_SOCKET)
+	if (d->type != CPROF_FD_SOCKET && d->type != CPROF_FD_PIPE)
 		return;
-	/* the wait object of a socket is its fd number */
+	/* the wait object of a socket or pipe is its fd number */
 	struct object *o = model_object_ref(m, (uint64_t) ev->i[0]);
 	if (!o || (o->name && strncmp(o->name, "fd ", 3)))
 		return;   /* a user-given name wins */
+	char name[320];
+	if (d->type == CPROF_FD_PIPE) {
+		/* named if something waits on it: "fd 5 pipe:[4123]" */
+		snprintf(name, sizeof name, "fd %lld %s", (long long) ev->i[0],
+			d->path ? d->path : "pipe");
+		free(o->name);
+		o->name = strdup(name);
+		return;
+	}
 	if (!o->id && d->peer) {
 		/* a connection is a sync_object even if nothing waits on it (the
 		 * non-blocking sockets of event loops): the database then names the
@@ -52,7 +61,6 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 		o->id = ++m->object_id;
 		o->kind = "socket";
 	}
-	char name[320];
 	if (d->peer)
 		snprintf(name, sizeof name, "fd %lld %s → %s", (long long) ev->i[0],
 			d->local ? d->local : "?", d->peer);

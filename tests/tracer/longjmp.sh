@@ -28,4 +28,10 @@ if [ "$mode" != sleep ]; then
 	n=$(q "SELECT COUNT(*) FROM net_io WHERE op = 'read' AND result = -1 AND err = 4")
 	[ "$n" = 3 ] || fail "want 3 interrupted reads in net_io: $(q "SELECT * FROM net_io" | tr '\n' ' ')"
 fi
+if [ "$mode" = pipe ]; then
+	# the wait object is named after the pipe
+	name=$(q "SELECT DISTINCT o.name FROM thread_state s JOIN sync_object o ON o.id = s.object_id
+		WHERE s.reason = 'net_read'")
+	[[ $name =~ ^fd\ [0-9]+\ pipe:\[[0-9]+\]$ ]] || fail "the pipe wait's object is named '$name'"
+fi
 pass
