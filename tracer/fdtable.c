@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -132,6 +134,13 @@ int cprof_fd_classify(int fd)
 			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0)
 				e->sotype = (uint8_t)v;
 		}
+		if (type == CPROF_FD_CHAR) {
+			/* a terminal (raw syscall: no interposer in the way) */
+			struct termios tio;
+			int tty = syscall(SYS_ioctl, fd, TCGETS, &tio) == 0;
+			e->flags = tty ? (uint8_t)(e->flags | CPROF_FDF_TTY) :
+				(uint8_t)(e->flags & ~CPROF_FDF_TTY);
+		}
 		e->type = (uint8_t)type;
 	}
 	errno = saved;
@@ -189,7 +198,9 @@ void cprof_fd_copied(int from, int to)
 	struct cprof_fd *s = cprof_fd_peek(from);
 	if (from == to)
 		return;
-	if (s && s->type)
+	if (s && s->type == CPROF_FD_CHAR)
+		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);      /* a terminal? classify */
+	else if (s && s->type)
 		cprof_fd_created(to, s->type, s->family, s->sotype,
 			(s->flags & CPROF_FDF_NB_KNOWN) ? (s->flags & CPROF_FDF_NONBLOCK) != 0 : -1);
 	else

@@ -29,6 +29,7 @@
 #define CPROF_FDF_NB_KNOWN 1    /* FDF_NONBLOCK is valid */
 #define CPROF_FDF_NONBLOCK 2    /* O_NONBLOCK set on the open file description */
 #define CPROF_FDF_NO_PROBE 4    /* SO_RCVLOWAT > 1: no MSG_DONTWAIT read probe; pipes: no RWF_NOWAIT */
+#define CPROF_FDF_TTY 16        /* a character device that is a terminal: reads block */
 #define CPROF_FDF_PROGRAM 8     /* made by the program's own call (not lttng-ust's, not
                                  * cprof's, not before cprof's constructor): its close
                                  * need not go through lttng-ust's fd tracker */

@@ -336,8 +336,8 @@ static ssize_t sock_io(const struct io_call *c)
 	return call_as_wait(c, done, entry_errno);
 }
 
-/* A read of a pipe or FIFO blocks like a socket's - the reader waits for
- * the writer - but takes no MSG_DONTWAIT: during a capture it is probed with
+/* A read of a pipe, FIFO or terminal blocks like a socket's - the reader
+ * waits for the writer, or the user - but takes no MSG_DONTWAIT: during a capture it is probed with
  * preadv2(RWF_NOWAIT), which is the read itself when data is ready, and
  * recorded as a network wait when it would block.  Where the kernel refuses
  * RWF_NOWAIT on the pipe (EOPNOTSUPP: kernels before 5.x), a zero-timeout
@@ -385,7 +385,9 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 	uint8_t type = cprof_fd_type(c->fd);
 	if (type == CPROF_FD_SOCKET)
 		return sock_io(c);
-	if (type == CPROF_FD_PIPE && (c->op == CPROF_NET_READ || c->op == CPROF_NET_READV))
+	if ((c->op == CPROF_NET_READ || c->op == CPROF_NET_READV) && (type == CPROF_FD_PIPE ||
+			(type == CPROF_FD_CHAR && cprof_fd_peek(c->fd) &&
+				(cprof_fd_peek(c->fd)->flags & CPROF_FDF_TTY))))
 		return pipe_read(c);
 	uint64_t t0 = cprof_span_start();
 	ssize_t r = call_real(c);
@@ -402,7 +404,8 @@ static inline int idle_passthrough(int fd, int input)
 {
 	if (io_likely(!cprof_tracing)) {
 		const struct cprof_fd *e = cprof_fd_peek(fd);
-		if (e && e->type && ((e->type != CPROF_FD_SOCKET && (e->type != CPROF_FD_PIPE || !input)) ||
+		if (e && e->type && ((e->type != CPROF_FD_SOCKET && (!input || (e->type != CPROF_FD_PIPE &&
+				!(e->type == CPROF_FD_CHAR && (e->flags & CPROF_FDF_TTY))))) ||
 				(e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
 				(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)))
 			return 1;

@@ -1,14 +1,15 @@
 # longjmp.sh MODE: a signal handler that siglongjmps out of a blocked socket
-# read, pipe read or sleep (an alarm-based timeout) ends the wait there: in
+# read, pipe read, terminal read or sleep (an alarm-based timeout) ends the
+# wait there: in
 # the trace each wait lasts until the signal (result EINTR) and the thread
 # runs after it.  Before, the wait never ended: the thread showed as running
-# while it read, or blocked while it worked.  (A blocked pipe read was not
-# a wait at all before: the thread showed as running.)
+# while it read, or blocked while it worked.  (A blocked pipe or terminal
+# read was not a wait at all before: the thread showed as running.)
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 mode=$1
 case $mode in
-sock|pipe) state=net reason=net_read ;;
+sock|pipe|tty) state=net reason=net_read ;;
 *) state=sleep reason=sleep ;;
 esac
 app="$B/tests/tracer/longjmp_app"
@@ -28,10 +29,12 @@ if [ "$mode" != sleep ]; then
 	n=$(q "SELECT COUNT(*) FROM net_io WHERE op = 'read' AND result = -1 AND err = 4")
 	[ "$n" = 3 ] || fail "want 3 interrupted reads in net_io: $(q "SELECT * FROM net_io" | tr '\n' ' ')"
 fi
-if [ "$mode" = pipe ]; then
-	# the wait object is named after the pipe
+if [ "$mode" = pipe ] || [ "$mode" = tty ]; then
+	# the wait object is named after the pipe or terminal
 	name=$(q "SELECT DISTINCT o.name FROM thread_state s JOIN sync_object o ON o.id = s.object_id
 		WHERE s.reason = 'net_read'")
-	[[ $name =~ ^fd\ [0-9]+\ pipe:\[[0-9]+\]$ ]] || fail "the pipe wait's object is named '$name'"
+	want='^fd [0-9]+ pipe:\[[0-9]+\]$'
+	[ "$mode" = tty ] && want='^fd [0-9]+ /dev/pts/[0-9]+$'
+	[[ $name =~ $want ]] || fail "the $mode wait's object is named '$name'"
 fi
 pass
