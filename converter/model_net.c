@@ -4,9 +4,10 @@
  * pipe...) when it is first seen, accepted or connected; the latest
  * description of (pid, fd) labels the network waits that follow: each
  * cprof:net_end becomes a net_io row (op, bytes, peer, duration), and the fd's
- * sync_object is named "fd N local → peer" (a pipe's "fd N pipe:[ino]") so
- * blocked states say which connection they wait on.  cprof:net_wait is a whole wait in one event: the
- * thread state [ts - dur, ts] as well as the net_io row. */
+ * sync_object is named "fd N local → peer" (a pipe's "fd N pipe:[ino]", a
+ * terminal's "fd N /dev/pts/M") so blocked states say which connection they
+ * wait on.  cprof:net_wait is a whole wait in one event: the thread state
+ * [ts - dur, ts] as well as the net_io row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -32,15 +32,6 @@ CPROF_TLS int cprof_tls_done;
 #define STATE(t, d) ((t)->done_state[(d) - (t)->done])
 #define STAMP_SPINS 100
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	__asm__ volatile("" ::: "memory");
-#endif
-}
-
 /* Writes d (SLOT_WRITING: ours) as a cprof:sync_wait; tid: the waiting
  * thread when another writes it, 0 when it writes its own. */
 static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_t tid)
@@ -55,7 +46,7 @@ static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_
 		 * there - not waited for beyond STAMP_SPINS. */
 		for (int i = 0; d->claimed && i < STAMP_SPINS &&
 				!cprof_wake_stamp_read(t, d->gen, d->end, &waker, &wake_ns); i++)
-			cpu_relax();
+			__builtin_ia32_pause();
 		if (!d->claimed && d->taken_waker) {
 			/* the unlocker it preempted: no time of its own, the wait's end */
 			waker = d->taken_waker;
@@ -195,10 +186,6 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	 * (claimed) and skipped by status dumps. */
 	t->withdraw_due = 1;
 	d->claimed = (uint8_t)cprof_wait_close_claims(t);
-	d->taken_waker = 0;
-	/* ended unclaimed: maybe its unlocker, preempted before its claim */
-	if (!d->claimed && p->kind == CPROF_WAIT_MUTEX)
-		d->taken_waker = cprof_wake_take_announced(d->obj);
 	if (!cprof_tracing || d->capture != cprof_capture_seq) {
 		/* The capture stopped meanwhile and reported this wait open; if
 		 * another began since, its status dump had the wait as one begun
@@ -211,6 +198,9 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	}
 	d->end = end;
 	d->result = result;
+	/* ended unclaimed: maybe its unlocker, preempted before its claim */
+	d->taken_waker = !d->claimed && p->kind == CPROF_WAIT_MUTEX ?
+		cprof_wake_take_announced(d->obj) : 0;
 	/* its waker's stamp is read when the wait is written (write_done) */
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);
 	cprof_tls_done = 1;     /* after: a flush in a signal handler clears it */

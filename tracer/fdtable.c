@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "wrap_io.h"

@@ -226,9 +226,10 @@ void cprof_block_finish(struct cprof_block_pending *p, int result) CPROF_HIDDEN
 	__attribute__((noinline));
 /* At thread exit: a whole wait (block.c) or network wait (wrap_sys.c) the
  * thread never returned from - pthread_cancel'ed in it - ends now with
- * ECANCELED instead of going unreported. */
+ * ECANCELED instead of going unreported (err: the network wait's errno;
+ * 1 if there was one). */
 void cprof_block_abandon(struct cprof_thread *t) CPROF_HIDDEN;
-void cprof_net_wait_abandon(struct cprof_thread *t, int err) CPROF_HIDDEN;
+int cprof_net_wait_abandon(struct cprof_thread *t, int err) CPROF_HIDDEN;
 /* wrap_sys.c: a longjmp is leaving this thread's open I/O wait: end it. */
 void cprof_left_by_longjmp(void) CPROF_HIDDEN;
 void cprof_longjmp_init(void) CPROF_HIDDEN;        /* library init */
@@ -252,8 +253,9 @@ void cprof_object_name_emit(const void *obj, const char *name) CPROF_HIDDEN;
 /* Waker side when the woken thread is known exactly (channels). */
 void cprof_wake_emit(uint8_t kind, const void *obj, pid_t target_tid) CPROF_HIDDEN;
 /* cprof_wake_claim for the wrappers (errno and the recursion guard kept),
- * before the waking call or `after` it: 1 if it claimed a wait; *owed: the tid a cprof:wake is owed to after the
- * waking call (cprof_wake_emit), 0 if none. */
+ * before the waking call or `after` it: 1 if it claimed a wait; *owed: the
+ * tid a cprof:wake is owed to after the waking call (cprof_wake_emit), 0 if
+ * none. */
 int cprof_block_claim(const void *obj, pid_t *owed, int after) CPROF_HIDDEN __attribute__((noinline));
 /* Writes this thread's ended whole waits (cprof_tls_done says there are). */
 extern CPROF_TLS int cprof_tls_done;

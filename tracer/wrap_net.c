@@ -228,6 +228,32 @@ static void count(const struct io_call *c, ssize_t r)
 	}
 }
 
+/* The fd is known to be non-blocking: its calls never wait. */
+static inline int known_nonblocking(const struct cprof_fd *e)
+{
+	return e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
+		(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK);
+}
+
+/* A pipe, FIFO or terminal: its reads wait for a writer, or the user. */
+static inline int waiting_stream(const struct cprof_fd *e)
+{
+	return e && (e->type == CPROF_FD_PIPE ||
+		(e->type == CPROF_FD_CHAR && (e->flags & CPROF_FDF_TTY)));
+}
+
+/* Outside captures: the call marked as the thread's wait (for the status
+ * dump of a capture that starts while it blocks), not probed. */
+static ssize_t call_marked(const struct io_call *c)
+{
+	struct cprof_io_wait w;
+	uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+	cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
+	ssize_t r = call_real(c);
+	cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
+	return r;
+}
+
 /* Records the real call as a wait (the probe said it would block). */
 static ssize_t call_as_wait(const struct io_call *c, size_t done, int entry_errno)
 {
@@ -276,24 +302,15 @@ static ssize_t sock_io(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	int nonblock = (c->flags & MSG_DONTWAIT) ||
-		(e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
-			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK));
-	if (nonblock) {
+	if ((c->flags & MSG_DONTWAIT) || known_nonblocking(e)) {
 		ssize_t r = call_real(c);
 		count(c, r);
 		return r;
 	}
 	if (!cprof_tracing) {
-		/* mark the wait for a status dump, do not probe */
 		if (io_unlikely(cprof_fd_epoch_live))
 			cprof_fd_epoch_live = 0;
-		struct cprof_io_wait w;
-		uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
-		cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
-		ssize_t r = call_real(c);
-		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
-		return r;
+		return call_marked(c);
 	}
 	if (c->op == CPROF_NET_RECVMMSG || c->op == CPROF_NET_SENDMMSG ||
 			(c->flags & (MSG_WAITALL | MSG_ERRQUEUE)) || (e && (e->flags & CPROF_FDF_NO_PROBE)) ||
@@ -337,30 +354,23 @@ static ssize_t sock_io(const struct io_call *c)
 }
 
 /* A read of a pipe, FIFO or terminal blocks like a socket's - the reader
- * waits for the writer, or the user - but takes no MSG_DONTWAIT: during a capture it is probed with
- * preadv2(RWF_NOWAIT), which is the read itself when data is ready, and
- * recorded as a network wait when it would block.  Where the kernel refuses
- * RWF_NOWAIT on the pipe (EOPNOTSUPP: kernels before 5.x), a zero-timeout
- * poll probes instead.  Outside captures the read is marked as a wait (no
- * probe), for the status dump of a capture that starts while it blocks. */
-static ssize_t pipe_read(const struct io_call *c)
+ * waits for the writer, or the user - but takes no MSG_DONTWAIT: during a
+ * capture it is probed with preadv2(RWF_NOWAIT), which is the read itself
+ * when data is ready, and recorded as a network wait when it would block.
+ * Where the kernel refuses RWF_NOWAIT (EOPNOTSUPP: terminals, older
+ * kernels' pipes), a zero-timeout poll probes instead.  Outside captures the
+ * read is marked as a wait (call_marked), as a blocking socket's is. */
+static ssize_t stream_read(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (e && (e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
-			(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) {
+	if (known_nonblocking(e)) {
 		ssize_t r = call_real(c);
 		count(c, r);
 		return r;
 	}
-	if (!cprof_tracing) {
-		/* mark the wait for a status dump, do not probe (as sockets) */
-		struct cprof_io_wait w;
-		cprof_io_wait_begin(&w, CPROF_WAIT_NET_READ, (uint64_t)c->fd);
-		ssize_t r = call_real(c);
-		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
-		return r;
-	}
+	if (!cprof_tracing)
+		return call_marked(c);
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))
 		return call_poll_probe(c, entry_errno);
 	struct iovec one = { c->buf, c->len };
@@ -382,13 +392,10 @@ static ssize_t pipe_read(const struct io_call *c)
 
 static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 {
-	uint8_t type = cprof_fd_type(c->fd);
-	if (type == CPROF_FD_SOCKET)
+	if (cprof_fd_type(c->fd) == CPROF_FD_SOCKET)
 		return sock_io(c);
-	if ((c->op == CPROF_NET_READ || c->op == CPROF_NET_READV) && (type == CPROF_FD_PIPE ||
-			(type == CPROF_FD_CHAR && cprof_fd_peek(c->fd) &&
-				(cprof_fd_peek(c->fd)->flags & CPROF_FDF_TTY))))
-		return pipe_read(c);
+	if (is_input(c->op) && waiting_stream(cprof_fd_peek(c->fd)))
+		return stream_read(c);
 	uint64_t t0 = cprof_span_start();
 	ssize_t r = call_real(c);
 	cprof_span_end(t0, nr, name, c->fd, r);
@@ -399,15 +406,14 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 
 /* No capture running and fd known to be a file, pipe... or a non-blocking
  * socket: the call needs nothing from cprof (no wait to mark, nothing to
- * time or count) - the idle fast path of the read/write family. */
+ * time or count) - the idle fast path of the read/write family.  Reads of
+ * pipes and terminals are marked as waits, as blocking sockets' calls are. */
 static inline int idle_passthrough(int fd, int input)
 {
 	if (io_likely(!cprof_tracing)) {
 		const struct cprof_fd *e = cprof_fd_peek(fd);
-		if (e && e->type && ((e->type != CPROF_FD_SOCKET && (!input || (e->type != CPROF_FD_PIPE &&
-				!(e->type == CPROF_FD_CHAR && (e->flags & CPROF_FDF_TTY))))) ||
-				(e->flags & (CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)) ==
-				(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK)))
+		if (e && e->type && ((e->type != CPROF_FD_SOCKET && !(input && waiting_stream(e))) ||
+				known_nonblocking(e)))
 			return 1;
 	}
 	return 0;

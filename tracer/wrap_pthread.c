@@ -420,10 +420,9 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	 * (measured, traced pipeline, paired A/B of 20 rounds, twice: 1.6% and
 	 * 0.9% less CPU per item than with it before - its reads of lines
 	 * other threads write kept the lock held longer); the wakee cannot
-	 * have ended its wait
-	 * unclaimed and withdrawn it in the few hundred ns this takes, unless
-	 * it preempted this thread: then it takes the wake this thread
-	 * announced on its CPU (cprof_wake_announce in core.c). */
+	 * have ended its wait unclaimed and withdrawn it in the few hundred ns
+	 * this takes, unless it preempted this thread: then it takes the wake
+	 * this thread announced on its CPU (cprof_wake_announce in core.c). */
 	if (likely(!cprof_tracing) || !recording() || !mutex_has_waiters(m)) {
 		int r = CALL(pthread_mutex_unlock, m);
 		cprof_waits_flush_if();

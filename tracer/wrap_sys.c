@@ -157,13 +157,13 @@ static CPROF_TLS uint64_t net_left_t0;
 
 /* A network wait its thread never returned from (cancelled in it, err
  * ECANCELED, or left by a longjmp, EINTR): ended now, no stack (the wait's
- * frames are gone, or going). */
-void cprof_net_wait_abandon(struct cprof_thread *t, int err)
+ * frames are gone, or going).  1 if the thread had one open. */
+int cprof_net_wait_abandon(struct cprof_thread *t, int err)
 {
 	struct net_open *o = net_open_self;
 	uint64_t t0;
 	if (!o || o->owner != t || !(t0 = __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE)))
-		return;
+		return 0;
 	net_left_t0 = t0;
 	__atomic_store_n(&o->t0, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
@@ -174,6 +174,7 @@ void cprof_net_wait_abandon(struct cprof_thread *t, int err)
 			now > t0 ? now - t0 : 0, NULL, (uint8_t)0, NULL, (uint8_t)0);
 		cprof_tls_guard--;
 	}
+	return 1;
 }
 
 /* A longjmp (siglongjmp...) while this thread's I/O, sleep or syscall wait
@@ -189,11 +190,8 @@ void cprof_left_by_longjmp(void)
 	if (!t || cprof_tls_ignored || cprof_tls_guard)
 		return;
 	int saved = errno;
-	struct net_open *o = net_open_self;
 	uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
-	if (o && o->owner == t && __atomic_load_n(&o->t0, __ATOMIC_ACQUIRE))
-		cprof_net_wait_abandon(t, EINTR);
-	else if (kind >= CPROF_WAIT_NET_READ && !t->wait_t0)
+	if (!cprof_net_wait_abandon(t, EINTR) && kind >= CPROF_WAIT_NET_READ && !t->wait_t0)
 		cprof_block_end(kind, (const void *)(uintptr_t)t->wait_obj, EINTR);
 	errno = saved;
 }
