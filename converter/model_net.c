@@ -40,15 +40,18 @@ static void on_fd_info(struct conv_model *m, const struct conv_event *ev)
 	d->local = local && *local && strcmp(local, "-") ? model_intern(m, local) : NULL;
 	d->peer = peer && *peer && strcmp(peer, "-") ? model_intern(m, peer) : NULL;
 	d->path = path && *path && strcmp(path, "-") ? model_intern(m, path) : NULL;
-	if (d->type != CPROF_FD_SOCKET && d->type != CPROF_FD_PIPE && d->type != CPROF_FD_CHAR)
+	if (d->type != CPROF_FD_SOCKET && d->type != CPROF_FD_PIPE && d->type != CPROF_FD_CHAR &&
+			d->type != CPROF_FD_EVENTFD && d->type != CPROF_FD_TIMERFD &&
+			d->type != CPROF_FD_SIGNALFD && d->type != CPROF_FD_ANON)
 		return;
-	/* the wait object of a socket, pipe or terminal is its fd number */
+	/* the wait object of a socket, pipe, terminal, eventfd... is its fd number */
 	struct object *o = model_object_ref(m, (uint64_t) ev->i[0]);
 	if (!o || (o->name && strncmp(o->name, "fd ", 3)))
 		return;   /* a user-given name wins */
 	char name[320];
 	if (d->type != CPROF_FD_SOCKET) {
-		/* named if something waits on it: "fd 5 pipe:[4123]", "fd 0 /dev/pts/2" */
+		/* named if something waits on it: "fd 5 pipe:[4123]", "fd 0 /dev/pts/2",
+		 * "fd 7 anon_inode:[eventfd]" */
 		snprintf(name, sizeof name, "fd %lld %s", (long long) ev->i[0],
 			d->path ? d->path : d->type == CPROF_FD_PIPE ? "pipe" : "device");
 		free(o->name);

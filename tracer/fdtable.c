@@ -114,6 +114,32 @@ static int type_of_mode(mode_t m)
 	return CPROF_FD_ANON;           /* anon inodes have no file type bits */
 }
 
+static int anon_type(const char *path)
+{
+	static const struct { const char *name; int type; } kinds[] = {
+		{ "anon_inode:[eventfd]", CPROF_FD_EVENTFD },
+		{ "anon_inode:[eventpoll]", CPROF_FD_EPOLL },
+		{ "anon_inode:[timerfd]", CPROF_FD_TIMERFD },
+		{ "anon_inode:[signalfd]", CPROF_FD_SIGNALFD },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(path, kinds[i].name))
+			return kinds[i].type;
+	return CPROF_FD_ANON;
+}
+
+/* An anonymous inode's kind, from its /proc/self/fd link; *notify: an
+ * inotify or fanotify fd */
+static int anon_type_of(int fd, int *notify)
+{
+	char link[32], path[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	path[n > 0 ? n : 0] = 0;
+	*notify = !strcmp(path, "anon_inode:inotify") || !strcmp(path, "anon_inode:[fanotify]");
+	return n > 0 ? anon_type(path) : CPROF_FD_ANON;
+}
+
 int cprof_fd_classify(int fd)
 {
 	struct stat st;
@@ -140,6 +166,13 @@ int cprof_fd_classify(int fd)
 			int tty = syscall(SYS_ioctl, fd, TCGETS, &tio) == 0;
 			e->flags = tty ? (uint8_t)(e->flags | CPROF_FDF_TTY) :
 				(uint8_t)(e->flags & ~CPROF_FDF_TTY);
+		}
+		if (type == CPROF_FD_ANON) {
+			/* an eventfd, timerfd, signalfd, inotify...: their reads wait */
+			int notify;
+			type = anon_type_of(fd, &notify);
+			e->flags = notify ? (uint8_t)(e->flags | CPROF_FDF_NOTIFY) :
+				(uint8_t)(e->flags & ~CPROF_FDF_NOTIFY);
 		}
 		e->type = (uint8_t)type;
 	}
@@ -198,8 +231,8 @@ void cprof_fd_copied(int from, int to)
 	struct cprof_fd *s = cprof_fd_peek(from);
 	if (from == to)
 		return;
-	if (s && s->type == CPROF_FD_CHAR)
-		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);      /* a terminal? classify */
+	if (s && (s->type == CPROF_FD_CHAR || s->type == CPROF_FD_ANON))
+		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);      /* a terminal? inotify? classify */
 	else if (s && s->type)
 		cprof_fd_created(to, s->type, s->family, s->sotype,
 			(s->flags & CPROF_FDF_NB_KNOWN) ? (s->flags & CPROF_FDF_NONBLOCK) != 0 : -1);
@@ -252,20 +285,6 @@ static void fmt_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t
 	default:
 		snprintf(out, n, "family=%u", sa->sa_family);
 	}
-}
-
-static int anon_type(const char *path)
-{
-	static const struct { const char *name; int type; } kinds[] = {
-		{ "anon_inode:[eventfd]", CPROF_FD_EVENTFD },
-		{ "anon_inode:[eventpoll]", CPROF_FD_EPOLL },
-		{ "anon_inode:[timerfd]", CPROF_FD_TIMERFD },
-		{ "anon_inode:[signalfd]", CPROF_FD_SIGNALFD },
-	};
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (!strcmp(path, kinds[i].name))
-			return kinds[i].type;
-	return CPROF_FD_ANON;
 }
 
 /* Emits fd_info for fd (guard held by the caller). */

@@ -132,6 +132,8 @@ IO_EXPORT int fcntl(int fd, int cmd, ...)
 		errno = ENOSYS;
 		return -1;
 	}
+	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && cprof_io_recording())
+		return cprof_fcntl_lock_wait(real_fcntl, fd, cmd, arg);   /* a lock wait */
 	int r = real_fcntl(fd, cmd, arg);
 	if (r >= 0) {
 		int saved = errno;
@@ -151,6 +153,8 @@ IO_EXPORT int fcntl64(int fd, int cmd, ...)
 		errno = ENOSYS;
 		return -1;
 	}
+	if ((cmd == F_SETLKW || cmd == F_OFD_SETLKW) && cprof_io_recording())
+		return cprof_fcntl_lock_wait(real_fcntl64, fd, cmd, arg);   /* a lock wait */
 	int r = real_fcntl64(fd, cmd, arg);
 	if (r >= 0) {
 		int saved = errno;

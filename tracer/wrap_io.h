@@ -30,6 +30,7 @@
 #define CPROF_FDF_NONBLOCK 2    /* O_NONBLOCK set on the open file description */
 #define CPROF_FDF_NO_PROBE 4    /* SO_RCVLOWAT > 1: no MSG_DONTWAIT read probe; pipes: no RWF_NOWAIT */
 #define CPROF_FDF_TTY 16        /* a character device that is a terminal: reads block */
+#define CPROF_FDF_NOTIFY 32     /* an inotify or fanotify fd: reads block for events */
 #define CPROF_FDF_PROGRAM 8     /* made by the program's own call (not lttng-ust's, not
                                  * cprof's, not before cprof's constructor): its close
                                  * need not go through lttng-ust's fd tracker */
@@ -146,6 +147,9 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 		const int32_t *fds, int nfds) CPROF_HIDDEN __attribute__((noinline));
 void cprof_sys_wait_end(struct cprof_io_wait *w, int nr, const char *name, int64_t result,
 		int err) CPROF_HIDDEN __attribute__((noinline));
+/* fcntl(fd, F_SETLKW or F_OFD_SETLKW, fl) through fn, as a wait (wrap_ipc.c) */
+struct flock;
+int cprof_fcntl_lock_wait(int (*fn)(int, int, ...), int fd, int cmd, struct flock *fl) CPROF_HIDDEN;
 
 /* A syscall timed only while tracing, emitted if it took cprof_span_min_ns. */
 static inline uint64_t cprof_span_start(void)

@@ -51,6 +51,7 @@ IO_REAL_DECL(accept4);
 IO_REAL_DECL(connect);
 IO_REAL_DECL(poll);
 IO_REAL_DECL(preadv2);
+IO_REAL_DECL(pwritev2);
 IO_REAL_DECL(ppoll);
 IO_REAL_DECL(select);
 IO_REAL_DECL(pselect);
@@ -235,11 +236,29 @@ static inline int known_nonblocking(const struct cprof_fd *e)
 		(CPROF_FDF_NB_KNOWN | CPROF_FDF_NONBLOCK);
 }
 
-/* A pipe, FIFO or terminal: its reads wait for a writer, or the user. */
+/* A pipe, FIFO or terminal, an eventfd, timerfd, signalfd, inotify or
+ * fanotify fd: its reads wait for a writer, the user, another thread, a
+ * timer, a signal, a file system event. */
 static inline int waiting_stream(const struct cprof_fd *e)
 {
-	return e && (e->type == CPROF_FD_PIPE ||
-		(e->type == CPROF_FD_CHAR && (e->flags & CPROF_FDF_TTY)));
+	if (!e)
+		return 0;
+	switch (e->type) {
+	case CPROF_FD_PIPE: case CPROF_FD_EVENTFD: case CPROF_FD_TIMERFD: case CPROF_FD_SIGNALFD:
+		return 1;
+	case CPROF_FD_CHAR:
+		return (e->flags & CPROF_FDF_TTY) != 0;
+	case CPROF_FD_ANON:
+		return (e->flags & CPROF_FDF_NOTIFY) != 0;
+	default:
+		return 0;
+	}
+}
+
+/* A pipe or FIFO: its writes wait for the reader while it is full. */
+static inline int waiting_sink(const struct cprof_fd *e)
+{
+	return e && e->type == CPROF_FD_PIPE;
 }
 
 /* Outside captures: the call marked as the thread's wait (for the status
@@ -353,12 +372,15 @@ static ssize_t sock_io(const struct io_call *c)
 	return call_as_wait(c, done, entry_errno);
 }
 
-/* A read of a pipe, FIFO or terminal blocks like a socket's - the reader
- * waits for the writer, or the user - but takes no MSG_DONTWAIT: during a
+/* A read of a pipe, FIFO or terminal (or of an eventfd... waiting_stream)
+ * blocks like a socket's - the reader waits for the writer, or the user -
+ * but takes no MSG_DONTWAIT: during a
  * capture it is probed with preadv2(RWF_NOWAIT), which is the read itself
  * when data is ready, and recorded as a network wait when it would block.
- * Where the kernel refuses RWF_NOWAIT (EOPNOTSUPP: terminals, older
- * kernels' pipes), a zero-timeout poll probes instead.  Outside captures the
+ * Where the kernel refuses RWF_NOWAIT (EOPNOTSUPP: terminals, timerfds,
+ * older kernels' pipes; EINVAL: a buffer too short for an eventfd's 8
+ * bytes, which the real call then reports), a zero-timeout poll probes
+ * instead.  Outside captures the
  * read is marked as a wait (call_marked), as a blocking socket's is. */
 static ssize_t stream_read(const struct io_call *c)
 {
@@ -390,12 +412,61 @@ static ssize_t stream_read(const struct io_call *c)
 	return call_as_wait(c, 0, entry_errno);
 }
 
+/* A write to a pipe or FIFO blocks while the pipe is full - the writer
+ * waits for its reader, a slow peer - and is recorded like a socket's:
+ * probed with pwritev2(RWF_NOWAIT), which is the write itself when there is
+ * room (all of it, or, beyond PIPE_BUF, as much as fits: the rest is the
+ * blocking call, as a partial socket write's; up to PIPE_BUF the kernel
+ * writes all or nothing, so the write stays atomic).  The fallbacks are the
+ * reads': a zero-timeout poll, and outside captures a mark. */
+static ssize_t stream_write(const struct io_call *c)
+{
+	int entry_errno = errno;
+	struct cprof_fd *e = cprof_fd_peek(c->fd);
+	if (known_nonblocking(e)) {
+		ssize_t r = call_real(c);
+		count(c, r);
+		return r;
+	}
+	if (!cprof_tracing)
+		return call_marked(c);
+	int single = c->op == CPROF_NET_WRITE;
+	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(pwritev2) ||
+			(!single && c->iovcnt > MAX_IOV_COPY))
+		return call_poll_probe(c, entry_errno);
+	struct iovec one = { c->buf, c->len };
+	ssize_t r = real_pwritev2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
+		RWF_NOWAIT);
+	size_t done = 0;
+	if (r >= 0) {
+		if ((size_t)r >= call_len(c)) {
+			count(c, r);
+			return r;       /* all written */
+		}
+		done = (size_t)r;       /* part of it: the rest blocks */
+	} else if (errno == EOPNOTSUPP || errno == EINVAL) {
+		cprof_fd_set_flag(c->fd, CPROF_FDF_NO_PROBE, 1);
+		return call_poll_probe(c, entry_errno);
+	} else if (errno != EAGAIN) {
+		return r;               /* EPIPE...: the real call would have said the same */
+	}
+	if (cprof_fd_nonblocking(c->fd)) {
+		if (done) {
+			count(c, r);
+			errno = entry_errno;
+		}
+		return r;
+	}
+	return call_as_wait(c, done, entry_errno);
+}
+
 static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 {
 	if (cprof_fd_type(c->fd) == CPROF_FD_SOCKET)
 		return sock_io(c);
-	if (is_input(c->op) && waiting_stream(cprof_fd_peek(c->fd)))
-		return stream_read(c);
+	if (is_input(c->op) ? waiting_stream(cprof_fd_peek(c->fd)) :
+			waiting_sink(cprof_fd_peek(c->fd)))
+		return is_input(c->op) ? stream_read(c) : stream_write(c);
 	uint64_t t0 = cprof_span_start();
 	ssize_t r = call_real(c);
 	cprof_span_end(t0, nr, name, c->fd, r);
@@ -407,12 +478,14 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 /* No capture running and fd known to be a file, pipe... or a non-blocking
  * socket: the call needs nothing from cprof (no wait to mark, nothing to
  * time or count) - the idle fast path of the read/write family.  Reads of
- * pipes and terminals are marked as waits, as blocking sockets' calls are. */
+ * pipes and terminals, and writes to pipes, are marked as waits, as
+ * blocking sockets' calls are. */
 static inline int idle_passthrough(int fd, int input)
 {
 	if (io_likely(!cprof_tracing)) {
 		const struct cprof_fd *e = cprof_fd_peek(fd);
-		if (e && e->type && ((e->type != CPROF_FD_SOCKET && !(input && waiting_stream(e))) ||
+		if (e && e->type && ((e->type != CPROF_FD_SOCKET &&
+				!(input ? waiting_stream(e) : waiting_sink(e))) ||
 				known_nonblocking(e)))
 			return 1;
 	}

@@ -106,6 +106,6 @@ echo "ns per call (min of 5), plain:          $a"
 echo "ns per call (min of 5), preloaded-idle: $b"
 echo "ns per call (min of 5), traced:         $c"
 awk -v a="$a" -v b="$b" -v c="$c" 'function v(s, k) { match(s, k "=[0-9.]+"); return substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) }
-BEGIN { n = split("socket_nonblocking_ns socket_blocking_ready_ns pipe_ns eagain_ns dup_close_ns", ks, " ");
+BEGIN { n = split("socket_nonblocking_ns socket_blocking_ready_ns pipe_ns pipe_blocking_ns eagain_ns dup_close_ns", ks, " ");
 	for (i = 1; i <= n; i++)
 		printf "added ns per call, %-26s idle %+6.1f  traced %+6.1f\n", ks[i], v(b, ks[i]) - v(a, ks[i]), v(c, ks[i]) - v(a, ks[i]) }'

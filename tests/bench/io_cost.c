@@ -1,6 +1,7 @@
 /* io_cost.c: ns per read()/write() call that does not block - a 1-byte
  * write then a 1-byte read on an AF_UNIX socketpair (non-blocking, then
- * blocking with data always ready) and on a pipe, plus reads answering
+ * blocking with data always ready) and on a pipe (non-blocking, then
+ * blocking: its reads and writes are probed while tracing), plus reads answering
  * EAGAIN, and ns per dup()+close() pair (a connection's fd opened and closed:
  * close goes through the interposer).  Built without libcprof: run it plain, with libcprof preloaded
  * (idle) and traced (CPROF_TRACE) to see what the interposers add.
@@ -62,19 +63,21 @@ static double dup_close_cost(int fd, long n)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 200000;
-	int nb[2], bl[2], p[2];
+	int nb[2], bl[2], p[2], bp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, nb) ||
-			socketpair(AF_UNIX, SOCK_STREAM, 0, bl) || pipe2(p, O_NONBLOCK)) {
+			socketpair(AF_UNIX, SOCK_STREAM, 0, bl) || pipe2(p, O_NONBLOCK) ||
+			pipe(bp)) {
 		perror("io_cost");
 		return 1;
 	}
 	pair_cost(nb[0], nb[1], n / 10);       /* warm up: resolution, fd table */
 	pair_cost(bl[0], bl[1], n / 10);
 	pair_cost(p[1], p[0], n / 10);
+	pair_cost(bp[1], bp[0], n / 10);
 	dup_close_cost(nb[0], n / 10);
-	printf("socket_nonblocking_ns=%.1f socket_blocking_ready_ns=%.1f pipe_ns=%.1f eagain_ns=%.1f"
-		" dup_close_ns=%.1f\n",
+	printf("socket_nonblocking_ns=%.1f socket_blocking_ready_ns=%.1f pipe_ns=%.1f"
+		" pipe_blocking_ns=%.1f eagain_ns=%.1f dup_close_ns=%.1f\n",
 		pair_cost(nb[0], nb[1], n), pair_cost(bl[0], bl[1], n), pair_cost(p[1], p[0], n),
-		eagain_cost(nb[1], n), dup_close_cost(nb[0], n));
+		pair_cost(bp[1], bp[0], n), eagain_cost(nb[1], n), dup_close_cost(nb[0], n));
 	return 0;
 }

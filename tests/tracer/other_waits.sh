@@ -1,0 +1,41 @@
+# other_waits.sh: threads blocked outside pthreads and sockets - reads of
+# an eventfd, timerfd, signalfd and inotify fd; flock, lockf and fcntl
+# locks; sigwait (since before the capture), sigwaitinfo, sigtimedwait,
+# pause and sigsuspend; POSIX message queues; System V messages and
+# semaphores - are shown waiting for the ~300 ms they were blocked, with
+# what they waited in (before, they showed as running), and every call
+# returned what it would untraced (other_waits.c checks it).
+source "$CPROF_SRC/tests/lib/harness.sh"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+out=$(run_app timeout 60 "$B/tests/tracer/other_waits" "$T/out/w.out" "$T/tmp" 2>"$T/err") ||
+	{ cat "$T/err" >&2; fail "other_waits failed: $out"; }
+[ "$out" = done ] || fail "other_waits says '$out'"
+"$B/converter/cprof-convert" -q -o "$T/out/w.db" "$T/out/w.out" || fail "the trace does not convert"
+q() { sqlite3 -batch -noheader "$T/out/w.db" "$1"; }
+# thread -> "state reason [object]" of its one long wait
+expect() {
+	local th=$1 want=$2 got
+	got=$(q "SELECT s.state || ' ' || COALESCE(s.reason, '-') ||
+		CASE WHEN s.state = 'net' THEN ' ' || COALESCE(o.name, '-') ELSE '' END
+		FROM thread_state s JOIN thread t USING (utid) LEFT JOIN sync_object o ON o.id = s.object_id
+		WHERE t.name = '$th' AND s.state <> 'running' AND s.dur >= 250000000" | tr '\n' ',')
+	note "$th: $got"
+	[[ $got =~ ^$want,$ ]] || fail "$th: expected one >= 250 ms wait '$want', got '$got'"
+}
+expect w_eventfd 'net net_read fd [0-9]+ anon_inode:\[eventfd\]'
+expect w_timerfd 'net net_read fd [0-9]+ anon_inode:\[timerfd\]'
+expect w_signalfd 'net net_read fd [0-9]+ anon_inode:\[signalfd\]'
+expect w_inotify 'net net_read fd [0-9]+ anon_inode:inotify'
+expect w_flock 'syscall flock'
+expect w_fcntl 'syscall fcntl'
+expect w_lockf 'syscall lockf'
+expect w_sigwait 'syscall sigwait'
+expect w_sigwaitinfo 'syscall sigwaitinfo'
+expect w_sigtimedwait 'syscall sigtimedwait'
+expect w_pause 'syscall pause'
+expect w_sigsuspend 'syscall sigsuspend'
+expect w_mq_receive 'syscall mq_receive'
+expect w_mq_send 'syscall mq_send'
+expect w_msgrcv 'syscall msgrcv'
+expect w_semop 'syscall semop'
+pass
