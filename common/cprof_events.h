@@ -126,6 +126,8 @@ enum cprof_net_op {
 	CPROF_NET_EPOLL_PWAIT = 21,
 	CPROF_NET_CLOSE = 22,
 	CPROF_NET_SHUTDOWN = 23,
+	CPROF_NET_SENDFILE = 24,
+	CPROF_NET_SPLICE = 25,
 	CPROF_NET_OP_MAX = 32
 };
 
@@ -134,7 +136,7 @@ static inline const char *cprof_net_op_name(unsigned op)
 	static const char *const names[] = { 0, "read", "readv", "recv", "recvfrom", "recvmsg",
 		"recvmmsg", "write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "accept",
 		"accept4", "connect", "poll", "ppoll", "select", "pselect", "epoll_wait",
-		"epoll_pwait", "close", "shutdown" };
+		"epoll_pwait", "close", "shutdown", "sendfile", "splice" };
 	return op < sizeof names / sizeof names[0] ? names[op] : 0;
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -52,6 +53,9 @@ IO_REAL_DECL(connect);
 IO_REAL_DECL(poll);
 IO_REAL_DECL(preadv2);
 IO_REAL_DECL(pwritev2);
+IO_REAL_DECL(sendfile);
+IO_REAL_DECL(sendfile64);
+IO_REAL_DECL(splice);
 IO_REAL_DECL(ppoll);
 IO_REAL_DECL(select);
 IO_REAL_DECL(pselect);
@@ -471,6 +475,133 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 	ssize_t r = call_real(c);
 	cprof_span_end(t0, nr, name, c->fd, r);
 	return r;
+}
+
+/* ---- sendfile and splice ----------------------------------------------------
+ * They move data into a socket or pipe (sendfile, splice) or out of one
+ * (splice), and block while the destination is full or the source empty: a
+ * server sending a file to a slow client waits there.  No non-blocking form
+ * leaves the fds' flags alone, so while tracing a zero-timeout poll of the
+ * socket or pipe side probes: when it would block, the call is a network
+ * wait (net_read on the source, net_write on the destination); otherwise it
+ * runs as asked, timed as a syscall span (a call that blocks mid-way, once
+ * the destination fills, shows there).  Outside captures they are marked as
+ * the thread's wait when a side is a blocking socket or pipe. */
+struct xfer {
+	uint8_t op;
+	int in, out;
+	loff_t *in_off, *out_off;       /* splice */
+	off_t *off;                     /* sendfile */
+	off64_t *off64;                 /* sendfile64 */
+	size_t len;
+	unsigned flags;
+};
+
+static ssize_t xfer_real(const struct xfer *x)
+{
+	if (x->op == CPROF_NET_SPLICE)
+		return real_splice(x->in, x->in_off, x->out, x->out_off, x->len, x->flags);
+	if (x->off64)
+		return real_sendfile64(x->out, x->in, x->off64, x->len);
+	return real_sendfile(x->out, x->in, x->off, x->len);
+}
+
+/* fd is a socket or pipe whose side of the call may wait (input: its reads) */
+static int xfer_waits(int fd, int input, const struct xfer *x)
+{
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (!e || !e->type) {
+		cprof_fd_type(fd);
+		e = cprof_fd_peek(fd);
+	}
+	if (!e || known_nonblocking(e))
+		return 0;
+	if (e->type == CPROF_FD_PIPE && (x->flags & SPLICE_F_NONBLOCK))
+		return 0;
+	return e->type == CPROF_FD_SOCKET || (input ? waiting_stream(e) : waiting_sink(e));
+}
+
+static ssize_t xfer_io(const struct xfer *x, int nr, const char *name)
+{
+	int entry_errno = errno;
+	int in_w = x->op == CPROF_NET_SPLICE && xfer_waits(x->in, 1, x);
+	int out_w = xfer_waits(x->out, 0, x);
+	errno = entry_errno;
+	if (!in_w && !out_w) {
+		uint64_t t0 = cprof_span_start();
+		ssize_t r = xfer_real(x);
+		cprof_span_end(t0, nr, name, x->out, r);
+		return r;
+	}
+	int wfd = in_w ? x->in : x->out;
+	uint8_t kind = in_w ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+	struct cprof_io_wait w;
+	if (cprof_tracing) {
+		struct pollfd p[2] = { { .fd = x->in, .events = POLLIN }, { .fd = x->out, .events = POLLOUT } };
+		int ready_in = 1, ready_out = 1;
+		if (IO_REAL(poll)) {
+			if (in_w && real_poll(&p[0], 1, 0) == 0)
+				ready_in = 0;
+			if (out_w && real_poll(&p[1], 1, 0) == 0)
+				ready_out = 0;
+		}
+		if (ready_in && ready_out) {
+			errno = entry_errno;
+			uint64_t t0 = cprof_span_start();
+			ssize_t r = xfer_real(x);
+			cprof_span_end(t0, nr, name, x->out, r);
+			if (r > 0 && out_w)
+				cprof_fd_count(x->out, 0, r);
+			return r;
+		}
+		if (!ready_in) {
+			wfd = x->in;
+			kind = CPROF_WAIT_NET_READ;
+		} else {
+			wfd = x->out;
+			kind = CPROF_WAIT_NET_WRITE;
+		}
+		cprof_fd_info_ensure(wfd);
+		errno = entry_errno;
+		cprof_net_wait_begin(&w, kind, x->op, wfd);
+	} else {
+		cprof_io_wait_begin(&w, kind, (uint64_t)wfd);
+	}
+	ssize_t r = xfer_real(x);
+	int err = r < 0 ? errno : 0;
+	if (r > 0 && out_w && cprof_tracing)
+		cprof_fd_count(x->out, 0, r);
+	cprof_net_wait_end(&w, x->op, wfd, r, err, NULL, 0);
+	return r;
+}
+
+IO_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t len)
+{
+	NOSYS_IF_MISSING(sendfile, -1);
+	if (!cprof_io_recording())
+		return real_sendfile(out, in, off, len);
+	struct xfer x = { .op = CPROF_NET_SENDFILE, .in = in, .out = out, .off = off, .len = len };
+	return xfer_io(&x, SYS_sendfile, "sendfile");
+}
+
+IO_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t len)
+{
+	NOSYS_IF_MISSING(sendfile64, -1);
+	if (!cprof_io_recording())
+		return real_sendfile64(out, in, off, len);
+	struct xfer x = { .op = CPROF_NET_SENDFILE, .in = in, .out = out, .off64 = off, .len = len };
+	return xfer_io(&x, SYS_sendfile, "sendfile");
+}
+
+IO_EXPORT ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+	unsigned flags)
+{
+	NOSYS_IF_MISSING(splice, -1);
+	if (!cprof_io_recording())
+		return real_splice(in, in_off, out, out_off, len, flags);
+	struct xfer x = { .op = CPROF_NET_SPLICE, .in = in, .out = out, .in_off = in_off,
+		.out_off = out_off, .len = len, .flags = flags };
+	return xfer_io(&x, SYS_splice, "splice");
 }
 
 /* ---- read/write family ---------------------------------------------------- */

@@ -3,7 +3,9 @@
  * signalfd and an inotify fd; file locks (flock, lockf, fcntl F_OFD_SETLKW);
  * signal waits (sigwait - begun before the capture -, sigwaitinfo,
  * sigtimedwait, pause, sigsuspend); POSIX message queues (receive, and send
- * to a full queue); System V messages and semaphores.  Each thread is named
+ * to a full queue); System V messages and semaphores; sendfile into a full
+ * socket, splice out of an empty pipe, and a sendfile of 4 MiB that fills
+ * the socket mid-way (a syscall span: only the call's start is probed).  Each thread is named
  * after its wait; main releases them all after 300 ms, and every call must
  * return what it would untraced (checked: "done", else what failed).
  * usage: other_waits TRACE.out DIR (DIR: a scratch directory).  Linked with
@@ -22,6 +24,8 @@
 #include <sys/inotify.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <sys/timerfd.h>
@@ -31,6 +35,9 @@
 #include "cprof.h"
 
 static int efd, tfd, sfd, ifd, lock_fd1, lock_fd2, lock_fd3, msq, sem;
+static int sf_sock[2], big_sock[2], sp_pipe[2], src_fd, sink_fd;
+#define SF_LEN (64 << 10)
+#define BIG_LEN (4 << 20)
 static mqd_t mq_in, mq_full;
 static char dir[256];
 static const char *failed;
@@ -196,6 +203,49 @@ static void *semop_main(void *a)
 	return NULL;
 }
 
+static void *sendfile_main(void *a)
+{
+	off_t off = 0;
+	(void)a;
+	name("w_sendfile");
+	CHECK(sendfile(sf_sock[0], src_fd, &off, SF_LEN) > 0, "sendfile");
+	return NULL;
+}
+
+static void *bigsend_main(void *a)
+{
+	off_t off = 0;
+	(void)a;
+	name("w_bigsend");
+	for (ssize_t left = BIG_LEN, r; left > 0; left -= r)
+		if ((r = sendfile(big_sock[0], src_fd, &off, (size_t)left)) <= 0) {
+			failed = "big sendfile";
+			break;
+		}
+	return NULL;
+}
+
+static void *splice_main(void *a)
+{
+	(void)a;
+	name("w_splice");
+	CHECK(splice(sp_pipe[0], NULL, sink_fd, NULL, 4096, 0) == 5, "splice");
+	return NULL;
+}
+
+/* reads n bytes of fd (0: until EOF-less quiet) and discards them */
+static int drain(int fd, size_t n)
+{
+	char buf[65536];
+	for (size_t got = 0; got < n; ) {
+		ssize_t r = read(fd, buf, n - got < sizeof buf ? n - got : sizeof buf);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 static pthread_t start(void *(*fn)(void *))
 {
 	pthread_t t;
@@ -256,7 +306,7 @@ int main(int argc, char **argv)
 	lock_fd2 = open(lpath, O_RDWR);
 	lock_fd3 = open(lpath2, O_RDWR);
 	if (efd < 0 || tfd < 0 || sfd < 0 || ifd < 0 || holder < 0 || holder2 < 0 || lock_fd1 < 0 ||
-			lock_fd2 < 0 || lock_fd3 < 0 || inotify_add_watch(ifd, dir, IN_CREATE) < 0 ||
+			lock_fd2 < 0 || lock_fd3 < 0 ||
 			timerfd_settime(tfd, 0, &its, NULL) < 0) {
 		perror("other_waits: setup");
 		return 1;
@@ -302,9 +352,35 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* sendfile's source: a 4 MiB file; sf_sock filled to the brim first */
+	char spath[300], kpath[300];
+	snprintf(spath, sizeof spath, "%s/src", dir);
+	snprintf(kpath, sizeof kpath, "%s/sink", dir);
+	src_fd = open(spath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	sink_fd = open(kpath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (src_fd < 0 || sink_fd < 0 || ftruncate(src_fd, BIG_LEN) ||
+			socketpair(AF_UNIX, SOCK_STREAM, 0, sf_sock) ||
+			socketpair(AF_UNIX, SOCK_STREAM, 0, big_sock) || pipe(sp_pipe)) {
+		perror("other_waits: sendfile setup");
+		return 1;
+	}
+	size_t filled = 0;
+	for (char z[4096] = { 0 };; ) {
+		ssize_t r = send(sf_sock[0], z, sizeof z, MSG_DONTWAIT);
+		if (r <= 0)
+			break;
+		filled += (size_t)r;
+	}
+
+	if (inotify_add_watch(ifd, dir, IN_CREATE) < 0) {      /* files made from here on */
+		perror("other_waits: inotify");
+		return 1;
+	}
+
 	void *(*fns[])(void *) = { ev_main, tm_main, sfd_main, in_main, flock_main, ofd_main,
 		lockf_main, sigwaitinfo_main, sigtimedwait_main, pause_main, sigsuspend_main,
-		mqr_main, mqs_main, msgrcv_main, semop_main };
+		mqr_main, mqs_main, msgrcv_main, semop_main, sendfile_main, bigsend_main,
+		splice_main };
 	enum { N = sizeof fns / sizeof fns[0] };
 	pthread_t th[N];
 	for (int i = 0; i < N; i++)
@@ -333,6 +409,9 @@ int main(int argc, char **argv)
 	char buf[16];
 	if (mq_send(mq_in, "abc", 3, 0) || mq_receive(mq_full, buf, sizeof buf, NULL) != 4)
 		failed = "mq release";
+	if (drain(sf_sock[1], filled + SF_LEN) || drain(big_sock[1], BIG_LEN) ||
+			write(sp_pipe[1], "hello", 5) != 5)
+		failed = "sendfile/splice release";
 	struct msgb m = { 1, "ping" };
 	struct sembuf up = { 0, 1, 0 };
 	if (msgsnd(msq, &m, 4, 0) || semop(sem, &up, 1))
@@ -348,6 +427,8 @@ int main(int argc, char **argv)
 	unlink(path);
 	unlink(lpath);
 	unlink(lpath2);
+	unlink(spath);
+	unlink(kpath);
 	usleep(50 * 1000);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "other_waits: %s\n", err.message);

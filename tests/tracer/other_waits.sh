@@ -2,7 +2,7 @@
 # an eventfd, timerfd, signalfd and inotify fd; flock, lockf and fcntl
 # locks; sigwait (since before the capture), sigwaitinfo, sigtimedwait,
 # pause and sigsuspend; POSIX message queues; System V messages and
-# semaphores - are shown waiting for the ~300 ms they were blocked, with
+# semaphores; sendfile into a full socket, splice out of an empty pipe - are shown waiting for the ~300 ms they were blocked, with
 # what they waited in (before, they showed as running), and every call
 # returned what it would untraced (other_waits.c checks it).
 source "$CPROF_SRC/tests/lib/harness.sh"
@@ -38,4 +38,10 @@ expect w_mq_receive 'syscall mq_receive'
 expect w_mq_send 'syscall mq_send'
 expect w_msgrcv 'syscall msgrcv'
 expect w_semop 'syscall semop'
+expect w_sendfile 'net net_write fd [0-9]+ socket'
+expect w_splice 'net net_read fd [0-9]+ pipe:\[[0-9]+\]'
+expect w_bigsend 'syscall sendfile'
+ops=$(q "SELECT t.name || ' ' || n.op FROM net_io n JOIN thread t USING (utid)
+	WHERE t.name IN ('w_sendfile', 'w_splice') ORDER BY t.name" | tr '\n' ',')
+[ "$ops" = "w_sendfile sendfile,w_splice splice," ] || fail "net_io ops of sendfile and splice: $ops"
 pass
