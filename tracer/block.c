@@ -186,6 +186,8 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	 * (claimed) and skipped by status dumps. */
 	t->withdraw_due = 1;
 	d->claimed = (uint8_t)cprof_wait_close_claims(t);
+	if (result != 0 && result != EOWNERDEAD)     /* timed out, failed */
+		cprof_wait_failed(t);
 	if (!cprof_tracing || d->capture != cprof_capture_seq) {
 		/* The capture stopped meanwhile and reported this wait open; if
 		 * another began since, its status dump had the wait as one begun

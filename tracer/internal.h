@@ -92,6 +92,11 @@ struct cprof_thread {
 	uint8_t withdraw_due;           /* an ended whole wait is still in the buckets */
 	int slot;                       /* index in the waiter buckets' bitmaps, -1: none */
 	volatile int32_t wait_bucket;   /* bucket whose bit this thread set, -1: none */
+	/* buckets where this thread's bit stays set after its waits there
+	 * (newest first, -1: none): a wait in one sets no bit (core.c) */
+#define CPROF_STALE 4
+	int16_t stale[CPROF_STALE];
+	uint8_t claim_open;             /* its slot's claim is OPEN (core.c) */
 	/* the stack walker's rules of this thread's last stack (owner only) */
 	struct cprof_unwind_memo unwind_memo;
 } __attribute__((aligned(64)));
@@ -171,6 +176,8 @@ void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */
 int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
+/* its wait ended without the object: no unlocker's ended wait (core.c) */
+void cprof_wait_failed(struct cprof_thread *t) CPROF_HIDDEN;
 /* What the waker of t's whole wait `gen`, ended at `end`, left in t's
  * record: 1 with its tid and CLOCK_MONOTONIC time, 0 if none. */
 int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
