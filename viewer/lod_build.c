@@ -233,6 +233,18 @@ static void row(struct build *bd, sqlite3_stmt *rd)
 		return;
 	}
 	t->last_ts = s.ts;
+	/* A zero-length state (a wait that ended at the trace's first event,
+	 * say) covers no time: counted by the analyses, not drawn - it would
+	 * share its ts, the levels' key, with the thread's next row. */
+	if (s.dur <= 0) {
+		if (bd->pass == 1) {
+			k[0] = utid, k[1] = s.code, k[2] = 0;
+			lod_agg_add(&bd->breakdown, k, 0, s.id);
+			if (bd->breakdown.oom)
+				bd->rc = -ENOMEM;
+		}
+		return;
+	}
 	if (bd->pass == 2) {
 		if (bd->raw)
 			insert_seg(bd, utid, 0, &s);

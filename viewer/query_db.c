@@ -441,7 +441,12 @@ int vw_q_summary(struct vw_db *db, struct vw_buf *out, struct vw_err *err)
 	vw_json_key(out, "states", 0);
 	vw_json_int(out, __atomic_load_n(&db->nstates, __ATOMIC_RELAXED));
 	vw_json_key(out, "indexing", 0);
-	vw_buf_puts(out, db->lod_path && !vw_ready(db) ? "true" : "false");
+	vw_buf_puts(out, db->lod_path && !vw_ready(db) && !db->build_err[0] ? "true" : "false");
+	if (db->build_err[0]) {
+		/* the timeline stays sampled; the analyses answer this error */
+		vw_json_key(out, "index_error", 0);
+		vw_json_str(out, db->build_err);
+	}
 	if (sqlite3_prepare_v2(c, "SELECT coalesce(sum(value), 0) FROM stats"
 			       " WHERE severity = 'data_loss'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)

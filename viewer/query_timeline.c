@@ -85,7 +85,13 @@ int vw_q_timeline(struct vw_db *db, const int64_t *utids, int n, int64_t t0, int
 		vw_buf_puts(out, "]}");
 	}
 	/* Codes travel with the answer: new ones appear while sampling. */
-	vw_buf_printf(out, "],\"exact\":%s,\"codes\":[", vw_ready(db) ? "true" : "false");
+	vw_buf_printf(out, "],\"exact\":%s,", vw_ready(db) ? "true" : "false");
+	if (db->build_err[0]) {        /* sampled for good */
+		vw_json_key(out, "index_error", 1);
+		vw_json_str(out, db->build_err);
+		vw_buf_putc(out, ',');
+	}
+	vw_buf_puts(out, "\"codes\":[");
 	for (i = 0; i < vw_ncodes(db); i++) {
 		vw_buf_puts(out, i ? ",[" : "[");
 		vw_json_str(out, db->codes[i].state);

@@ -133,7 +133,7 @@ export async function timelinePage(main, query) {
         if (a.codes.length !== codes.length) setCodes(a.codes.map(([state, reason]) => ({ state, reason })));
         // Sampled while the index is built: refine once it is there.
         clearTimeout(refetch);
-        if (!a.exact) refetch = setTimeout(() => { tl = null; fetchData(); }, 2000);
+        if (!a.exact && !a.index_error) refetch = setTimeout(() => { tl = null; fetchData(); }, 2000);
         sl = { t0, t1, tracks: new Map(b.tracks.map((x) => [x.utid, x.slices])) };
         ct = c;
         counters = c.counters;
@@ -142,7 +142,7 @@ export async function timelinePage(main, query) {
           for (const s of list) d = Math.max(d, s[3] + 1);
           if (d > (sliceDepth.get(u) || 0)) sliceDepth.set(u, Math.min(d, 6));
         }
-        status.textContent = `${dur(res)}/px · fetched in ${Math.round(performance.now() - t)} ms${a.exact ? '' : ' · indexing the trace: sampled view'}`;
+        status.textContent = `${dur(res)}/px · fetched in ${Math.round(performance.now() - t)} ms${a.exact ? '' : a.index_error ? ' · sampled view: the index failed (' + a.index_error + ')' : ' · indexing the trace: sampled view'}`;
         window.cprofTimeline.ready = true;
         window.cprofTimeline.fetches++;
       }
