@@ -386,22 +386,35 @@ static ssize_t sock_io(const struct io_call *c)
  * bytes, which the real call then reports), a zero-timeout poll probes
  * instead.  Outside captures the
  * read is marked as a wait (call_marked), as a blocking socket's is. */
+/* A pipe's or terminal's call that needs no probe: a non-blocking fd's
+ * (made as it is) or one outside captures (marked).  1 with *r then, 0
+ * when the caller probes. */
+static int stream_unprobed(const struct io_call *c, const struct cprof_fd *e, ssize_t *r)
+{
+	if (known_nonblocking(e)) {
+		*r = call_real(c);
+		count(c, *r);
+		return 1;
+	}
+	if (!cprof_tracing) {
+		*r = call_marked(c);
+		return 1;
+	}
+	return 0;
+}
+
 static ssize_t stream_read(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (known_nonblocking(e)) {
-		ssize_t r = call_real(c);
-		count(c, r);
+	ssize_t r;
+	if (stream_unprobed(c, e, &r))
 		return r;
-	}
-	if (!cprof_tracing)
-		return call_marked(c);
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))
 		return call_poll_probe(c, entry_errno);
 	struct iovec one = { c->buf, c->len };
 	int single = c->op == CPROF_NET_READ;
-	ssize_t r = real_preadv2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
+	r = real_preadv2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
 		RWF_NOWAIT);
 	if (r >= 0) {
 		count(c, r);
@@ -427,19 +440,15 @@ static ssize_t stream_write(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (known_nonblocking(e)) {
-		ssize_t r = call_real(c);
-		count(c, r);
+	ssize_t r;
+	if (stream_unprobed(c, e, &r))
 		return r;
-	}
-	if (!cprof_tracing)
-		return call_marked(c);
 	int single = c->op == CPROF_NET_WRITE;
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(pwritev2) ||
 			(!single && c->iovcnt > MAX_IOV_COPY))
 		return call_poll_probe(c, entry_errno);
 	struct iovec one = { c->buf, c->len };
-	ssize_t r = real_pwritev2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
+	r = real_pwritev2(c->fd, single ? &one : c->iov, single ? 1 : c->iovcnt, -1,
 		RWF_NOWAIT);
 	size_t done = 0;
 	if (r >= 0) {
