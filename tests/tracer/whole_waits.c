@@ -35,6 +35,12 @@ static int signalled, signalled2, w2_ready;
 static volatile int cond_left;
 static volatile int holder_has_it, release_holder;
 static volatile int relay_pass1, relay_between, relay_many_done, relay_go2;
+static int about_to_block;      /* threads at their first wait (main waits for 5) */
+
+static void blocking_next(void)
+{
+	__atomic_fetch_add(&about_to_block, 1, __ATOMIC_SEQ_CST);
+}
 
 static __attribute__((noinline)) void lock_and_wait(pthread_mutex_t *m)
 {
@@ -46,6 +52,7 @@ static void *waiter_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "waiter");
+	blocking_next();
 	lock_and_wait(&m_wait);
 	pthread_mutex_unlock(&m_wait);
 	return NULL;
@@ -56,6 +63,7 @@ static void *cond_main(void *arg)
 	(void)arg;
 	pthread_setname_np(pthread_self(), "cond-waiter");
 	pthread_mutex_lock(&m_cond);
+	blocking_next();        /* main signals once it has m_cond: we wait by then */
 	while (!signalled)
 		pthread_cond_wait(&cond, &m_cond);
 	pthread_mutex_unlock(&m_cond);
@@ -81,6 +89,7 @@ static void *holder_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "holder");
+	blocking_next();
 	lock_and_wait(&m_hold);
 	holder_has_it = 1;
 	/* no call cprof interposes (a sleep would write the wait's event) */
@@ -100,6 +109,7 @@ static void *stuck_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "stuck");
+	blocking_next();
 	stuck_lock();
 	pthread_mutex_unlock(&m_stuck);
 	return NULL;
@@ -109,6 +119,7 @@ static void *relay_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "relay");
+	blocking_next();
 	lock_and_wait(&m_relay);
 	pthread_mutex_unlock(&m_relay);
 	relay_pass1 = 1;
@@ -150,7 +161,11 @@ int main(int argc, char **argv)
 	pthread_create(&th[3], NULL, stuck_main, NULL);
 	pthread_create(&th[4], NULL, relay_main, NULL);
 	pthread_create(&th[5], NULL, cond2_main, NULL);
-	usleep(100 * 1000);             /* all five are blocked by now */
+	/* all five are blocked 50 ms after they said they would block (a
+	 * fixed 100 ms from their creation was too short on a loaded machine) */
+	while (__atomic_load_n(&about_to_block, __ATOMIC_SEQ_CST) < 5)
+		usleep(1000);
+	usleep(50 * 1000);
 	pthread_mutex_unlock(&m_wait);
 	pthread_mutex_lock(&m_cond);
 	signalled = 1;

@@ -21,8 +21,9 @@ done
 note "main $main waiter $tid_waiter cond-waiter $tid_cond_waiter holder $tid_holder stuck $tid_stuck"
 [ -n "$main" ] && [ -n "$tid_waiter" ] && [ -n "$tid_holder" ] && [ -n "$tid_stuck" ] || fail "threads not named in the trace"
 # one event per wait, written by the waiter itself, naming main
-expect_line "$T/ev.txt" "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, .*tid = 0," \
-	"no whole mutex wait of 'waiter' (>= 10 ms, waker main)"
+grep -Eq "vtid = $tid_waiter \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, .*tid = 0," "$T/ev.txt" ||
+	fail "no whole mutex wait of 'waiter' (>= 10 ms, waker main); its waits:" \
+		"$(grep -E "cprof:(sync_wait|block_|wake).*(vtid|tid) = $tid_waiter\b" "$T/ev.txt" | head -4)"
 expect_line "$T/ev.txt" "vtid = $tid_cond_waiter \}, \{ kind = 4, .*waker_tid = $main, " \
 	"no whole condvar wait of 'cond-waiter' naming main"
 tid_cond_waiter2=$(tid_of cond-waiter2)
