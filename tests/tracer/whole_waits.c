@@ -42,6 +42,18 @@ static void blocking_next(void)
 	__atomic_fetch_add(&about_to_block, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Waits (up to 10 s) until a thread sleeps on m, held by the caller:
+ * glibc's lock word says 2 once a waiter went for the futex.  A waiter
+ * preempted between its failed tries and its lock call is not yet counted
+ * by glibc, and an unlock then wakes nobody - the thread takes the lock
+ * later without a waker (seen on a loaded machine). */
+static void wait_contended(pthread_mutex_t *m)
+{
+	for (int i = 0; i < 10000 && __atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) != 2; i++)
+		usleep(1000);
+	usleep(20 * 1000);      /* the checks want waits of 10 ms or more */
+}
+
 static __attribute__((noinline)) void lock_and_wait(pthread_mutex_t *m)
 {
 	pthread_mutex_lock(m);
@@ -166,6 +178,7 @@ int main(int argc, char **argv)
 	while (__atomic_load_n(&about_to_block, __ATOMIC_SEQ_CST) < 5)
 		usleep(1000);
 	usleep(50 * 1000);
+	wait_contended(&m_wait);
 	pthread_mutex_unlock(&m_wait);
 	pthread_mutex_lock(&m_cond);
 	signalled = 1;
@@ -182,7 +195,9 @@ int main(int argc, char **argv)
 	signalled2 = 1;
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&m_cond);
+	wait_contended(&m_hold);
 	pthread_mutex_unlock(&m_hold);
+	wait_contended(&m_relay);
 	pthread_mutex_unlock(&m_relay);
 	while (!holder_has_it || !relay_pass1)
 		usleep(1000);
@@ -203,7 +218,7 @@ int main(int argc, char **argv)
 	usleep(50 * 1000);
 	pthread_mutex_unlock(&m_stuck);
 	relay_go2 = 1;
-	usleep(50 * 1000);              /* relay is blocked on m_relay by now */
+	wait_contended(&m_relay);       /* relay sleeps on m_relay */
 	pthread_mutex_unlock(&m_relay);
 	for (int i = 0; i < 6; i++)
 		pthread_join(th[i], NULL);
