@@ -232,6 +232,11 @@ static void slot_publish(int i, uint64_t obj, uint64_t since, int set)
  * waiter writes; measured, paired A/B of the traced pipeline, 32 rounds,
  * twice: 0.994 and 0.993 of the CPU per item).  Wakers see more bits, in
  * the compact arrays they read anyway. */
+static inline void bit_clear(int32_t b, int slot)
+{
+	__atomic_fetch_and(&buckets[b].bits, ~(1ull << slot), __ATOMIC_RELEASE);
+}
+
 static int stale_take(struct cprof_thread *t, int32_t b)
 {
 	for (int k = 0; k < CPROF_STALE; k++)
@@ -248,7 +253,7 @@ static void stale_push(struct cprof_thread *t, int32_t b)
 {
 	int16_t old = t->stale[CPROF_STALE - 1];
 	if (old >= 0)
-		__atomic_fetch_and(&buckets[old].bits, ~(1ull << t->slot), __ATOMIC_RELEASE);
+		bit_clear(old, t->slot);
 	for (int k = CPROF_STALE - 1; k > 0; k--)
 		t->stale[k] = t->stale[k - 1];
 	t->stale[0] = (int16_t)b;
@@ -259,8 +264,7 @@ static void stale_clear(struct cprof_thread *t)
 {
 	for (int k = 0; k < CPROF_STALE; k++) {
 		if (t->stale[k] >= 0 && t->slot >= 0)
-			__atomic_fetch_and(&buckets[t->stale[k]].bits, ~(1ull << t->slot),
-				__ATOMIC_RELEASE);
+			bit_clear(t->stale[k], t->slot);
 		t->stale[k] = -1;
 	}
 }
@@ -284,7 +288,6 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	} else if (t->slot >= 0) {
 		int32_t b = (int32_t)cprof_wait_bucket_of(obj);
 		t->wait_bucket = b;
-		t->claim_open = 1;
 		slot_publish(t->slot, obj, t->wait_t0 ? t->wait_t0 : t->wait_since_ns, stale_take(t, b));
 	} else {
 		t->wait_bucket = BUCKETS;
@@ -314,20 +317,18 @@ void cprof_wait_withdraw(struct cprof_thread *t)
 		if (t->slot >= 0) {
 			uint64_t bit = 1ull << t->slot;
 			int32_t sb = (int32_t)cprof_wait_bucket_of(t->wait_obj);
-			uint64_t *w = &buckets[sb].bits;
-			if (__atomic_load_n(w, __ATOMIC_RELAXED) & bit) {
+			if (__atomic_load_n(&buckets[sb].bits, __ATOMIC_RELAXED) & bit) {
 				stale_take(t, sb);      /* cleared: no longer stale */
-				__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE);
+				bit_clear(sb, t->slot);
 			}
 		}
 		return;
 	}
 	t->wait_bucket = -1;
 	if (b < BUCKETS) {
-		/* a wait that ends without cprof_wait_close_claims (its lock
-		 * taken on the second try, a cancellation): closed here */
-		if (t->claim_open)
-			cprof_wait_close_claims(t);
+		/* gone, whatever it was: also a wait never closed (its lock
+		 * taken on the second try) - a waker that claimed it meanwhile
+		 * stamped a wait that is never written */
 		__atomic_store_n(&slot_claimed[t->slot], CLAIM_GONE, __ATOMIC_RELEASE);
 		stale_push(t, b);
 	}
@@ -508,7 +509,6 @@ void cprof_wait_failed(struct cprof_thread *t)
 
 int cprof_wait_close_claims(struct cprof_thread *t)
 {
-	t->claim_open = 0;
 	uint8_t *c = t->slot >= 0 ? &slot_claimed[t->slot] : (uint8_t *)&t->wake_claimed;
 	/* most often its waker claimed it already: a read of the shared line */
 	uint8_t open = CLAIM_OPEN;
@@ -610,7 +610,6 @@ void cprof_atfork_child_core(void)
 		t->wait_bucket = -1;
 		for (int k = 0; k < CPROF_STALE; k++)
 			t->stale[k] = -1;       /* the bits were cleared */
-		t->claim_open = 0;
 		t->wait_t0 = 0;
 		t->withdraw_due = 0;
 		cprof_wait_slots_clear(t, 1);

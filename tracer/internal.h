@@ -96,7 +96,6 @@ struct cprof_thread {
 	 * (newest first, -1: none): a wait in one sets no bit (core.c) */
 #define CPROF_STALE 4
 	int16_t stale[CPROF_STALE];
-	uint8_t claim_open;             /* its slot's claim is OPEN (core.c) */
 	/* the stack walker's rules of this thread's last stack (owner only) */
 	struct cprof_unwind_memo unwind_memo;
 } __attribute__((aligned(64)));

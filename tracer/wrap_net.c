@@ -403,6 +403,14 @@ static int stream_unprobed(const struct io_call *c, const struct cprof_fd *e, ss
 	return 0;
 }
 
+/* The kernel refused RWF_NOWAIT on this fd (EOPNOTSUPP, EINVAL): poll
+ * probes from now on. */
+static ssize_t probe_refused(const struct io_call *c, int entry_errno)
+{
+	cprof_fd_set_flag(c->fd, CPROF_FDF_NO_PROBE, 1);
+	return call_poll_probe(c, entry_errno);
+}
+
 static ssize_t stream_read(const struct io_call *c)
 {
 	int entry_errno = errno;
@@ -420,10 +428,8 @@ static ssize_t stream_read(const struct io_call *c)
 		count(c, r);
 		return r;               /* data was ready, or end of file */
 	}
-	if (errno == EOPNOTSUPP || errno == EINVAL) {
-		cprof_fd_set_flag(c->fd, CPROF_FDF_NO_PROBE, 1);
-		return call_poll_probe(c, entry_errno);
-	}
+	if (errno == EOPNOTSUPP || errno == EINVAL)
+		return probe_refused(c, entry_errno);
 	if (errno != EAGAIN || cprof_fd_nonblocking(c->fd))
 		return r;               /* the real call would have said the same */
 	return call_as_wait(c, 0, entry_errno);
@@ -458,8 +464,7 @@ static ssize_t stream_write(const struct io_call *c)
 		}
 		done = (size_t)r;       /* part of it: the rest blocks */
 	} else if (errno == EOPNOTSUPP || errno == EINVAL) {
-		cprof_fd_set_flag(c->fd, CPROF_FDF_NO_PROBE, 1);
-		return call_poll_probe(c, entry_errno);
+		return probe_refused(c, entry_errno);
 	} else if (errno != EAGAIN) {
 		return r;               /* EPIPE...: the real call would have said the same */
 	}
@@ -530,53 +535,48 @@ static int xfer_waits(int fd, int input, const struct xfer *x)
 	return e->type == CPROF_FD_SOCKET || (input ? waiting_stream(e) : waiting_sink(e));
 }
 
+/* fd answers events now (zero-timeout poll) */
+static int poll_ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	return !IO_REAL(poll) || real_poll(&p, 1, 0) != 0;
+}
+
 static ssize_t xfer_io(const struct xfer *x, int nr, const char *name)
 {
 	int entry_errno = errno;
 	int in_w = x->op == CPROF_NET_SPLICE && xfer_waits(x->in, 1, x);
 	int out_w = xfer_waits(x->out, 0, x);
+	/* the side the call waits on (-1: none): while tracing the one a probe
+	 * finds not ready, outside captures (a mark) the first that may wait */
+	int side = -1;
+	if (!cprof_tracing)
+		side = in_w ? 0 : out_w ? 1 : -1;
+	else if (in_w && !poll_ready(x->in, POLLIN))
+		side = 0;
+	else if (out_w && !poll_ready(x->out, POLLOUT))
+		side = 1;
 	errno = entry_errno;
-	if (!in_w && !out_w) {
+	ssize_t r;
+	if (side < 0) {
 		uint64_t t0 = cprof_span_start();
-		ssize_t r = xfer_real(x);
+		r = xfer_real(x);
 		cprof_span_end(t0, nr, name, x->out, r);
+		if (r > 0 && out_w && cprof_tracing)
+			cprof_fd_count(x->out, 0, r);
 		return r;
 	}
-	int wfd = in_w ? x->in : x->out;
-	uint8_t kind = in_w ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+	int wfd = side ? x->out : x->in;
+	uint8_t kind = side ? CPROF_WAIT_NET_WRITE : CPROF_WAIT_NET_READ;
 	struct cprof_io_wait w;
 	if (cprof_tracing) {
-		struct pollfd p[2] = { { .fd = x->in, .events = POLLIN }, { .fd = x->out, .events = POLLOUT } };
-		int ready_in = 1, ready_out = 1;
-		if (IO_REAL(poll)) {
-			if (in_w && real_poll(&p[0], 1, 0) == 0)
-				ready_in = 0;
-			if (out_w && real_poll(&p[1], 1, 0) == 0)
-				ready_out = 0;
-		}
-		if (ready_in && ready_out) {
-			errno = entry_errno;
-			uint64_t t0 = cprof_span_start();
-			ssize_t r = xfer_real(x);
-			cprof_span_end(t0, nr, name, x->out, r);
-			if (r > 0 && out_w)
-				cprof_fd_count(x->out, 0, r);
-			return r;
-		}
-		if (!ready_in) {
-			wfd = x->in;
-			kind = CPROF_WAIT_NET_READ;
-		} else {
-			wfd = x->out;
-			kind = CPROF_WAIT_NET_WRITE;
-		}
 		cprof_fd_info_ensure(wfd);
 		errno = entry_errno;
 		cprof_net_wait_begin(&w, kind, x->op, wfd);
 	} else {
 		cprof_io_wait_begin(&w, kind, (uint64_t)wfd);
 	}
-	ssize_t r = xfer_real(x);
+	r = xfer_real(x);
 	int err = r < 0 ? errno : 0;
 	if (r > 0 && out_w && cprof_tracing)
 		cprof_fd_count(x->out, 0, r);
