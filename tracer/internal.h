@@ -370,6 +370,14 @@ static inline void cprof_ctl_leave(void)
 	cprof_tls_ctl--;
 }
 void cprof_close_init(void) CPROF_HIDDEN;        /* library init */
+
+/* A fork child does not register with the session daemon until it starts a
+ * capture of its own (wrap_pthread.c, fork): meanwhile socket() refuses the
+ * sockets lttng-ust's listener threads ask for (wrap_fd.c). */
+extern int cprof_ust_quiet CPROF_HIDDEN;
+int cprof_ust_caller(const void *ret_addr) CPROF_HIDDEN;
+void cprof_ust_register(void) CPROF_HIDDEN;   /* session.c: at a capture start */
+unsigned cprof_ust_quiet_sleep(unsigned s) CPROF_HIDDEN;   /* wrap_sys.c: sleep() */
 extern int cprof_fd_program_ready CPROF_HIDDEN;  /* fdtable.c */
 
 /* ---- api.c ------------------------------------------------------------ */

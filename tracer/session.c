@@ -454,6 +454,7 @@ static int session_start_ctl(const struct cprof_session_opts *opts,
 	r = resolve_opts(opts, s, err);
 	if (r)
 		goto error;
+	cprof_ust_register();   /* a fork child's lttng-ust: reach the daemon now */
 	r = cprof_sessiond_ensure(err);
 	if (r)
 		goto error;

@@ -32,6 +32,10 @@ CPROF_TLS int cprof_tls_ctl;
 IO_EXPORT int socket(int domain, int type, int protocol)
 {
 	NOSYS_IF_MISSING(socket, -1);
+	if (io_unlikely(cprof_ust_quiet) && cprof_ust_caller(__builtin_return_address(0))) {
+		errno = EACCES;   /* a fork child's lttng-ust listener (wrap_pthread.c) */
+		return -1;
+	}
 	int r = real_socket(domain, type, protocol);
 	if (io_unlikely(cprof_tls_ctl) && r >= 0) {
 		/* liblttng-ctl's (session.c, cprof_ctl_enter): never on fds 0-2,

@@ -16,10 +16,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +101,70 @@ static void *resolve(const char *name, const char *version)
 
 static uintptr_t ust_base;   /* liblttng-ust's load address: its threads are not ours */
 
+/* ---- lttng-ust in fork children -------------------------------------------
+ * lttng_ust_after_fork_child restarts lttng-ust in the child: its listener
+ * threads connect to the session daemon, register, and take fds the daemon
+ * sends.  A child that closes its fds with raw system calls before it execs
+ * (Chromium's launcher; anything that walks /proc/self/fd with syscall())
+ * closes them under lttng-ust, which then asserts when it gets one of those
+ * numbers again or fails to close one (measured: 5-11 of 200 such children
+ * aborted, traced or not).  The child has no capture (cprof forgets the
+ * parent's at fork), so it stays unregistered until it starts one: lttng-ust
+ * is reset as before, but socket() refuses its listeners' sockets while
+ * cprof_ust_quiet is set - they find no daemon and wait, holding no fd, and
+ * retry every 5 s.  A capture started in the child clears the flag and
+ * ends that wait; the start waits for the registration
+ * (cprof_core_on_trace_start). */
+int cprof_ust_quiet;
+static uintptr_t ust_lo, ust_hi;   /* liblttng-ust.so's mapped range */
+
+static int ust_range_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (lo <= ust_base && ust_base < hi) {
+		ust_lo = lo;
+		ust_hi = hi;
+		return 1;
+	}
+	return 0;
+}
+
+int cprof_ust_caller(const void *ret_addr)
+{
+	return (uintptr_t)ret_addr >= ust_lo && (uintptr_t)ret_addr < ust_hi;
+}
+
+/* A refused listener retries after sleep(5) (wrap_sys.c sends that here):
+ * the sleep ends early when the child starts a capture. */
+unsigned cprof_ust_quiet_sleep(unsigned s)
+{
+	struct timespec ts = { s, 0 };
+	while (__atomic_load_n(&cprof_ust_quiet, __ATOMIC_ACQUIRE)) {
+		long r = syscall(SYS_futex, &cprof_ust_quiet, FUTEX_WAIT_PRIVATE, 1, &ts, NULL, 0);
+		if (r < 0 && errno == ETIMEDOUT)
+			break;   /* (an EINTR restarts the whole delay: rare, harmless) */
+	}
+	return 0;
+}
+
+void cprof_ust_register(void)
+{
+	if (__atomic_exchange_n(&cprof_ust_quiet, 0, __ATOMIC_ACQ_REL))
+		syscall(SYS_futex, &cprof_ust_quiet, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
 void cprof_wrap_init(void)
 {
 #define RES(name, ret, args) REAL(name);
@@ -109,6 +175,8 @@ void cprof_wrap_init(void)
 	Dl_info info;
 	if (dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
 		ust_base = (uintptr_t)info.dli_fbase;
+	if (ust_base)
+		dl_iterate_phdr(ust_range_cb, NULL);
 	cprof_close_init();
 	cprof_longjmp_init();
 }
@@ -652,7 +720,8 @@ EXPORT int sem_post(sem_t *s)
 /* ---- fork ------------------------------------------------------------------- */
 
 /* lttng-ust needs its fork hooks around fork() (what liblttng-ust-fork.so
- * does); the child owns no capture and only the forking thread survives. */
+ * does); the child owns no capture and only the forking thread survives.
+ * The child's lttng-ust stays off the session daemon (cprof_ust_quiet). */
 EXPORT pid_t fork(void)
 {
 	if (!REAL(fork)) {
@@ -667,6 +736,7 @@ EXPORT pid_t fork(void)
 	pid_t pid = real_fork();
 	saved = errno;
 	if (pid == 0) {
+		__atomic_store_n(&cprof_ust_quiet, 1, __ATOMIC_RELEASE);
 		lttng_ust_after_fork_child(&set);
 		cprof_atfork_child_core();
 		cprof_api_atfork_child();

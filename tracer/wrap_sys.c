@@ -580,6 +580,8 @@ IO_EXPORT unsigned sleep(unsigned s)
 {
 	if (io_unlikely(!IO_REAL(sleep)))
 		return s;
+	if (io_unlikely(cprof_ust_quiet) && cprof_ust_caller(__builtin_return_address(0)))
+		return cprof_ust_quiet_sleep(s);   /* a fork child's lttng-ust listener */
 	if (!cprof_io_recording() || !s)
 		return real_sleep(s);
 	struct cprof_io_wait w;

@@ -2,8 +2,6 @@
 # Fork without exec while other threads lock, traced for the whole run:
 # no deadlock, children exit normally, the parent's trace is written and
 # holds only the parent's process; exec'd children (bash) do not trace.
-# (Slow by nature: lttng-ust re-registers every forked child with the
-# session daemon, ~0.2-0.4 s per fork measured here.)
 source "$(dirname "$0")/../lib/harness.sh"
 out=$(run_app timeout 150 "$B/tracer/cprof-run" -o "$T/out/fork.out" -- "$B/tests/e2e/fork_app" 8) \
 	|| fail "fork_app failed or hung (status $?): $out"
