@@ -457,26 +457,40 @@ static char *env_take(const char *name)
 	return value;
 }
 
-void cprof_api_env_init(void)
+static void env_trace_begin(const char *path)
 {
 	struct cprof_error err;
+
+	/* Handlers first: a SIGTERM during the start waits for it (the
+	 * signal thread blocks on run_lock) instead of losing the trace. */
+	install_signal_handlers();
+	if (cprof_trace_start(path, &err)) {
+		cprof_log("CPROF_TRACE=%s: %s", path, err.message);
+		uninstall_signal_handlers();
+	} else {
+		env_trace_pid = getpid();   /* finished by finish_env_trace_at_fini */
+	}
+}
+
+void cprof_api_env_init(void)
+{
 	char *http = env_take("CPROF_HTTP"), *trace = env_take("CPROF_TRACE");
 
 	if (http)
 		http_env_start(http);
-	if (trace) {
-		/* Handlers first: a SIGTERM during the start waits for it (the
-		 * signal thread blocks on run_lock) instead of losing the trace. */
-		install_signal_handlers();
-		if (cprof_trace_start(trace, &err)) {
-			cprof_log("CPROF_TRACE=%s: %s", trace, err.message);
-			uninstall_signal_handlers();
-		} else {
-			env_trace_pid = getpid();   /* finished by finish_env_trace_at_fini */
-		}
-	}
+	if (trace)
+		env_trace_begin(trace);
 	free(http);
 	free(trace);
+}
+
+void cprof_daemon_child(const char *path, const char *addr)
+{
+	cprof_ust_register();
+	if (addr)
+		http_env_start(addr);
+	if (path)
+		env_trace_begin(path);
 }
 
 /* Programs that end with _exit (dash's `exit`, many daemons) skip atexit:

@@ -350,7 +350,9 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 {
 	if (!REAL(pthread_create))
 		return EAGAIN;
-	if (cprof_tls_guard)
+	/* (lttng-ust's listener threads, started again in a fork child from
+	 * within cprof's fork(), are still marked as not the program's) */
+	if (cprof_tls_guard && !cprof_ust_caller(__builtin_return_address(0)))
 		return real_pthread_create(th, attr, fn, arg);
 	int saved = errno;
 	cprof_tls_guard++;
@@ -722,6 +724,14 @@ EXPORT int sem_post(sem_t *s)
 /* lttng-ust needs its fork hooks around fork() (what liblttng-ust-fork.so
  * does); the child owns no capture and only the forking thread survives.
  * The child's lttng-ust stays off the session daemon (cprof_ust_quiet). */
+static void fork_child(sigset_t *set)
+{
+	__atomic_store_n(&cprof_ust_quiet, 1, __ATOMIC_RELEASE);
+	lttng_ust_after_fork_child(set);
+	cprof_atfork_child_core();
+	cprof_api_atfork_child();
+}
+
 EXPORT pid_t fork(void)
 {
 	if (!REAL(fork)) {
@@ -735,15 +745,66 @@ EXPORT pid_t fork(void)
 	errno = saved;
 	pid_t pid = real_fork();
 	saved = errno;
-	if (pid == 0) {
-		__atomic_store_n(&cprof_ust_quiet, 1, __ATOMIC_RELEASE);
-		lttng_ust_after_fork_child(&set);
-		cprof_atfork_child_core();
-		cprof_api_atfork_child();
-	} else {
+	if (pid == 0)
+		fork_child(&set);
+	else
 		lttng_ust_after_fork_parent(&set);
-	}
 	cprof_tls_guard--;
 	errno = saved;
 	return pid;
+}
+
+/* daemon(3): glibc forks inside it without fork()'s symbol, so neither
+ * lttng-ust's fork hooks nor cprof's ran: the daemon inherited lttng-ust's
+ * registration (its events were the parent's), a dead endpoint (its threads
+ * gone, its socket still listening: requests hung) and a whole-run trace
+ * nobody wrote (its owner had exited).  The program goes on in the daemon,
+ * so cprof does: before the call the endpoint is stopped and the whole-run
+ * trace dropped, as before an exec; glibc's daemon() runs between
+ * lttng-ust's fork hooks; in the daemon both start again (a capture then
+ * covers what the daemon does; the trace file is written when it exits;
+ * the endpoint keeps its port, also one the system chose).  The parent
+ * exits inside glibc's call; if the fork fails they start again in the
+ * caller. */
+EXPORT int daemon(int nochdir, int noclose)
+{
+	static int (*real_daemon)(int, int);
+	if (!real_daemon && !(real_daemon = (int (*)(int, int))resolve("daemon", NULL))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int port = cprof_http_port();
+	const char *path = cprof_exec_handover(), *addr = cprof_exec_http_handover();
+	static char addr_port[300];
+	size_t n = addr ? strlen(addr) : 0;
+	if (port > 0 && n >= 2 && !strcmp(addr + n - 2, ":0")) {
+		/* the daemon serves on the port already announced */
+		snprintf(addr_port, sizeof addr_port, "%.*s:%d", (int)(n - 2), addr, port);
+		addr = addr_port;
+	}
+	if (path)
+		cprof_log("daemon(): the whole-run trace goes on in the daemon process and is "
+			"written to %s when it exits", path);
+	sigset_t set;
+	pid_t parent = getpid();
+	cprof_tls_guard++;
+	lttng_ust_before_fork(&set);
+	int r = real_daemon(nochdir, noclose);
+	int saved = errno;
+	int child = getpid() != parent;
+	if (child)
+		fork_child(&set);
+	else
+		lttng_ust_after_fork_parent(&set);
+	cprof_tls_guard--;
+	if (child) {
+		cprof_daemon_child(path, addr);
+	} else {
+		if (addr)
+			cprof_exec_http_failed(addr);
+		if (path)
+			cprof_exec_failed(path);
+	}
+	errno = saved;
+	return r;
 }

@@ -1,0 +1,65 @@
+# daemon.sh MODE: a program that daemonizes with daemon(3) is followed into
+# its daemon process (glibc forks inside daemon() out of an interposer's
+# reach: the daemon kept a dead endpoint whose requests hung, and a
+# whole-run trace that was never written).
+#  whole: cprof-run -o; the trace is written when the daemon exits and is
+#    the daemon's, with its mutex waits and none of lttng-ust's threads.
+#  http: CPROF_HTTP=127.0.0.1:0; the daemon serves on the port announced
+#    before it daemonized, and a capture is the daemon's.
+# Both check that daemon() still does what it does (session leader, cwd /,
+# stdin on /dev/null).
+source "$CPROF_SRC/tests/lib/harness.sh"
+TEST_NAME="daemon $1"
+command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+sessiond_start || fail "cannot start the test's session daemon"
+APP="$B/tests/tracer/daemon_app"
+state="$T/out/state"
+
+# waits for the daemon to write its pid; sets dpid
+daemon_pid() {
+	for _ in $(seq 100); do grep -q '^pid ' "$state" 2>/dev/null && break; sleep 0.1; done
+	dpid=$(sed -n 's/^pid //p' "$state")
+	[ -n "$dpid" ] || fail "the daemon did not start"
+	BG_PIDS+=("$dpid")
+	grep -qx 'cwd /' "$state" && grep -qx 'stdin_devnull 1' "$state" && grep -qx 'sid 1' "$state" ||
+		fail "daemon() did not do its job: $(cat "$state")"
+}
+
+# the trace's processes and threads
+check_trace() {
+	"$B/converter/cprof-convert" -q -o "$T/$1.db" "$2" || fail "the trace does not convert"
+	pids=$(sqlite3 "$T/$1.db" "SELECT DISTINCT pid FROM process")
+	[ "$pids" = "$dpid" ] || fail "the trace is of process(es) '$pids', not of the daemon $dpid"
+	w=$(sqlite3 "$T/$1.db" "SELECT COUNT(*) FROM thread_state WHERE reason = 'mutex'")
+	[ "$w" -gt 0 ] || fail "no mutex waits in the daemon's trace"
+	u=$(sqlite3 "$T/$1.db" "SELECT COUNT(*) FROM thread WHERE name LIKE '%-ust'")
+	[ "$u" = 0 ] || fail "lttng-ust's threads are in the trace as the program's"
+	note "$1: daemon $dpid, $w mutex waits"
+}
+
+case $1 in
+whole)
+	run_app timeout 60 "$B/tracer/cprof-run" -o "$T/out/d.out" -- "$APP" "$state" 1.5 \
+		>"$T/run.out" 2>"$T/run.err" || { cat "$T/run.err" >&2; fail "cprof-run failed"; }
+	daemon_pid
+	grep -q "written to $T/out/d.out when it exits" "$T/run.err" ||
+		fail "no word that the trace goes on in the daemon: $(cat "$T/run.err")"
+	for _ in $(seq 150); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$dpid" 2>/dev/null && fail "the daemon did not finish"
+	grep -qx done "$state" || fail "the daemon did not finish its work: $(cat "$state")"
+	[ -s "$T/out/d.out" ] || fail "the daemon wrote no trace"
+	check_trace whole "$T/out/d.out"
+	;;
+http)
+	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
+		"$APP" "$state" 4 >"$T/run.out" 2>"$T/run.err" </dev/null || fail "the program failed"
+	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
+	[ -n "$port" ] || { cat "$T/run.err" >&2; fail "no port announced"; }
+	daemon_pid
+	curl -sS --max-time 20 -o "$T/out/h.out" "http://127.0.0.1:$port/debug/pprof/trace?seconds=1" \
+		2>"$T/curl.err" || fail "no trace from the daemon's endpoint: $(cat "$T/curl.err")"
+	check_trace http "$T/out/h.out"
+	;;
+*) fail "unknown mode $1" ;;
+esac
+pass

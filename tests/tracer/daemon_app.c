@@ -1,0 +1,62 @@
+/* daemon_app: a program that daemonizes with daemon(3), as services do,
+ * then works: two threads contend on a mutex for SECONDS.  Not linked with
+ * libcprof: run preloaded.
+ *
+ * usage: daemon_app STATEFILE SECONDS [noclose]
+ * STATEFILE (an absolute path: the daemon changes to /) gets the daemon's
+ * pid, its working directory and whether fd 0 is /dev/null, then "done"
+ * when it finishes. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static volatile int stop;
+
+static void *work(void *arg)
+{
+	(void)arg;
+	while (!stop) {
+		pthread_mutex_lock(&m);
+		usleep(500);
+		pthread_mutex_unlock(&m);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3 || argv[1][0] != '/')
+		return 2;
+	int noclose = argc > 3 && !strcmp(argv[3], "noclose");
+	if (daemon(0, noclose)) {
+		perror("daemon");
+		return 1;
+	}
+	char cwd[4096];
+	struct stat st;
+	int devnull = fstat(0, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+	FILE *f = fopen(argv[1], "w");
+	if (!f)
+		return 1;
+	fprintf(f, "pid %d\ncwd %s\nstdin_devnull %d\nsid %d\n", (int)getpid(),
+		getcwd(cwd, sizeof cwd) ? cwd : "?", devnull, getsid(0) == getpid());
+	fclose(f);
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, work, NULL);
+	usleep((useconds_t)(atof(argv[2]) * 1e6));
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	f = fopen(argv[1], "a");
+	if (!f)
+		return 1;
+	fprintf(f, "done\n");
+	fclose(f);
+	return 0;
+}
