@@ -206,6 +206,28 @@ const char *cprof_exec_handover(void)
 	return handover_path;
 }
 
+/* daemon(): the same, but the temporary file stays until the daemon made
+ * its own (cprof-run, seeing it, knows the trace goes on; api.c's
+ * cprof_daemon_child removes it). */
+const char *cprof_daemon_handover(char *tmp, size_t size)
+{
+	const char *path;
+	char keep[PATH_MAX];
+
+	pthread_mutex_lock(&run_lock);
+	int mine = run.session && run.pid == getpid() && env_trace_pid == getpid();
+	if (mine)
+		snprintf(keep, sizeof(keep), "%s", run.tmp);
+	run.tmp[0] = mine ? '\0' : run.tmp[0];  /* not removed by the handover */
+	pthread_mutex_unlock(&run_lock);
+	path = cprof_exec_handover();
+	if (path && mine)
+		snprintf(tmp, size, "%s", keep);
+	else
+		tmp[0] = '\0';
+	return path;
+}
+
 static void finish_env_trace_at_end(void);
 
 void cprof_exec_finish(void)
@@ -484,13 +506,15 @@ void cprof_api_env_init(void)
 	free(trace);
 }
 
-void cprof_daemon_child(const char *path, const char *addr)
+void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp)
 {
 	cprof_ust_register();
 	if (addr)
 		http_env_start(addr);
 	if (path)
 		env_trace_begin(path);
+	if (old_tmp && *old_tmp)
+		unlink(old_tmp);
 }
 
 /* Programs that end with _exit (dash's `exit`, many daemons) skip atexit:

@@ -7,6 +7,7 @@
  * status, including death by a signal, is passed through unchanged. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PRELOAD_NAME "libcprof-preload.so"
@@ -199,6 +201,33 @@ static const char *preload_refused(const char *prog)
 static struct stat out_before;
 static int out_existed;
 
+static time_t run_start;
+
+/* A trace still being recorded: the temporary file beside `out` that the
+ * tracing process writes (api.c, ".NAME.cprof-XXXXXX"), made during this
+ * run - by a process PROG left running (daemon(3): the trace follows the
+ * program into its daemon). */
+static int trace_pending(const char *out)
+{
+	const char *slash = strrchr(out, '/');
+	char dir[PATH_MAX], prefix[PATH_MAX + 16];
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int) (slash - out) + 1 : 1, slash ? out : ".");
+	snprintf(prefix, sizeof(prefix), ".%s.cprof-", slash ? slash + 1 : out);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && !found && (e = readdir(d))) {
+		struct stat st;
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		found = !fstatat(dirfd(d), e->d_name, &st, 0) && st.st_mtime >= run_start;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static void report(const char *out, const char *prog)
 {
 	struct stat st;
@@ -213,6 +242,9 @@ static void report(const char *out, const char *prog)
 			st.st_size != out_before.st_size))
 		fprintf(stderr, "cprof-run: trace written to %s (%lld bytes); view it with: cprof-trace %s\n",
 				out, (long long) st.st_size, out);
+	else if (trace_pending(out))
+		fprintf(stderr, "cprof-run: %s exited, but a process it left running (its daemon) is "
+				"still tracing: %s is written when that process exits\n", prog, out);
 	else if ((why = preload_refused(prog)))
 		fprintf(stderr, "cprof-run: no trace was written to %s: %s cannot be traced, %s\n",
 				out, prog, why);
@@ -329,6 +361,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &saved);
 	if (out)
 		out_existed = !stat(out, &out_before);
+	run_start = time(NULL);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "cprof-run: fork: %s\n", strerror(errno));

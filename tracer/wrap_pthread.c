@@ -15,6 +15,7 @@
  * waiter's record; only the others get a cprof:wake. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -774,7 +775,9 @@ EXPORT int daemon(int nochdir, int noclose)
 		return -1;
 	}
 	int port = cprof_http_port();
-	const char *path = cprof_exec_handover(), *addr = cprof_exec_http_handover();
+	static char old_tmp[PATH_MAX];
+	const char *path = cprof_daemon_handover(old_tmp, sizeof old_tmp);
+	const char *addr = cprof_exec_http_handover();
 	static char addr_port[300];
 	size_t n = addr ? strlen(addr) : 0;
 	if (port > 0 && n >= 2 && !strcmp(addr + n - 2, ":0")) {
@@ -798,12 +801,14 @@ EXPORT int daemon(int nochdir, int noclose)
 		lttng_ust_after_fork_parent(&set);
 	cprof_tls_guard--;
 	if (child) {
-		cprof_daemon_child(path, addr);
+		cprof_daemon_child(path, addr, old_tmp);
 	} else {
 		if (addr)
 			cprof_exec_http_failed(addr);
 		if (path)
 			cprof_exec_failed(path);
+		if (old_tmp[0])
+			unlink(old_tmp);
 	}
 	errno = saved;
 	return r;

@@ -44,11 +44,14 @@ whole)
 	daemon_pid
 	grep -q "written to $T/out/d.out when it exits" "$T/run.err" ||
 		fail "no word that the trace goes on in the daemon: $(cat "$T/run.err")"
+	grep -q "cprof-run: .* exited, but a process it left running (its daemon) is still tracing" \
+		"$T/run.err" || fail "cprof-run does not say the trace is still being recorded: $(cat "$T/run.err")"
 	for _ in $(seq 150); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$dpid" 2>/dev/null && fail "the daemon did not finish"
 	grep -qx done "$state" || fail "the daemon did not finish its work: $(cat "$state")"
 	[ -s "$T/out/d.out" ] || fail "the daemon wrote no trace"
 	check_trace whole "$T/out/d.out"
+	left=$(ls -A "$T/out" | grep -c '\.cprof-') && fail "temporary files left: $(ls -A "$T/out")"
 	;;
 http)
 	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
