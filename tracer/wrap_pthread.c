@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <link.h>
+#include <pty.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -745,6 +746,36 @@ EXPORT pid_t fork(void)
 	lttng_ust_before_fork(&set);
 	errno = saved;
 	pid_t pid = real_fork();
+	saved = errno;
+	if (pid == 0)
+		fork_child(&set);
+	else
+		lttng_ust_after_fork_parent(&set);
+	cprof_tls_guard--;
+	errno = saved;
+	return pid;
+}
+
+/* forkpty(3) forks inside glibc too: the child went on with the parent's
+ * lttng-ust state and cprof's capture flag, and wrote its threads' events
+ * into the parent's buffers, as threads of the parent (measured: the
+ * child's two threads in the parent's trace).  Same hooks as fork(). */
+EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
+		const struct winsize *winp)
+{
+	static pid_t (*real_forkpty)(int *, char *, const struct termios *,
+		const struct winsize *);
+	if (!real_forkpty && !(real_forkpty = (pid_t (*)(int *, char *, const struct termios *,
+			const struct winsize *))resolve("forkpty", NULL))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	sigset_t set;
+	int saved = errno;
+	cprof_tls_guard++;
+	lttng_ust_before_fork(&set);
+	errno = saved;
+	pid_t pid = real_forkpty(amaster, name, termp, winp);
 	saved = errno;
 	if (pid == 0)
 		fork_child(&set);

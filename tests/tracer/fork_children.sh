@@ -7,6 +7,8 @@
 #  capture: a linked program's fork child, whose lttng-ust is kept off the
 #    session daemon, starts its own trace while its parent traces: both
 #    traces hold their own process's mutex waits and only that process.
+#  forkpty: a child made by forkpty(3) (which forks inside glibc) stays out
+#    of its parent's trace.
 source "$CPROF_SRC/tests/lib/harness.sh"
 TEST_NAME="fork_children $1"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
@@ -45,6 +47,23 @@ capture)
 		note "$f: pid $pids, $w mutex waits"
 	done
 	[ "$parent_pid" != "$child_pid" ] || fail "both traces are of process $parent_pid"
+	;;
+forkpty)
+	# forkpty forks inside glibc: the child's threads were written into
+	# the parent's trace as the parent's
+	out=$(run_app timeout 60 "$B/tracer/cprof-run" -o "$T/out/pty.out" -- \
+		"$B/tests/tracer/forkpty_app" 2>"$T/err") || { cat "$T/err" >&2; fail "forkpty_app failed: $out"; }
+	ppid=$(echo "$out" | sed -n 's/^parent \([0-9]*\).*/\1/p')
+	ctids=$(echo "$out" | tr -d '\r' | sed -n 's/^child-thread \([0-9]*\).*/\1/p' | paste -sd,)
+	[ -n "$ppid" ] && [ -n "$ctids" ] || fail "unexpected output: $out"
+	"$B/converter/cprof-convert" -q -o "$T/pty.db" "$T/out/pty.out" || fail "the trace does not convert"
+	pids=$(sqlite3 "$T/pty.db" "SELECT DISTINCT pid FROM process")
+	[ "$pids" = "$ppid" ] || fail "the trace is of process(es) '$pids', not of the parent $ppid"
+	n=$(sqlite3 "$T/pty.db" "SELECT COUNT(*) FROM thread WHERE tid IN ($ctids)")
+	[ "$n" = 0 ] || fail "the child's threads ($ctids) are in the parent's trace"
+	w=$(sqlite3 "$T/pty.db" "SELECT COUNT(*) FROM thread_state WHERE reason = 'mutex'")
+	[ "$w" -gt 0 ] || fail "no mutex waits of the parent"
+	note "parent $ppid: $w mutex waits; child threads $ctids not in its trace"
 	;;
 *) fail "unknown mode $1" ;;
 esac
