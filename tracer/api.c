@@ -497,6 +497,13 @@ static void env_trace_begin(const char *path)
 void cprof_api_env_init(void)
 {
 	char *http = env_take("CPROF_HTTP"), *trace = env_take("CPROF_TRACE");
+	/* what cprof-run added for lttng-ust, read by now (lttng-ust keeps the
+	 * string, which stays where it is) */
+	char *added = env_take("CPROF_RUN_ADDED");
+
+	if (added && !strcmp(added, "LTTNG_UST_WITHOUT_BADDR_STATEDUMP"))
+		free(env_take(added));
+	free(added);
 
 	if (http)
 		http_env_start(http);

@@ -76,6 +76,22 @@ sigterm|sigint)
 	check_trace "$T/out/t.out"
 	has_session && fail "a session was left behind"
 	;;
+env)
+	# the program sees the environment it would untraced: cprof-run's
+	# variables (CPROF_TRACE, and LTTNG_UST_WITHOUT_BADDR_STATEDUMP it adds
+	# for lttng-ust) are taken out; the user's own stay
+	command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
+	run_app env -u LTTNG_UST_WITHOUT_BADDR_STATEDUMP "$RUN" -o "$T/out/e.out" -- /usr/bin/env \
+		>"$T/env.txt" 2>"$T/err" || { cat "$T/err" >&2; fail "exit status $?"; }
+	check_trace "$T/out/e.out"
+	grep -E '^(CPROF_|LTTNG_UST_WITHOUT_BADDR_STATEDUMP=)' "$T/env.txt" &&
+		fail "cprof's variables are in the program's environment"
+	grep -q '^LD_PRELOAD=.*libcprof-preload' "$T/env.txt" || fail "not preloaded: $(cat "$T/env.txt")"
+	run_app env LTTNG_UST_WITHOUT_BADDR_STATEDUMP=1 "$RUN" -o "$T/out/e2.out" -- /usr/bin/env \
+		>"$T/env2.txt" 2>"$T/err" || { cat "$T/err" >&2; fail "exit status $?"; }
+	grep -qx 'LTTNG_UST_WITHOUT_BADDR_STATEDUMP=1' "$T/env2.txt" ||
+		fail "the user's LTTNG_UST_WITHOUT_BADDR_STATEDUMP was taken out"
+	;;
 exec)
 	# the program cprof-run starts execs the one meant (env, nice, taskset):
 	# the trace is the exec'd program's, not lost with env's image
