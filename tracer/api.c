@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -123,6 +124,10 @@ int cprof_trace_start(const char *path, struct cprof_error *err)
 	r = fd = open_tmp(path, tmp, sizeof(tmp), err);
 	if (r < 0)
 		goto end;
+	/* held while this process traces into it: a temporary file nobody
+	 * holds is a crashed run's (cprof-run, trace_pending); the raw call,
+	 * flock() is the program's (wrap_ipc.c) */
+	syscall(SYS_flock, fd, LOCK_EX | LOCK_NB);
 	r = cprof_session_start(NULL, &s, err);
 	if (r) {
 		unlink(tmp);
@@ -206,26 +211,31 @@ const char *cprof_exec_handover(void)
 	return handover_path;
 }
 
-/* daemon(): the same, but the temporary file stays until the daemon made
- * its own (cprof-run, seeing it, knows the trace goes on; api.c's
- * cprof_daemon_child removes it). */
-const char *cprof_daemon_handover(char *tmp, size_t size)
+/* daemon(): the same, but the temporary file stays, open and locked, until
+ * the daemon made its own: cprof-run, finding it locked, knows the trace
+ * goes on (cprof_daemon_child closes and removes it). */
+const char *cprof_daemon_handover(char *tmp, size_t size, int *fd)
 {
-	const char *path;
-	char keep[PATH_MAX];
+	struct cprof_session *s;
 
+	*fd = -1;
+	tmp[0] = '\0';
 	pthread_mutex_lock(&run_lock);
-	int mine = run.session && run.pid == getpid() && env_trace_pid == getpid();
-	if (mine)
-		snprintf(keep, sizeof(keep), "%s", run.tmp);
-	run.tmp[0] = mine ? '\0' : run.tmp[0];  /* not removed by the handover */
+	if (!run.session || run.pid != getpid() || env_trace_pid != getpid()) {
+		pthread_mutex_unlock(&run_lock);
+		return NULL;
+	}
+	s = run.session;
+	run.session = NULL;
+	cprof_own_fd(run.fd, 0);
+	*fd = run.fd;
+	run.fd = -1;
+	snprintf(tmp, size, "%s", run.tmp);
+	strcpy(handover_path, run.path);
+	env_trace_pid = 0;
 	pthread_mutex_unlock(&run_lock);
-	path = cprof_exec_handover();
-	if (path && mine)
-		snprintf(tmp, size, "%s", keep);
-	else
-		tmp[0] = '\0';
-	return path;
+	cprof_session_abort_sync(s);
+	return handover_path;
 }
 
 static void finish_env_trace_at_end(void);
@@ -513,13 +523,15 @@ void cprof_api_env_init(void)
 	free(trace);
 }
 
-void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp)
+void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp, int old_fd)
 {
 	cprof_ust_register();
 	if (addr)
 		http_env_start(addr);
 	if (path)
 		env_trace_begin(path);
+	if (old_fd >= 0)
+		close(old_fd);
 	if (old_tmp && *old_tmp)
 		unlink(old_tmp);
 }

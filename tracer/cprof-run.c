@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -205,8 +206,8 @@ static time_t run_start;
 
 /* A trace still being recorded: the temporary file beside `out` that the
  * tracing process writes (api.c, ".NAME.cprof-XXXXXX"), made during this
- * run - by a process PROG left running (daemon(3): the trace follows the
- * program into its daemon). */
+ * run and still locked by it - a process PROG left running (daemon(3): the
+ * trace follows the program into its daemon).  A crashed run's is not. */
 static int trace_pending(const char *out)
 {
 	const char *slash = strrchr(out, '/');
@@ -221,7 +222,13 @@ static int trace_pending(const char *out)
 		struct stat st;
 		if (strncmp(e->d_name, prefix, strlen(prefix)))
 			continue;
-		found = !fstatat(dirfd(d), e->d_name, &st, 0) && st.st_mtime >= run_start;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) || st.st_mtime < run_start)
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		found = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+		close(fd);
 	}
 	if (d)
 		closedir(d);

@@ -346,12 +346,14 @@ void cprof_exec_failed(const char *path) CPROF_HIDDEN;
 const char *cprof_exec_http_handover(void) CPROF_HIDDEN;
 void cprof_exec_http_failed(const char *addr) CPROF_HIDDEN;
 /* daemon() (wrap_pthread.c): cprof_exec_handover's, keeping the
- * temporary file (its name in tmp); in the daemon process, after fork's
+ * temporary file open and locked (its name in tmp, its fd in *fd); in the
+ * daemon process, after fork's
  * child resets, the whole-run trace (path) and the endpoint (addr) handed
  * over before the fork start again (either may be NULL), and the kept
- * temporary file is removed. */
-const char *cprof_daemon_handover(char *tmp, size_t size) CPROF_HIDDEN;
-void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp) CPROF_HIDDEN;
+ * temporary file is closed and removed. */
+const char *cprof_daemon_handover(char *tmp, size_t size, int *fd) CPROF_HIDDEN;
+void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp, int old_fd)
+	CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

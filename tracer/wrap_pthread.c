@@ -807,7 +807,8 @@ EXPORT int daemon(int nochdir, int noclose)
 	}
 	int port = cprof_http_port();
 	static char old_tmp[PATH_MAX];
-	const char *path = cprof_daemon_handover(old_tmp, sizeof old_tmp);
+	int old_fd;
+	const char *path = cprof_daemon_handover(old_tmp, sizeof old_tmp, &old_fd);
 	const char *addr = cprof_exec_http_handover();
 	static char addr_port[300];
 	size_t n = addr ? strlen(addr) : 0;
@@ -832,14 +833,16 @@ EXPORT int daemon(int nochdir, int noclose)
 		lttng_ust_after_fork_parent(&set);
 	cprof_tls_guard--;
 	if (child) {
-		cprof_daemon_child(path, addr, old_tmp);
+		cprof_daemon_child(path, addr, old_tmp, old_fd);
 	} else {
+		if (old_fd >= 0)
+			close(old_fd);
+		if (old_tmp[0])
+			unlink(old_tmp);
 		if (addr)
 			cprof_exec_http_failed(addr);
 		if (path)
 			cprof_exec_failed(path);
-		if (old_tmp[0])
-			unlink(old_tmp);
 	}
 	errno = saved;
 	return r;
