@@ -368,7 +368,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 	ctx->arg = arg;
 	ctx->create_id = __atomic_fetch_add(&next_create_id, 1, __ATOMIC_RELAXED);
 	ctx->creator = cprof_tls_self ? cprof_tls_self->tid : cprof_gettid();
-	ctx->ignored = cprof_tls_ignored || created_by_lttng_ust(__builtin_return_address(0));
+	ctx->ignored = cprof_tls_ignored || cprof_ust_caller(__builtin_return_address(0)) ||
+		created_by_lttng_ust(__builtin_return_address(0));
 	uint64_t id = ctx->create_id;
 	if (!ctx->ignored && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_create)) {
 		uint64_t pcs[CPROF_STACK_MAX];
