@@ -187,39 +187,13 @@ end:
  * traced nothing: no trace at all.  The new image gets the trace instead. */
 static char handover_path[PATH_MAX];
 
-const char *cprof_exec_handover(void)
+/* Takes this process's CPROF_TRACE trace for a handover: its session is
+ * destroyed and its path returned (NULL if it owns none); *fd and tmp get
+ * the temporary file, still open, no longer cprof's. */
+static const char *handover(int *fd, char *tmp, size_t size)
 {
 	struct cprof_session *s;
 
-	pthread_mutex_lock(&run_lock);
-	if (!run.session || run.pid != getpid() || env_trace_pid != getpid()) {
-		pthread_mutex_unlock(&run_lock);
-		return NULL;
-	}
-	s = run.session;
-	run.session = NULL;
-	cprof_own_fd(run.fd, 0);
-	close(run.fd);
-	run.fd = -1;
-	unlink(run.tmp);
-	strcpy(handover_path, run.path);
-	env_trace_pid = 0;
-	pthread_mutex_unlock(&run_lock);
-	cprof_session_abort_sync(s);
-	/* the signal handlers stay: exec resets them, a failed exec keeps
-	 * them with their thread */
-	return handover_path;
-}
-
-/* daemon(): the same, but the temporary file stays, open and locked, until
- * the daemon made its own: cprof-run, finding it locked, knows the trace
- * goes on (cprof_daemon_child closes and removes it). */
-const char *cprof_daemon_handover(char *tmp, size_t size, int *fd)
-{
-	struct cprof_session *s;
-
-	*fd = -1;
-	tmp[0] = '\0';
 	pthread_mutex_lock(&run_lock);
 	if (!run.session || run.pid != getpid() || env_trace_pid != getpid()) {
 		pthread_mutex_unlock(&run_lock);
@@ -236,6 +210,35 @@ const char *cprof_daemon_handover(char *tmp, size_t size, int *fd)
 	pthread_mutex_unlock(&run_lock);
 	cprof_session_abort_sync(s);
 	return handover_path;
+}
+
+const char *cprof_exec_handover(void)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	const char *path = handover(&fd, tmp, sizeof(tmp));
+
+	if (path) {
+		close(fd);
+		unlink(tmp);
+	}
+	/* the signal handlers stay: exec resets them, a failed exec keeps
+	 * them with their thread */
+	return path;
+}
+
+/* daemon(): the same, but the temporary file stays, open and locked, until
+ * the daemon made its own: cprof-run, finding it locked, knows the trace
+ * goes on (cprof_daemon_child closes and removes it). */
+const char *cprof_daemon_handover(char *tmp, size_t size, int *fd)
+{
+	const char *path = handover(fd, tmp, size);
+
+	if (!path) {
+		*fd = -1;
+		tmp[0] = '\0';
+	}
+	return path;
 }
 
 static void finish_env_trace_at_end(void);
