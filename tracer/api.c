@@ -102,6 +102,15 @@ static int open_tmp(const char *path, char *tmp, size_t size, struct cprof_error
 	if (fd < 0)
 		return cprof_error_set(err, -errno, "cannot create a file beside %s: %s", path,
 				strerror(errno));
+	if (fd <= 2) {
+		/* a program started with stdio closed: daemon() and the like put
+		 * /dev/null there, over the trace */
+		int moved = (int) syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+		if (moved >= 0) {
+			syscall(SYS_close, fd);
+			fd = moved;
+		}
+	}
 	fchmod(fd, 0644);
 	return fd;
 }
@@ -112,8 +121,21 @@ int cprof_trace_start(const char *path, struct cprof_error *err)
 	int fd = -1, r;
 	char tmp[PATH_MAX];
 
+	char abs[PATH_MAX];
+
 	if (!path || !*path)
 		return cprof_error_set(err, -EINVAL, "no trace path given");
+	if (path[0] != '/') {
+		/* the file is made at the stop, maybe after a chdir (daemon()
+		 * changes to /): where the path pointed at the start */
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cprof_error_set(err, -errno, "%s: cannot resolve the path: %s", path,
+					strerror(errno));
+		if ((size_t) snprintf(abs, sizeof(abs), "%s/%s", cwd, path) >= sizeof(abs))
+			return cprof_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		path = abs;
+	}
 	if (strlen(path) >= sizeof(run.path))
 		return cprof_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
 	pthread_mutex_lock(&run_lock);
@@ -528,7 +550,6 @@ void cprof_api_env_init(void)
 
 void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp, int old_fd)
 {
-	cprof_ust_register();
 	if (addr)
 		http_env_start(addr);
 	if (path)
@@ -567,12 +588,20 @@ CPROF_EXTERN void _Exit(int status)
 
 void cprof_api_atfork_child(void)
 {
-	/* The child owns neither the parent's trace nor its server. */
+	/* The child owns neither the parent's trace nor its server, nor the
+	 * signal pipe (its thread is the parent's).  Raw closes: these fds are
+	 * still cprof's own here, which close() refuses; the trace file's lock
+	 * is then the parent's alone. */
 	pthread_mutex_init(&run_lock, NULL);
 	if (run.fd >= 0)
-		close(run.fd);
+		syscall(SYS_close, run.fd);
 	run.session = NULL;
 	run.fd = -1;
+	for (int i = 0; i < 2; i++) {
+		if (sig_pipe[i] >= 0)
+			syscall(SYS_close, sig_pipe[i]);
+		sig_pipe[i] = -1;
+	}
 	env_trace_pid = 0;
 	/* Nobody reads the pipe in the child: give it back the default action
 	 * where the handler is still ours, or SIGTERM would not kill it. */

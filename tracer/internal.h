@@ -384,6 +384,7 @@ void cprof_close_init(void) CPROF_HIDDEN;        /* library init */
  * capture of its own (wrap_pthread.c, fork): meanwhile socket() refuses the
  * sockets lttng-ust's listener threads ask for (wrap_fd.c). */
 extern int cprof_ust_quiet CPROF_HIDDEN;
+extern CPROF_TLS int cprof_tls_ust_refused;   /* this thread's socket() was refused */
 int cprof_ust_caller(const void *ret_addr) CPROF_HIDDEN;
 void cprof_ust_register(void) CPROF_HIDDEN;   /* session.c: at a capture start */
 unsigned cprof_ust_quiet_sleep(unsigned s) CPROF_HIDDEN;   /* wrap_sys.c: sleep() */

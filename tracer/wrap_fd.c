@@ -33,6 +33,7 @@ IO_EXPORT int socket(int domain, int type, int protocol)
 {
 	NOSYS_IF_MISSING(socket, -1);
 	if (io_unlikely(cprof_ust_quiet) && cprof_ust_caller(__builtin_return_address(0))) {
+		cprof_tls_ust_refused = 1;   /* its next sleep() waits for a capture */
 		errno = EACCES;   /* a fork child's lttng-ust listener (wrap_pthread.c) */
 		return -1;
 	}

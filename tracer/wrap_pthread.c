@@ -118,6 +118,7 @@ static uintptr_t ust_base;   /* liblttng-ust's load address: its threads are not
  * ends that wait; the start waits for the registration
  * (cprof_core_on_trace_start). */
 int cprof_ust_quiet;
+CPROF_TLS int cprof_tls_ust_refused;
 static uintptr_t ust_lo, ust_hi;   /* liblttng-ust.so's mapped range */
 
 static int ust_range_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -735,12 +736,18 @@ static void fork_child(sigset_t *set)
 	cprof_api_atfork_child();
 }
 
+/* Set around the hooks: a glibc whose forkpty or daemon calls fork()
+ * through its symbol (before 2.34, in libutil) gets them once. */
+static CPROF_TLS int in_fork_hooks;
+
 EXPORT pid_t fork(void)
 {
 	if (!REAL(fork)) {
 		errno = ENOSYS;
 		return -1;
 	}
+	if (in_fork_hooks)
+		return real_fork();
 	sigset_t set;
 	int saved = errno;
 	cprof_tls_guard++;   /* lttng-ust's own locks are not the program's */
@@ -776,7 +783,9 @@ EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 	cprof_tls_guard++;
 	lttng_ust_before_fork(&set);
 	errno = saved;
+	in_fork_hooks = 1;
 	pid_t pid = real_forkpty(amaster, name, termp, winp);
+	in_fork_hooks = 0;
 	saved = errno;
 	if (pid == 0)
 		fork_child(&set);
@@ -825,7 +834,9 @@ EXPORT int daemon(int nochdir, int noclose)
 	pid_t parent = getpid();
 	cprof_tls_guard++;
 	lttng_ust_before_fork(&set);
+	in_fork_hooks = 1;
 	int r = real_daemon(nochdir, noclose);
+	in_fork_hooks = 0;
 	int saved = errno;
 	int child = getpid() != parent;
 	if (child)

@@ -580,8 +580,12 @@ IO_EXPORT unsigned sleep(unsigned s)
 {
 	if (io_unlikely(!IO_REAL(sleep)))
 		return s;
-	if (io_unlikely(cprof_ust_quiet) && cprof_ust_caller(__builtin_return_address(0)))
-		return cprof_ust_quiet_sleep(s);   /* a fork child's lttng-ust listener */
+	/* a fork child's lttng-ust listener that socket() refused: also when a
+	 * capture start cleared cprof_ust_quiet meanwhile (then no wait) */
+	if (io_unlikely(cprof_tls_ust_refused) && cprof_ust_caller(__builtin_return_address(0))) {
+		cprof_tls_ust_refused = 0;
+		return cprof_ust_quiet_sleep(s);
+	}
 	if (!cprof_io_recording() || !s)
 		return real_sleep(s);
 	struct cprof_io_wait w;

@@ -4,6 +4,8 @@
 # whole-run trace that was never written).
 #  whole: cprof-run -o; the trace is written when the daemon exits and is
 #    the daemon's, with its mutex waits and none of lttng-ust's threads.
+#  relative: CPROF_TRACE=rel.out (preloaded); the trace is where the name
+#    pointed when the program started, not under / where the daemon runs.
 #  http: CPROF_HTTP=127.0.0.1:0; the daemon serves on the port announced
 #    before it daemonized, and a capture is the daemon's.
 # Both check that daemon() still does what it does (session leader, cwd /,
@@ -17,7 +19,8 @@ state="$T/out/state"
 
 # waits for the daemon to write its pid; sets dpid
 daemon_pid() {
-	for _ in $(seq 100); do grep -q '^pid ' "$state" 2>/dev/null && break; sleep 0.1; done
+	# (written once the daemon's capture started: up to 10 s on a loaded machine)
+	for _ in $(seq 200); do grep -q '^pid ' "$state" 2>/dev/null && break; sleep 0.1; done
 	dpid=$(sed -n 's/^pid //p' "$state")
 	[ -n "$dpid" ] || fail "the daemon did not start"
 	BG_PIDS+=("$dpid")
@@ -51,6 +54,18 @@ whole)
 	grep -qx done "$state" || fail "the daemon did not finish its work: $(cat "$state")"
 	[ -s "$T/out/d.out" ] || fail "the daemon wrote no trace"
 	check_trace whole "$T/out/d.out"
+	left=$(ls -A "$T/out" | grep -c '\.cprof-') && fail "temporary files left: $(ls -A "$T/out")"
+	;;
+relative)
+	# CPROF_TRACE relative to where the program started: daemon() changes
+	# to / before the daemon starts its trace
+	(cd "$T/out" && run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_TRACE=rel.out \
+		"$APP" "$state" 1 >"$T/run.out" 2>"$T/run.err" </dev/null) || fail "the program failed"
+	daemon_pid
+	for _ in $(seq 150); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$dpid" 2>/dev/null && fail "the daemon did not finish"
+	[ -s "$T/out/rel.out" ] || fail "no trace at $T/out/rel.out: $(ls -A "$T/out")"
+	check_trace relative "$T/out/rel.out"
 	left=$(ls -A "$T/out" | grep -c '\.cprof-') && fail "temporary files left: $(ls -A "$T/out")"
 	;;
 http)

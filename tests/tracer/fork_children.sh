@@ -35,7 +35,12 @@ capture)
 	out=$(run_app timeout 120 "$B/tests/tracer/fork_capture_app" "$T/out/parent.out" "$T/out/child.out" 2>"$T/err") ||
 		{ cat "$T/err" >&2; fail "fork_capture_app failed: $out"; }
 	echo "$out" | grep -q '^ok$' || fail "unexpected output: $out"
-	note "$(echo "$out" | head -1)"
+	ms=$(echo "$out" | sed -n 's/^child_start_ms=\([0-9]*\)$/\1/p')
+	[ -n "$ms" ] || fail "no start time printed: $out"
+	note "the child's capture started in $ms ms"
+	# its lttng-ust registers when asked (a few tens of ms), not at its
+	# next 5-second retry
+	[ "$ms" -lt 3000 ] || fail "the child's cprof_trace_start took $ms ms"
 	for f in parent child; do
 		[ -s "$T/out/$f.out" ] || fail "no $f trace"
 		"$B/converter/cprof-convert" -q -o "$T/$f.db" "$T/out/$f.out" || fail "the $f trace does not convert"
