@@ -458,6 +458,7 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err) CPROF_HIDDEN;
 int cprof_httpd_port(void) CPROF_HIDDEN;
 int cprof_httpd_stop(void) CPROF_HIDDEN;
 void cprof_httpd_atfork_child(void) CPROF_HIDDEN;
+void cprof_httpd_setsid(void) CPROF_HIDDEN;       /* a fork child called setsid() */
 /* ---- wrap_alloc.c, memstats.c, gc.c (memory, issue 7) ------------------ */
 struct cprof_heap_totals {
 	int64_t inuse_bytes, inuse_objects;   /* usable bytes / blocks live */

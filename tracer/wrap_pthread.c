@@ -796,6 +796,24 @@ EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 	return pid;
 }
 
+/* setsid(2): a fork child leaving its session daemonizes by hand; cprof
+ * says where the endpoint stays (http.c, cprof_httpd_setsid). */
+EXPORT pid_t setsid(void)
+{
+	static pid_t (*real_setsid)(void);
+	if (!real_setsid && !(real_setsid = (pid_t (*)(void))resolve("setsid", NULL))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pid_t r = real_setsid();
+	if (r >= 0 && !cprof_tls_guard) {
+		int saved = errno;
+		cprof_httpd_setsid();
+		errno = saved;
+	}
+	return r;
+}
+
 /* daemon(3): glibc forks inside it without fork()'s symbol, so neither
  * lttng-ust's fork hooks nor cprof's ran: the daemon inherited lttng-ust's
  * registration (its events were the parent's), a dead endpoint (its threads

@@ -2,7 +2,8 @@
  * then works: two threads contend on a mutex for SECONDS.  Not linked with
  * libcprof: run preloaded.
  *
- * usage: daemon_app STATEFILE SECONDS [noclose]
+ * usage: daemon_app STATEFILE SECONDS [noclose|setsid]
+ * (setsid: daemonizes by hand - fork, the parent exits, setsid - instead)
  * STATEFILE (an absolute path: the daemon changes to /) gets the daemon's
  * pid, its working directory and whether fd 0 is /dev/null, then "done"
  * when it finishes. */
@@ -33,7 +34,16 @@ int main(int argc, char **argv)
 	if (argc < 3 || argv[1][0] != '/')
 		return 2;
 	int noclose = argc > 3 && !strcmp(argv[3], "noclose");
-	if (daemon(0, noclose)) {
+	if (argc > 3 && !strcmp(argv[3], "setsid")) {
+		/* by hand, as memcached -d does */
+		pid_t p = fork();
+		if (p < 0)
+			return 1;
+		if (p > 0)
+			_exit(0);
+		if (setsid() < 0 || chdir("/") || !freopen("/dev/null", "r", stdin))
+			return 1;
+	} else if (daemon(0, noclose)) {
 		perror("daemon");
 		return 1;
 	}
