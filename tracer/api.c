@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -274,6 +275,7 @@ void cprof_exec_finish(void)
  * prog` served from env, whose exec ended it; prog had no endpoint. */
 static char http_env_addr[256];
 static pid_t http_env_pid;      /* the process serving CPROF_HTTP, else 0 */
+static int http_env_port;       /* its port */
 
 const char *cprof_exec_http_handover(void)
 {
@@ -301,7 +303,60 @@ static void http_env_start(const char *addr)
 		if (addr != http_env_addr)
 			strcpy(http_env_addr, addr);
 		http_env_pid = getpid();
+		http_env_port = cprof_http_port();
 	}
+}
+
+/* Whether process pid has exited (gone, or a zombie: its fds are closed). */
+static int process_gone(pid_t pid)
+{
+	char path[64], buf[256];
+	if (kill(pid, 0) && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* setsid() in a fork child of the process serving CPROF_HTTP: a daemon
+ * made by hand (fork, the parent exits, setsid: memcached -d).  Once that
+ * parent is gone (waited for up to 100 ms: it usually exits at once), the
+ * endpoint starts again here, on its port; a parent that stays (a server
+ * starting a helper in a session of its own) keeps it. */
+void cprof_api_setsid(void)
+{
+	pid_t owner = http_env_pid;
+	if (!owner || owner == getpid() || http_env_port <= 0)
+		return;
+	int gone = 0;
+	for (int i = 0; i < 20 && !(gone = process_gone(owner)); i++) {
+		struct timespec ts = { 0, 5 * 1000000 };
+		syscall(SYS_nanosleep, &ts, NULL);   /* not the program's sleep */
+	}
+	if (!gone) {
+		cprof_log("process %d, forked from %d, called setsid(); the endpoint (port %d) stays "
+			"with process %d, which is still running", (int) getpid(), (int) owner,
+			http_env_port, (int) owner);
+		http_env_pid = 0;
+		return;
+	}
+	char addr[sizeof(http_env_addr) + 16];
+	size_t n = strlen(http_env_addr);
+	if (n >= 2 && !strcmp(http_env_addr + n - 2, ":0"))
+		snprintf(addr, sizeof(addr), "%.*s:%d", (int) (n - 2), http_env_addr, http_env_port);
+	else
+		snprintf(addr, sizeof(addr), "%s", http_env_addr);
+	cprof_log("process %d, forked from %d (gone), called setsid(): the endpoint follows it",
+		(int) getpid(), (int) owner);
+	http_env_start(addr);
 }
 
 void cprof_exec_http_failed(const char *addr)

@@ -38,9 +38,6 @@ static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct MHD_Daemon *daemon_;      /* owned, under server_lock */
 static int port_;
 static int listen_fd_ = -1;      /* under server_lock */
-static pid_t serving_pid;        /* the process daemon_ belongs to */
-static int inherited_port;       /* a fork child's: the parent's endpoint */
-static pid_t inherited_from;
 static double max_seconds = DEFAULT_MAX_SECONDS;
 static atomic_int stopping;             /* cprof_httpd_stop ends waiting traces */
 
@@ -439,7 +436,6 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err)
 	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_LISTEN_FD);
 	listen_fd_ = info ? info->listen_fd : -1;
 	cprof_own_fd(listen_fd_, 1);    /* a program closing all its fds spared it */
-	serving_pid = getpid();
 	r = 0;
 end:
 	pthread_mutex_unlock(&server_lock);
@@ -482,29 +478,9 @@ void cprof_httpd_atfork_child(void)
 	 * closed here (the parent's stays open): a child that outlived its
 	 * parent held the port, every request to it hanging unanswered. */
 	pthread_mutex_init(&server_lock, NULL);
-	if (daemon_ && port_ > 0) {
-		inherited_port = port_;
-		inherited_from = serving_pid;
-	}
 	daemon_ = NULL;
 	if (listen_fd_ >= 0)
 		syscall(SYS_close, listen_fd_);
 	listen_fd_ = -1;
 	port_ = 0;
-}
-
-/* setsid() (wrap_pthread.c) in a fork child of a process serving the
- * endpoint: the child daemonizes by hand (fork, the parent exits, setsid:
- * memcached -d), and the endpoint, which follows daemon(3) but not this,
- * ends with the parent.  Said once, on the stderr the child still has. */
-void cprof_httpd_setsid(void)
-{
-	if (inherited_port <= 0)
-		return;
-	cprof_log("process %d, forked from %d, called setsid(): if it is the program's daemon, "
-		"it does not serve the endpoint (port %d stays with process %d; the endpoint "
-		"follows daemon(3), not fork and setsid) - run the program in the foreground "
-		"to capture it", (int) getpid(), (int) inherited_from, inherited_port,
-		(int) inherited_from);
-	inherited_port = 0;
 }

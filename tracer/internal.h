@@ -354,6 +354,9 @@ void cprof_exec_http_failed(const char *addr) CPROF_HIDDEN;
 const char *cprof_daemon_handover(char *tmp, size_t size, int *fd) CPROF_HIDDEN;
 void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp, int old_fd)
 	CPROF_HIDDEN;
+/* setsid() succeeded (wrap_pthread.c): a fork child of the process serving
+ * CPROF_HTTP takes the endpoint over once that process is gone. */
+void cprof_api_setsid(void) CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):
@@ -458,7 +461,6 @@ int cprof_httpd_start(const char *addr, struct cprof_error *err) CPROF_HIDDEN;
 int cprof_httpd_port(void) CPROF_HIDDEN;
 int cprof_httpd_stop(void) CPROF_HIDDEN;
 void cprof_httpd_atfork_child(void) CPROF_HIDDEN;
-void cprof_httpd_setsid(void) CPROF_HIDDEN;       /* a fork child called setsid() */
 /* ---- wrap_alloc.c, memstats.c, gc.c (memory, issue 7) ------------------ */
 struct cprof_heap_totals {
 	int64_t inuse_bytes, inuse_objects;   /* usable bytes / blocks live */

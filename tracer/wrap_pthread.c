@@ -796,8 +796,8 @@ EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 	return pid;
 }
 
-/* setsid(2): a fork child leaving its session daemonizes by hand; cprof
- * says where the endpoint stays (http.c, cprof_httpd_setsid). */
+/* setsid(2): a fork child leaving its session daemonizes by hand; the
+ * endpoint follows it once its parent is gone (api.c, cprof_api_setsid). */
 EXPORT pid_t setsid(void)
 {
 	static pid_t (*real_setsid)(void);
@@ -808,7 +808,7 @@ EXPORT pid_t setsid(void)
 	pid_t r = real_setsid();
 	if (r >= 0 && !cprof_tls_guard) {
 		int saved = errno;
-		cprof_httpd_setsid();
+		cprof_api_setsid();
 		errno = saved;
 	}
 	return r;

@@ -8,8 +8,10 @@
 #    pointed when the program started, not under / where the daemon runs.
 #  http: CPROF_HTTP=127.0.0.1:0; the daemon serves on the port announced
 #    before it daemonized, and a capture is the daemon's.
-#  setsid: daemonized by hand (fork, exit, setsid), which the endpoint does
-#    not follow: cprof says so.
+#  setsid: daemonized by hand (fork, the parent exits, setsid): the endpoint
+#    follows, on its port, and a capture is the daemon's.
+#  setsid-stay: a child calls setsid while its parent goes on: the endpoint
+#    stays with the parent, and cprof says so.
 # Both check that daemon() still does what it does (session leader, cwd /,
 # stdin on /dev/null).
 source "$CPROF_SRC/tests/lib/harness.sh"
@@ -81,16 +83,30 @@ http)
 	check_trace http "$T/out/h.out"
 	;;
 setsid)
-	# daemonized by hand (fork, exit, setsid: memcached -d): the endpoint
-	# cannot follow, and cprof says so, naming both processes
+	# daemonized by hand (fork, the parent exits, setsid: memcached -d): the
+	# endpoint follows the child once its parent is gone
 	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
-		"$APP" "$state" 1 setsid >"$T/run.out" 2>"$T/run.err" </dev/null || fail "the program failed"
+		"$APP" "$state" 4 setsid >"$T/run.out" 2>"$T/run.err" </dev/null || fail "the program failed"
 	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
 	[ -n "$port" ] || { cat "$T/run.err" >&2; fail "no port announced"; }
 	daemon_pid
-	for _ in $(seq 50); do grep -q "called setsid()" "$T/run.err" && break; sleep 0.1; done
-	grep -q "process $dpid, forked from [0-9]*, called setsid(): .*(port $port stays with" "$T/run.err" ||
-		fail "no word of where the endpoint stays: $(cat "$T/run.err")"
+	grep -q "process $dpid, forked from [0-9]* (gone), called setsid(): the endpoint follows it" \
+		"$T/run.err" || fail "no word of the endpoint following: $(cat "$T/run.err")"
+	curl -sS --max-time 20 -o "$T/out/s.out" "http://127.0.0.1:$port/debug/pprof/trace?seconds=1" \
+		2>"$T/curl.err" || fail "no trace from the daemon's endpoint: $(cat "$T/curl.err")"
+	check_trace setsid "$T/out/s.out"
+	;;
+setsid-stay)
+	# a child in a session of its own while its parent goes on (a server's
+	# helper): the endpoint stays with the parent, and cprof says so
+	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
+		"$APP" "$state" 0.5 setsid-stay >"$T/run.out" 2>"$T/run.err" </dev/null ||
+		{ cat "$T/run.err" >&2; fail "the program failed"; }
+	dpid=$(sed -n 's/^pid //p' "$state")
+	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
+	grep -q "process $dpid, forked from [0-9]*, called setsid(); the endpoint (port $port) stays" \
+		"$T/run.err" || fail "no word of where the endpoint stays: $(cat "$T/run.err")"
+	[ "$(grep -c 'serving /debug/pprof/' "$T/run.err")" = 1 ] || fail "the endpoint started twice"
 	;;
 *) fail "unknown mode $1" ;;
 esac

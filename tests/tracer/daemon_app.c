@@ -2,8 +2,9 @@
  * then works: two threads contend on a mutex for SECONDS.  Not linked with
  * libcprof: run preloaded.
  *
- * usage: daemon_app STATEFILE SECONDS [noclose|setsid]
- * (setsid: daemonizes by hand - fork, the parent exits, setsid - instead)
+ * usage: daemon_app STATEFILE SECONDS [noclose|setsid|setsid-stay]
+ * (setsid: daemonizes by hand - fork, the parent exits, setsid - instead;
+ * setsid-stay: the same but the parent waits for the child)
  * STATEFILE (an absolute path: the daemon changes to /) gets the daemon's
  * pid, its working directory and whether fd 0 is /dev/null, then "done"
  * when it finishes. */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -34,13 +36,19 @@ int main(int argc, char **argv)
 	if (argc < 3 || argv[1][0] != '/')
 		return 2;
 	int noclose = argc > 3 && !strcmp(argv[3], "noclose");
-	if (argc > 3 && !strcmp(argv[3], "setsid")) {
-		/* by hand, as memcached -d does */
+	int stay = argc > 3 && !strcmp(argv[3], "setsid-stay");
+	if (stay || (argc > 3 && !strcmp(argv[3], "setsid"))) {
+		/* by hand, as memcached -d does; setsid-stay: the parent stays
+		 * until the child is done, as a server with a helper would */
 		pid_t p = fork();
 		if (p < 0)
 			return 1;
-		if (p > 0)
+		if (p > 0) {
+			int st;
+			if (stay && (waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st)))
+				return 1;
 			_exit(0);
+		}
 		if (setsid() < 0 || chdir("/") || !freopen("/dev/null", "r", stdin))
 			return 1;
 	} else if (daemon(0, noclose)) {
