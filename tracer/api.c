@@ -328,26 +328,19 @@ static int process_gone(pid_t pid)
 
 /* setsid() in a fork child of the process serving CPROF_HTTP: a daemon
  * made by hand (fork, the parent exits, setsid: memcached -d).  Once that
- * parent is gone (waited for up to 100 ms: it usually exits at once), the
- * endpoint starts again here, on its port; a parent that stays (a server
- * starting a helper in a session of its own) keeps it. */
-void cprof_api_setsid(void)
+ * process is gone the endpoint starts again here, on its port.  The parent
+ * often is gone already; else the takeover stays pending, looked at again
+ * (at most every 50 ms) when the program next calls pthread_create,
+ * accept, poll, select or epoll_wait - what a daemon does next, never from
+ * a signal handler - and given up after 2 s: a parent that stays (a server
+ * starting a helper in a session of its own) keeps its endpoint.  Not
+ * followed: a daemon made by a second fork after setsid (its children do
+ * not inherit the takeover). */
+int cprof_http_takeover_pending;
+static uint64_t takeover_since_ns, takeover_next_ns;
+
+static void takeover_start(pid_t owner)
 {
-	pid_t owner = http_env_pid;
-	if (!owner || owner == getpid() || http_env_port <= 0)
-		return;
-	int gone = 0;
-	for (int i = 0; i < 20 && !(gone = process_gone(owner)); i++) {
-		struct timespec ts = { 0, 5 * 1000000 };
-		syscall(SYS_nanosleep, &ts, NULL);   /* not the program's sleep */
-	}
-	if (!gone) {
-		cprof_log("process %d, forked from %d, called setsid(); the endpoint (port %d) stays "
-			"with process %d, which is still running", (int) getpid(), (int) owner,
-			http_env_port, (int) owner);
-		http_env_pid = 0;
-		return;
-	}
 	char addr[sizeof(http_env_addr) + 16];
 	size_t n = strlen(http_env_addr);
 	if (n >= 2 && !strcmp(http_env_addr + n - 2, ":0"))
@@ -357,6 +350,42 @@ void cprof_api_setsid(void)
 	cprof_log("process %d, forked from %d (gone), called setsid(): the endpoint follows it",
 		(int) getpid(), (int) owner);
 	http_env_start(addr);
+}
+
+void cprof_http_takeover_try(void)
+{
+	uint64_t now = cprof_now_ns();
+	if (now < __atomic_load_n(&takeover_next_ns, __ATOMIC_RELAXED) ||
+			!__atomic_exchange_n(&cprof_http_takeover_pending, 0, __ATOMIC_ACQ_REL))
+		return;
+	int saved = errno;
+	pid_t owner = http_env_pid;
+	if (process_gone(owner)) {
+		takeover_start(owner);
+	} else if (now - takeover_since_ns > 2000000000ull) {
+		cprof_log("process %d, forked from %d, called setsid(); the endpoint (port %d) "
+			"stays with process %d, which is still running", (int) getpid(), (int) owner,
+			http_env_port, (int) owner);
+		http_env_pid = 0;
+	} else {
+		__atomic_store_n(&takeover_next_ns, now + 50000000ull, __ATOMIC_RELAXED);
+		__atomic_store_n(&cprof_http_takeover_pending, 1, __ATOMIC_RELEASE);
+	}
+	errno = saved;
+}
+
+void cprof_api_setsid(void)
+{
+	pid_t owner = http_env_pid;
+	if (!owner || owner == getpid() || http_env_port <= 0 || cprof_http_takeover_pending)
+		return;
+	if (process_gone(owner)) {
+		takeover_start(owner);
+		return;
+	}
+	takeover_since_ns = cprof_now_ns();
+	takeover_next_ns = takeover_since_ns;
+	__atomic_store_n(&cprof_http_takeover_pending, 1, __ATOMIC_RELEASE);
 }
 
 void cprof_exec_http_failed(const char *addr)
@@ -648,6 +677,9 @@ void cprof_api_atfork_child(void)
 	 * still cprof's own here, which close() refuses; the trace file's lock
 	 * is then the parent's alone. */
 	pthread_mutex_init(&run_lock, NULL);
+	/* the takeover is the process's that called setsid(), not its
+	 * children's (a daemon's workers) */
+	cprof_http_takeover_pending = 0;
 	if (run.fd >= 0)
 		syscall(SYS_close, run.fd);
 	run.session = NULL;

@@ -357,6 +357,15 @@ void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp,
 /* setsid() succeeded (wrap_pthread.c): a fork child of the process serving
  * CPROF_HTTP takes the endpoint over once that process is gone. */
 void cprof_api_setsid(void) CPROF_HIDDEN;
+extern int cprof_http_takeover_pending CPROF_HIDDEN;
+void cprof_http_takeover_try(void) CPROF_HIDDEN;
+/* In the calls a daemon makes after setsid (pthread_create, accept, poll,
+ * select, epoll_wait): a pending takeover of the endpoint (api.c). */
+static inline void cprof_http_takeover_check(void)
+{
+	if (__builtin_expect(__atomic_load_n(&cprof_http_takeover_pending, __ATOMIC_RELAXED), 0))
+		cprof_http_takeover_try();
+}
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

@@ -353,6 +353,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 {
 	if (!REAL(pthread_create))
 		return EAGAIN;
+	if (!cprof_tls_guard)
+		cprof_http_takeover_check();
 	/* (lttng-ust's listener threads, started again in a fork child from
 	 * within cprof's fork(), are still marked as not the program's) */
 	if (cprof_tls_guard && !cprof_ust_caller(__builtin_return_address(0)))

@@ -11,7 +11,7 @@
 #  setsid: daemonized by hand (fork, the parent exits, setsid): the endpoint
 #    follows, on its port, and a capture is the daemon's.
 #  setsid-stay: a child calls setsid while its parent goes on: the endpoint
-#    stays with the parent, and cprof says so.
+#    stays with the parent.
 # Both check that daemon() still does what it does (session leader, cwd /,
 # stdin on /dev/null).
 source "$CPROF_SRC/tests/lib/harness.sh"
@@ -90,23 +90,39 @@ setsid)
 	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
 	[ -n "$port" ] || { cat "$T/run.err" >&2; fail "no port announced"; }
 	daemon_pid
+	# (at setsid() if the parent is gone by then, else at the daemon's next
+	# pthread_create, poll... once it is)
+	for _ in $(seq 50); do
+		[ "$(grep -c "serving /debug/pprof/ .*(port $port)" "$T/run.err")" = 2 ] && break
+		sleep 0.1
+	done
 	grep -q "process $dpid, forked from [0-9]* (gone), called setsid(): the endpoint follows it" \
 		"$T/run.err" || fail "no word of the endpoint following: $(cat "$T/run.err")"
+	[ "$(grep -c "serving /debug/pprof/ .*(port $port)" "$T/run.err")" = 2 ] ||
+		fail "the daemon does not serve on port $port: $(cat "$T/run.err")"
 	curl -sS --max-time 20 -o "$T/out/s.out" "http://127.0.0.1:$port/debug/pprof/trace?seconds=1" \
 		2>"$T/curl.err" || fail "no trace from the daemon's endpoint: $(cat "$T/curl.err")"
 	check_trace setsid "$T/out/s.out"
 	;;
 setsid-stay)
 	# a child in a session of its own while its parent goes on (a server's
-	# helper): the endpoint stays with the parent, and cprof says so
+	# helper): the endpoint stays with the parent
 	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
-		"$APP" "$state" 0.5 setsid-stay >"$T/run.out" 2>"$T/run.err" </dev/null ||
-		{ cat "$T/run.err" >&2; fail "the program failed"; }
-	dpid=$(sed -n 's/^pid //p' "$state")
+		"$APP" "$state" 3 setsid-stay >"$T/run.out" 2>"$T/run.err" </dev/null &
+	bg=$!
+	BG_PIDS+=("$bg")
+	daemon_pid
+	ppid=$(sed -n 's/^ppid //p' "$state")
 	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
-	grep -q "process $dpid, forked from [0-9]*, called setsid(); the endpoint (port $port) stays" \
-		"$T/run.err" || fail "no word of where the endpoint stays: $(cat "$T/run.err")"
+	[ -n "$port" ] || { cat "$T/run.err" >&2; fail "no port announced"; }
+	curl -sS --max-time 20 -o "$T/out/p.out" "http://127.0.0.1:$port/debug/pprof/trace?seconds=0.5" \
+		2>"$T/curl.err" || fail "the parent's endpoint does not answer: $(cat "$T/curl.err")"
+	"$B/converter/cprof-convert" -q -o "$T/p.db" "$T/out/p.out" || fail "the trace does not convert"
+	pids=$(sqlite3 "$T/p.db" "SELECT DISTINCT pid FROM process")
+	[ "$pids" = "$ppid" ] || fail "the capture is of '$pids', not of the parent $ppid"
+	wait "$bg" || fail "the program failed: $(cat "$T/run.err")"
 	[ "$(grep -c 'serving /debug/pprof/' "$T/run.err")" = 1 ] || fail "the endpoint started twice"
+	grep -q "follows it" "$T/run.err" && fail "the child took the endpoint: $(cat "$T/run.err")"
 	;;
 *) fail "unknown mode $1" ;;
 esac

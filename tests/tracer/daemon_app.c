@@ -8,6 +8,7 @@
  * STATEFILE (an absolute path: the daemon changes to /) gets the daemon's
  * pid, its working directory and whether fd 0 is /dev/null, then "done"
  * when it finishes. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,13 +62,15 @@ int main(int argc, char **argv)
 	FILE *f = fopen(argv[1], "w");
 	if (!f)
 		return 1;
-	fprintf(f, "pid %d\ncwd %s\nstdin_devnull %d\nsid %d\n", (int)getpid(),
+	fprintf(f, "pid %d\nppid %d\ncwd %s\nstdin_devnull %d\nsid %d\n", (int)getpid(), (int)getppid(),
 		getcwd(cwd, sizeof cwd) ? cwd : "?", devnull, getsid(0) == getpid());
 	fclose(f);
 	pthread_t t[2];
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, work, NULL);
-	usleep((useconds_t)(atof(argv[2]) * 1e6));
+	/* the main thread waits as an event loop would, in poll() */
+	for (int ms = (int)(atof(argv[2]) * 1000); ms > 0; ms -= 100)
+		poll(NULL, 0, ms < 100 ? ms : 100);
 	stop = 1;
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
