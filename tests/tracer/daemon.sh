@@ -12,6 +12,7 @@
 #    follows, on its port, and a capture is the daemon's.
 #  setsid-stay: a child calls setsid while its parent goes on: the endpoint
 #    stays with the parent.
+#  memcached: memcached -d (a server from Debian that daemonizes by hand).
 # Both check that daemon() still does what it does (session leader, cwd /,
 # stdin on /dev/null).
 source "$CPROF_SRC/tests/lib/harness.sh"
@@ -123,6 +124,32 @@ setsid-stay)
 	wait "$bg" || fail "the program failed: $(cat "$T/run.err")"
 	[ "$(grep -c 'serving /debug/pprof/' "$T/run.err")" = 1 ] || fail "the endpoint started twice"
 	grep -q "follows it" "$T/run.err" && fail "the child took the endpoint: $(cat "$T/run.err")"
+	;;
+memcached)
+	# the same with a server from Debian: memcached -d daemonizes by hand
+	command -v memcached >/dev/null || skip "memcached is not installed (apt-get install memcached)"
+	mport=$(( 20000 + $$ % 20000 ))
+	run_app env LD_PRELOAD="$B/tracer/libcprof-preload.so" CPROF_HTTP=127.0.0.1:0 \
+		memcached -d -l 127.0.0.1 -p "$mport" -U 0 -t 2 -P "$T/out/mc.pid" \
+		>"$T/run.out" 2>"$T/run.err" </dev/null || { cat "$T/run.err" >&2; fail "memcached -d failed"; }
+	wait_for_file "$T/out/mc.pid" 10 || fail "memcached wrote no pid file"
+	dpid=$(cat "$T/out/mc.pid")
+	BG_PIDS+=("$dpid")
+	port=$(sed -n 's/.*serving .* (port \([0-9]*\)).*/\1/p' "$T/run.err" | head -1)
+	[ -n "$port" ] || { cat "$T/run.err" >&2; fail "no port announced"; }
+	for _ in $(seq 50); do
+		[ "$(grep -c "serving /debug/pprof/ .*(port $port)" "$T/run.err")" = 2 ] && break
+		sleep 0.1
+	done
+	curl -sS --max-time 20 -o "$T/out/m.out" "http://127.0.0.1:$port/debug/pprof/trace?seconds=0.5" \
+		2>"$T/curl.err" || fail "no trace from memcached's endpoint: $(cat "$T/curl.err") $(cat "$T/run.err")"
+	"$B/converter/cprof-convert" -q -o "$T/m.db" "$T/out/m.out" || fail "the trace does not convert"
+	pids=$(sqlite3 "$T/m.db" "SELECT DISTINCT pid FROM process")
+	[ "$pids" = "$dpid" ] || fail "the capture is of '$pids', not of memcached's daemon $dpid"
+	n=$(sqlite3 "$T/m.db" "SELECT COUNT(*) FROM thread")
+	[ "$n" -ge 3 ] || fail "only $n threads in memcached's capture"
+	note "memcached -d: daemon $dpid, $n threads in the capture"
+	kill "$dpid"
 	;;
 *) fail "unknown mode $1" ;;
 esac
