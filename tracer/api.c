@@ -276,6 +276,7 @@ void cprof_exec_finish(void)
 static char http_env_addr[256];
 static pid_t http_env_pid;      /* the process serving CPROF_HTTP, else 0 */
 static int http_env_port;       /* its port */
+static pid_t forked_self;       /* this process, if cprof's fork hooks made it */
 
 const char *cprof_exec_http_handover(void)
 {
@@ -307,85 +308,85 @@ static void http_env_start(const char *addr)
 	}
 }
 
-/* Whether process pid has exited (gone, or a zombie: its fds are closed). */
-static int process_gone(pid_t pid)
+pid_t cprof_fork_parent;
+
+const char *cprof_addr_with_port(const char *addr, int port, char *out, size_t size)
 {
-	char path[64], buf[256];
-	if (kill(pid, 0) && errno == ESRCH)
-		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	const char *colon = strrchr(addr, ':');
+	const char *p = colon ? colon + 1 : addr;
+	if (!*p || strspn(p, "0") != strlen(p))
+		return addr;
+	if ((size_t) snprintf(out, size, "%.*s%s%d", (int) (p - addr), addr,
+				colon ? "" : ":", port) >= size)
+		return addr;
+	return out;
 }
 
 /* setsid() in a fork child of the process serving CPROF_HTTP: a daemon
- * made by hand (fork, the parent exits, setsid: memcached -d).  Once that
- * process is gone the endpoint starts again here, on its port.  The parent
- * often is gone already; else the takeover stays pending, looked at again
- * (at most every 50 ms) when the program next calls pthread_create,
- * accept, poll, select or epoll_wait - what a daemon does next, never from
- * a signal handler - and given up after 2 s: a parent that stays (a server
- * starting a helper in a session of its own) keeps its endpoint.  Not
- * followed: a daemon made by a second fork after setsid (its children do
- * not inherit the takeover). */
-int cprof_http_takeover_pending;
-static uint64_t takeover_since_ns, takeover_next_ns;
+ * made by hand (fork, the parent exits, setsid: memcached -d).  The
+ * endpoint starts again in the child, on its port, once that parent is
+ * gone - once the child is reparented, which happens after the parent's
+ * last thread closed its fds, the listening socket among them.  An
+ * internal thread waits for that, up to 2 s, retrying the bind; a parent
+ * that stays longer (a server starting a helper in a session of its own)
+ * keeps its endpoint.  Not followed: a second fork after setsid, an exec
+ * before the takeover (the new image starts without the endpoint), a
+ * vfork child (it is not the program's daemon). */
+static pid_t takeover_owner;
 
-static void takeover_start(pid_t owner)
+static void *takeover_thread(void *arg)
 {
+	(void) arg;
 	char addr[sizeof(http_env_addr) + 16];
-	size_t n = strlen(http_env_addr);
-	if (n >= 2 && !strcmp(http_env_addr + n - 2, ":0"))
-		snprintf(addr, sizeof(addr), "%.*s:%d", (int) (n - 2), http_env_addr, http_env_port);
-	else
-		snprintf(addr, sizeof(addr), "%s", http_env_addr);
-	cprof_log("process %d, forked from %d (gone), called setsid(): the endpoint follows it",
-		(int) getpid(), (int) owner);
-	http_env_start(addr);
-}
-
-void cprof_http_takeover_try(void)
-{
-	uint64_t now = cprof_now_ns();
-	if (now < __atomic_load_n(&takeover_next_ns, __ATOMIC_RELAXED) ||
-			!__atomic_exchange_n(&cprof_http_takeover_pending, 0, __ATOMIC_ACQ_REL))
-		return;
-	int saved = errno;
-	pid_t owner = http_env_pid;
-	if (process_gone(owner)) {
-		takeover_start(owner);
-	} else if (now - takeover_since_ns > 2000000000ull) {
-		cprof_log("process %d, forked from %d, called setsid(); the endpoint (port %d) "
-			"stays with process %d, which is still running", (int) getpid(), (int) owner,
-			http_env_port, (int) owner);
-		http_env_pid = 0;
-	} else {
-		__atomic_store_n(&takeover_next_ns, now + 50000000ull, __ATOMIC_RELAXED);
-		__atomic_store_n(&cprof_http_takeover_pending, 1, __ATOMIC_RELEASE);
+	const char *a = cprof_addr_with_port(http_env_addr, http_env_port, addr, sizeof(addr));
+	struct cprof_error err;
+	int gone = 0, r = -1;
+	for (int i = 0; i < 200; i++) {   /* 2 s in 10 ms steps */
+		if (!gone && getppid() != takeover_owner)
+			gone = 1;
+		if (gone && !(r = cprof_http_start(a, &err)))
+			break;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
 	}
-	errno = saved;
+	if (!r) {
+		cprof_log("process %d, forked from %d (gone), called setsid(): the endpoint follows "
+			"it, serving /debug/pprof/ on %s (port %d)", (int) getpid(), (int) takeover_owner,
+			a, cprof_http_port());
+		http_env_pid = getpid();
+	} else if (gone) {
+		cprof_log("process %d, forked from %d (gone), called setsid(): the endpoint could not "
+			"follow it: %s", (int) getpid(), (int) takeover_owner, err.message);
+	} else {
+		cprof_log("process %d, forked from %d, called setsid(); the endpoint (port %d) stays "
+			"with process %d, which is still running", (int) getpid(), (int) takeover_owner,
+			http_env_port, (int) takeover_owner);
+	}
+	return NULL;
 }
 
 void cprof_api_setsid(void)
 {
-	pid_t owner = http_env_pid;
-	if (!owner || owner == getpid() || http_env_port <= 0 || cprof_http_takeover_pending)
+	pid_t owner = http_env_pid, self = getpid();
+	pthread_t tid;
+	/* a child of the serving process, made by cprof's fork (a vfork child
+	 * shares the parent's memory: cprof_fork_parent is not its parent) */
+	if (!owner || owner == self || http_env_port <= 0 || cprof_fork_parent != owner ||
+			forked_self != self || takeover_owner)
 		return;
-	if (process_gone(owner)) {
-		takeover_start(owner);
-		return;
-	}
-	takeover_since_ns = cprof_now_ns();
-	takeover_next_ns = takeover_since_ns;
-	__atomic_store_n(&cprof_http_takeover_pending, 1, __ATOMIC_RELEASE);
+	takeover_owner = owner;
+	http_env_pid = 0;   /* the endpoint is not served here until taken */
+	sigset_t all, prev;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &prev);
+	cprof_internal_begin();
+	int r = pthread_create(&tid, NULL, takeover_thread, NULL);
+	cprof_internal_end();
+	pthread_sigmask(SIG_SETMASK, &prev, NULL);
+	if (r)
+		cprof_log("setsid(): no thread to move the endpoint (%s)", strerror(r));
+	else
+		pthread_detach(tid);
 }
 
 void cprof_exec_http_failed(const char *addr)
@@ -679,7 +680,8 @@ void cprof_api_atfork_child(void)
 	pthread_mutex_init(&run_lock, NULL);
 	/* the takeover is the process's that called setsid(), not its
 	 * children's (a daemon's workers) */
-	cprof_http_takeover_pending = 0;
+	takeover_owner = 0;
+	forked_self = getpid();
 	if (run.fd >= 0)
 		syscall(SYS_close, run.fd);
 	run.session = NULL;

@@ -357,15 +357,12 @@ void cprof_daemon_child(const char *path, const char *addr, const char *old_tmp,
 /* setsid() succeeded (wrap_pthread.c): a fork child of the process serving
  * CPROF_HTTP takes the endpoint over once that process is gone. */
 void cprof_api_setsid(void) CPROF_HIDDEN;
-extern int cprof_http_takeover_pending CPROF_HIDDEN;
-void cprof_http_takeover_try(void) CPROF_HIDDEN;
-/* In the calls a daemon makes after setsid (pthread_create, accept, poll,
- * select, epoll_wait): a pending takeover of the endpoint (api.c). */
-static inline void cprof_http_takeover_check(void)
-{
-	if (__builtin_expect(__atomic_load_n(&cprof_http_takeover_pending, __ATOMIC_RELAXED), 0))
-		cprof_http_takeover_try();
-}
+/* The pid that last forked through cprof's fork() or forkpty() (a fork
+ * child's parent, whatever getppid() says now). */
+extern pid_t cprof_fork_parent CPROF_HIDDEN;
+/* addr (CPROF_HTTP's form) with port put where it asks for port 0, in out;
+ * else addr. */
+const char *cprof_addr_with_port(const char *addr, int port, char *out, size_t size) CPROF_HIDDEN;
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

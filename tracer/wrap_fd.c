@@ -7,7 +7,9 @@
 #undef _FORTIFY_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,6 +57,33 @@ IO_EXPORT int socket(int domain, int type, int protocol)
 	if (r >= 0)
 		cprof_fd_created(r, CPROF_FD_SOCKET, domain, type & 0xf, (type & SOCK_NONBLOCK) != 0);
 	return r;
+}
+
+/* A fork child's lttng-ust listener, refused (socket() above), waits for
+ * a session daemon on the futex of its wait page (lttng-ust-wait-8, from
+ * shm_open) while the word there is 0.  The word other daemons of the same
+ * user left there (several come and go: measured in the test suite's
+ * parallel runs, where a fork child's capture then never started) must
+ * not hold it once the child asks for a capture: while quiet, lttng-ust
+ * gets a page of its own saying "a daemon is up", and retries on its own
+ * schedule (wrap_pthread.c, cprof_ust_quiet_sleep). */
+IO_REAL_DECL(shm_open);
+
+IO_EXPORT int shm_open(const char *name, int oflag, mode_t mode)
+{
+	NOSYS_IF_MISSING(shm_open, -1);
+	if (io_unlikely(cprof_ust_quiet) && cprof_ust_caller(__builtin_return_address(0)) &&
+			name && strstr(name, "lttng-ust-wait-")) {
+		int fd = (int)syscall(SYS_memfd_create, "cprof-ust-wait", MFD_CLOEXEC);
+		int32_t up = 1;
+		long page = sysconf(_SC_PAGESIZE);
+		if (fd >= 0 && !ftruncate(fd, page > 0 ? page : 4096) &&
+				pwrite(fd, &up, sizeof up, 0) == (ssize_t)sizeof up)
+			return fd;
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	return real_shm_open(name, oflag, mode);
 }
 
 IO_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])

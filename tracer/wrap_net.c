@@ -854,7 +854,6 @@ IO_EXPORT int accept(int fd, __SOCKADDR_ARG addr_arg, socklen_t *alen)
 {
 	struct sockaddr *addr = addr_arg.__sockaddr__;
 	NOSYS_IF_MISSING(accept, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording()) {
 		int r = real_accept(fd, addr, alen);
 		if (r >= 0)
@@ -868,7 +867,6 @@ IO_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *alen, int flag
 {
 	struct sockaddr *addr = addr_arg.__sockaddr__;
 	NOSYS_IF_MISSING(accept4, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording()) {
 		int r = real_accept4(fd, addr, alen, flags);
 		if (r >= 0)
@@ -1178,7 +1176,6 @@ static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 IO_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	NOSYS_IF_MISSING(poll, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || timeout == 0)
 		return real_poll(fds, n, timeout);
 	return do_poll(CPROF_NET_POLL, fds, n, timeout, NULL, NULL);
@@ -1199,7 +1196,6 @@ IO_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdsle
 IO_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
 	NOSYS_IF_MISSING(ppoll, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
 		return real_ppoll(fds, n, ts, mask);
 	return do_poll(CPROF_NET_PPOLL, fds, n, 0, ts, mask);
@@ -1262,7 +1258,6 @@ static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 IO_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
 	NOSYS_IF_MISSING(select, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || (tv && tv->tv_sec == 0 && tv->tv_usec == 0))
 		return real_select(nfds, rd, wr, ex, tv);
 	return do_select(CPROF_NET_SELECT, nfds, rd, wr, ex, tv, NULL, NULL);
@@ -1272,7 +1267,6 @@ IO_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct
 		const sigset_t *mask)
 {
 	NOSYS_IF_MISSING(pselect, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
 		return real_pselect(nfds, rd, wr, ex, ts, mask);
 	return do_select(CPROF_NET_PSELECT, nfds, rd, wr, ex, NULL, ts, mask);
@@ -1301,7 +1295,6 @@ static int do_epoll(uint8_t op, int epfd, struct epoll_event *ev, int max, int t
 IO_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	NOSYS_IF_MISSING(epoll_wait, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || timeout == 0)
 		return real_epoll_wait(epfd, ev, max, timeout);
 	return do_epoll(CPROF_NET_EPOLL_WAIT, epfd, ev, max, timeout, NULL);
@@ -1311,7 +1304,6 @@ IO_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 		const sigset_t *mask)
 {
 	NOSYS_IF_MISSING(epoll_pwait, -1);
-	cprof_http_takeover_check();
 	if (!cprof_io_recording() || timeout == 0)
 		return real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return do_epoll(CPROF_NET_EPOLL_PWAIT, epfd, ev, max, timeout, mask);

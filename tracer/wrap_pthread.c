@@ -353,8 +353,6 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 {
 	if (!REAL(pthread_create))
 		return EAGAIN;
-	if (!cprof_tls_guard)
-		cprof_http_takeover_check();
 	/* (lttng-ust's listener threads, started again in a fork child from
 	 * within cprof's fork(), are still marked as not the program's) */
 	if (cprof_tls_guard && !cprof_ust_caller(__builtin_return_address(0)))
@@ -750,6 +748,7 @@ EXPORT pid_t fork(void)
 	}
 	if (in_fork_hooks)
 		return real_fork();
+	cprof_fork_parent = getpid();
 	sigset_t set;
 	int saved = errno;
 	cprof_tls_guard++;   /* lttng-ust's own locks are not the program's */
@@ -782,6 +781,7 @@ EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 	}
 	sigset_t set;
 	int saved = errno;
+	cprof_fork_parent = getpid();
 	cprof_tls_guard++;
 	lttng_ust_before_fork(&set);
 	errno = saved;
@@ -841,12 +841,8 @@ EXPORT int daemon(int nochdir, int noclose)
 	const char *path = cprof_daemon_handover(old_tmp, sizeof old_tmp, &old_fd);
 	const char *addr = cprof_exec_http_handover();
 	static char addr_port[300];
-	size_t n = addr ? strlen(addr) : 0;
-	if (port > 0 && n >= 2 && !strcmp(addr + n - 2, ":0")) {
-		/* the daemon serves on the port already announced */
-		snprintf(addr_port, sizeof addr_port, "%.*s:%d", (int)(n - 2), addr, port);
-		addr = addr_port;
-	}
+	if (addr && port > 0)   /* the daemon serves on the port already announced */
+		addr = cprof_addr_with_port(addr, port, addr_port, sizeof addr_port);
 	if (path)
 		cprof_log("daemon(): the whole-run trace goes on in the daemon process and is "
 			"written to %s when it exits", path);
