@@ -333,6 +333,8 @@ const char *cprof_addr_with_port(const char *addr, int port, char *out, size_t s
  * before the takeover (the new image starts without the endpoint), a
  * vfork child (it is not the program's daemon). */
 static pid_t takeover_owner;
+static pid_t whole_run_parent;          /* a fork child's: the parent traced the whole run */
+static char whole_run_path[PATH_MAX];
 
 static void *takeover_thread(void *arg)
 {
@@ -369,6 +371,16 @@ void cprof_api_setsid(void)
 {
 	pid_t owner = http_env_pid, self = getpid();
 	pthread_t tid;
+	if (whole_run_parent && forked_self == self) {
+		/* a whole-run trace does not follow (it ends with the first
+		 * process, written at its exit): said while stderr is still the
+		 * terminal's, most daemons redirect it next */
+		cprof_log("process %d, forked from %d, called setsid(): if it is the program's "
+			"daemon, it is not traced (the whole-run trace into %s is process %d's); "
+			"run the program in the foreground to trace it", (int) self,
+			(int) whole_run_parent, whole_run_path, (int) whole_run_parent);
+		whole_run_parent = 0;
+	}
 	/* a child of the serving process, made by cprof's fork (a vfork child
 	 * shares the parent's memory: cprof_fork_parent is not its parent) */
 	if (!owner || owner == self || http_env_port <= 0 || cprof_fork_parent != owner ||
@@ -682,6 +694,10 @@ void cprof_api_atfork_child(void)
 	 * children's (a daemon's workers) */
 	takeover_owner = 0;
 	forked_self = getpid();
+	/* the parent's whole-run trace, for a word at setsid() */
+	whole_run_parent = run.session && env_trace_pid && run.pid == env_trace_pid ? run.pid : 0;
+	if (whole_run_parent)
+		snprintf(whole_run_path, sizeof(whole_run_path), "%s", run.path);
 	if (run.fd >= 0)
 		syscall(SYS_close, run.fd);
 	run.session = NULL;

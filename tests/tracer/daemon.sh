@@ -12,6 +12,8 @@
 #    follows, on its port, and a capture is the daemon's.
 #  setsid-stay: a child calls setsid while its parent goes on: the endpoint
 #    stays with the parent.
+#  setsid-whole: cprof-run -o of a daemon made by hand: the trace does not
+#    follow it, and cprof says so.
 #  memcached: memcached -d (a server from Debian that daemonizes by hand).
 # Both check that daemon() still does what it does (session leader, cwd /,
 # stdin on /dev/null).
@@ -120,6 +122,14 @@ setsid-stay)
 	grep -q "follows it" "$T/run.err" && fail "the child took the endpoint: $(cat "$T/run.err")"
 	grep -q "process $dpid, forked from $ppid, called setsid(); the endpoint (port $port) stays with process $ppid" \
 		"$T/run.err" || fail "no word of where the endpoint stays: $(cat "$T/run.err")"
+	;;
+setsid-whole)
+	# a whole-run trace does not follow a daemon made by hand: cprof says so
+	run_app timeout 60 "$B/tracer/cprof-run" -o "$T/out/w.out" -- "$APP" "$state" 0.5 setsid \
+		>"$T/run.out" 2>"$T/run.err" </dev/null || { cat "$T/run.err" >&2; fail "cprof-run failed"; }
+	daemon_pid
+	grep -q "process $dpid, forked from [0-9]*, called setsid(): if it is the program's daemon, it is not traced (the whole-run trace into $T/out/w.out is process [0-9]*'s)" \
+		"$T/run.err" || fail "no word that the daemon is not traced: $(cat "$T/run.err")"
 	;;
 memcached)
 	# the same with a server from Debian: memcached -d daemonizes by hand
