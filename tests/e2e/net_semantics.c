@@ -166,7 +166,9 @@ int main(void)
 	if (child == 0) {
 		ms(50);
 		int c = socket(AF_INET, SOCK_STREAM, 0);
-		_exit(connect(c, (struct sockaddr *)&sa, sizeof sa) == 0 && write(c, "hi", 2) == 2 ? 7 : 1);
+		int ok = connect(c, (struct sockaddr *)&sa, sizeof sa) == 0 && write(c, "hi", 2) == 2;
+		ms(100);        /* the parent's waitpid below waits (a syscall wait) */
+		_exit(ok ? 7 : 1);
 	}
 	struct sockaddr_in peer;
 	socklen_t pl = sizeof peer;
