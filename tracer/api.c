@@ -290,6 +290,19 @@ const char *cprof_exec_http_handover(void)
 	return http_env_addr;
 }
 
+static const char *addr_with_port(const char *addr, int port, char *out, size_t size);
+
+/* daemon(): the same, the address with the port already announced (one the
+ * system chose too): the daemon serves there. */
+const char *cprof_daemon_http_handover(void)
+{
+	static char addr[sizeof(http_env_addr) + 16];
+	int port = http_env_port;
+	const char *a = cprof_exec_http_handover();
+
+	return a && port > 0 ? addr_with_port(a, port, addr, sizeof(addr)) : a;
+}
+
 static void http_env_start(const char *addr)
 {
 	struct cprof_error err;
@@ -310,7 +323,9 @@ static void http_env_start(const char *addr)
 
 pid_t cprof_fork_parent;
 
-const char *cprof_addr_with_port(const char *addr, int port, char *out, size_t size)
+/* addr (CPROF_HTTP's form) with port put where it asks for port 0, in out;
+ * else addr. */
+static const char *addr_with_port(const char *addr, int port, char *out, size_t size)
 {
 	const char *colon = strrchr(addr, ':');
 	const char *p = colon ? colon + 1 : addr;
@@ -340,7 +355,7 @@ static void *takeover_thread(void *arg)
 {
 	(void) arg;
 	char addr[sizeof(http_env_addr) + 16];
-	const char *a = cprof_addr_with_port(http_env_addr, http_env_port, addr, sizeof(addr));
+	const char *a = addr_with_port(http_env_addr, http_env_port, addr, sizeof(addr));
 	struct cprof_error err;
 	int gone = 0, r = -1;
 	for (int i = 0; i < 200; i++) {   /* 2 s in 10 ms steps */

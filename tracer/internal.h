@@ -344,6 +344,8 @@ void cprof_exec_failed(const char *path) CPROF_HIDDEN;
  * in progress destroyed), its address returned for CPROF_HTTP in the new
  * environment; started again by cprof_exec_http_failed(addr). */
 const char *cprof_exec_http_handover(void) CPROF_HIDDEN;
+/* daemon(): the same, with the port it served on in the address */
+const char *cprof_daemon_http_handover(void) CPROF_HIDDEN;
 void cprof_exec_http_failed(const char *addr) CPROF_HIDDEN;
 /* daemon() (wrap_pthread.c): cprof_exec_handover's, keeping the
  * temporary file open and locked (its name in tmp, its fd in *fd); in the
@@ -360,9 +362,7 @@ void cprof_api_setsid(void) CPROF_HIDDEN;
 /* The pid that last forked through cprof's fork() or forkpty() (a fork
  * child's parent, whatever getppid() says now). */
 extern pid_t cprof_fork_parent CPROF_HIDDEN;
-/* addr (CPROF_HTTP's form) with port put where it asks for port 0, in out;
- * else addr. */
-const char *cprof_addr_with_port(const char *addr, int port, char *out, size_t size) CPROF_HIDDEN;
+
 
 /* ---- wrap_net.c: fds the program may not close ---------------------------- */
 /* Marks fd as cprof's (own = 1) or not any more (0, before cprof closes it):

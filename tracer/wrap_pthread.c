@@ -144,6 +144,17 @@ static int ust_range_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* Once, from cprof_wrap_init, or from pthread_create when lttng-ust's
+ * constructor starts its listener threads before ours ran. */
+static void ust_range_init(void)
+{
+	Dl_info info;
+	if (!ust_base && dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
+		ust_base = (uintptr_t)info.dli_fbase;
+	if (ust_base && !ust_hi)
+		dl_iterate_phdr(ust_range_cb, NULL);
+}
+
 int cprof_ust_caller(const void *ret_addr)
 {
 	return (uintptr_t)ret_addr >= ust_lo && (uintptr_t)ret_addr < ust_hi;
@@ -175,11 +186,7 @@ void cprof_wrap_init(void)
 #define RESC(name, ret, args) REAL_COND(name);
 	REAL_COND_FNS(RESC)
 	REAL_COND(pthread_cond_clockwait);
-	Dl_info info;
-	if (dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
-		ust_base = (uintptr_t)info.dli_fbase;
-	if (ust_base)
-		dl_iterate_phdr(ust_range_cb, NULL);
+	ust_range_init();
 	cprof_close_init();
 	cprof_longjmp_init();
 }
@@ -339,13 +346,12 @@ static const pthread_attr_t *stack_room(const pthread_attr_t *attr, pthread_attr
 }
 
 /* lttng-ust starts its listener threads from its own constructor, before
- * ours ran: look its base up here, not only in cprof_wrap_init. */
+ * ours ran: its range is looked up here too. */
 static int created_by_lttng_ust(const void *caller)
 {
-	Dl_info info;
-	if (!ust_base && dladdr((void *)lttng_ust_before_fork, &info) && info.dli_fbase)
-		ust_base = (uintptr_t)info.dli_fbase;
-	return ust_base && dladdr(caller, &info) && (uintptr_t)info.dli_fbase == ust_base;
+	if (!ust_hi)
+		ust_range_init();
+	return cprof_ust_caller(caller);
 }
 
 EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
@@ -369,8 +375,7 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 	ctx->arg = arg;
 	ctx->create_id = __atomic_fetch_add(&next_create_id, 1, __ATOMIC_RELAXED);
 	ctx->creator = cprof_tls_self ? cprof_tls_self->tid : cprof_gettid();
-	ctx->ignored = cprof_tls_ignored || cprof_ust_caller(__builtin_return_address(0)) ||
-		created_by_lttng_ust(__builtin_return_address(0));
+	ctx->ignored = cprof_tls_ignored || created_by_lttng_ust(__builtin_return_address(0));
 	uint64_t id = ctx->create_id;
 	if (!ctx->ignored && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_create)) {
 		uint64_t pcs[CPROF_STACK_MAX];
@@ -728,17 +733,38 @@ EXPORT int sem_post(sem_t *s)
 /* lttng-ust needs its fork hooks around fork() (what liblttng-ust-fork.so
  * does); the child owns no capture and only the forking thread survives.
  * The child's lttng-ust stays off the session daemon (cprof_ust_quiet). */
-static void fork_child(sigset_t *set)
-{
-	__atomic_store_n(&cprof_ust_quiet, 1, __ATOMIC_RELEASE);
-	lttng_ust_after_fork_child(set);
-	cprof_atfork_child_core();
-	cprof_api_atfork_child();
-}
-
 /* Set around the hooks: a glibc whose forkpty or daemon calls fork()
  * through its symbol (before 2.34, in libutil) gets them once. */
 static CPROF_TLS int in_fork_hooks;
+
+/* Around every fork, also glibc's own inside forkpty and daemon: lttng-ust's
+ * locks held across it (cprof's guard up: they are not the program's). */
+static void fork_hooks_before(sigset_t *set)
+{
+	int saved = errno;
+	cprof_fork_parent = getpid();
+	cprof_tls_guard++;
+	lttng_ust_before_fork(set);
+	in_fork_hooks = 1;
+	errno = saved;
+}
+
+/* child: in the new process */
+static void fork_hooks_after(sigset_t *set, int child)
+{
+	int saved = errno;
+	in_fork_hooks = 0;
+	if (child) {
+		__atomic_store_n(&cprof_ust_quiet, 1, __ATOMIC_RELEASE);
+		lttng_ust_after_fork_child(set);
+		cprof_atfork_child_core();
+		cprof_api_atfork_child();
+	} else {
+		lttng_ust_after_fork_parent(set);
+	}
+	cprof_tls_guard--;
+	errno = saved;
+}
 
 EXPORT pid_t fork(void)
 {
@@ -748,20 +774,10 @@ EXPORT pid_t fork(void)
 	}
 	if (in_fork_hooks)
 		return real_fork();
-	cprof_fork_parent = getpid();
 	sigset_t set;
-	int saved = errno;
-	cprof_tls_guard++;   /* lttng-ust's own locks are not the program's */
-	lttng_ust_before_fork(&set);
-	errno = saved;
+	fork_hooks_before(&set);
 	pid_t pid = real_fork();
-	saved = errno;
-	if (pid == 0)
-		fork_child(&set);
-	else
-		lttng_ust_after_fork_parent(&set);
-	cprof_tls_guard--;
-	errno = saved;
+	fork_hooks_after(&set, pid == 0);
 	return pid;
 }
 
@@ -780,21 +796,9 @@ EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 		return -1;
 	}
 	sigset_t set;
-	int saved = errno;
-	cprof_fork_parent = getpid();
-	cprof_tls_guard++;
-	lttng_ust_before_fork(&set);
-	errno = saved;
-	in_fork_hooks = 1;
+	fork_hooks_before(&set);
 	pid_t pid = real_forkpty(amaster, name, termp, winp);
-	in_fork_hooks = 0;
-	saved = errno;
-	if (pid == 0)
-		fork_child(&set);
-	else
-		lttng_ust_after_fork_parent(&set);
-	cprof_tls_guard--;
-	errno = saved;
+	fork_hooks_after(&set, pid == 0);
 	return pid;
 }
 
@@ -835,31 +839,20 @@ EXPORT int daemon(int nochdir, int noclose)
 		errno = ENOSYS;
 		return -1;
 	}
-	int port = cprof_http_port();
 	static char old_tmp[PATH_MAX];
 	int old_fd;
 	const char *path = cprof_daemon_handover(old_tmp, sizeof old_tmp, &old_fd);
-	const char *addr = cprof_exec_http_handover();
-	static char addr_port[300];
-	if (addr && port > 0)   /* the daemon serves on the port already announced */
-		addr = cprof_addr_with_port(addr, port, addr_port, sizeof addr_port);
+	const char *addr = cprof_daemon_http_handover();
 	if (path)
 		cprof_log("daemon(): the whole-run trace goes on in the daemon process and is "
 			"written to %s when it exits", path);
 	sigset_t set;
 	pid_t parent = getpid();
-	cprof_tls_guard++;
-	lttng_ust_before_fork(&set);
-	in_fork_hooks = 1;
+	fork_hooks_before(&set);
 	int r = real_daemon(nochdir, noclose);
-	in_fork_hooks = 0;
 	int saved = errno;
 	int child = getpid() != parent;
-	if (child)
-		fork_child(&set);
-	else
-		lttng_ust_after_fork_parent(&set);
-	cprof_tls_guard--;
+	fork_hooks_after(&set, child);
 	if (child) {
 		cprof_daemon_child(path, addr, old_tmp, old_fd);
 	} else {
