@@ -168,7 +168,8 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	stale_clear(t);
 	t->wake_claimed = 0;
 	t->wait_t0 = 0;
-	t->wake_word = 0;
+	for (int i = 0; i < CPROF_WAKE_STAMPS; i++)
+		t->wake_word[i] = 0;
 	t->withdraw_due = 0;
 	cprof_wait_slots_clear(t, 0);   /* left by a thread that ended unseen */
 	t->tid = cprof_gettid();
@@ -444,8 +445,14 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
 
 /* A wait reported whole learns its waker from its record: the time, then
  * the word that names the wait and the waker (block.c reads them). */
-/* Never over a newer wait's stamp (a waker delayed after its call could
- * otherwise name itself the waker of the wakee's next wait): the word moves
+/* Each of a thread's last CPROF_WAKE_STAMPS waits has a stamp of its own
+ * (several of its waits may end before its next unlock writes them: a
+ * contended lock, then a condvar wait, which takes the mutex back inside
+ * libc - measured, a traced pipeline: 13% of the claimed waits lost their
+ * waker to a newer wait's stamp when a thread had one stamp, and their
+ * writer spun for it in vain).  Never over a newer wait's stamp (a waker
+ * delayed after its call could otherwise name itself the waker of the
+ * wakee's wait CPROF_WAKE_STAMPS later): the word moves
  * to (gen, 0) - "being written", no waker for readers - then the time is
  * written, then (gen, tid), each step only if no newer stamp came between.
  * The time carries the low bits of its gen (WAKE_NS_TAG): a stamper
@@ -462,31 +469,33 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 	pid_t me = self ? self->tid : cprof_gettid();
 	uint64_t ns = cprof_mono_ns();
 	uint64_t busy = (uint64_t)gen << 32;
-	uint64_t old = __atomic_load_n(&w->wake_word, __ATOMIC_ACQUIRE);
+	volatile uint64_t *word = &w->wake_word[gen & (CPROF_WAKE_STAMPS - 1)];
+	volatile uint64_t *wns = &w->wake_ns[gen & (CPROF_WAKE_STAMPS - 1)];
+	uint64_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 	do {
 		if (old && (int32_t)((uint32_t)(old >> 32) - gen) > 0)
 			return;
-	} while (!__atomic_compare_exchange_n(&w->wake_word, &old, busy, 0, __ATOMIC_ACQ_REL,
+	} while (!__atomic_compare_exchange_n(word, &old, busy, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_ACQUIRE));
 	/* the time only while the word is still ours: a newer stamper moves
 	 * the word before it writes its time, so a failed CAS (a newer time)
 	 * is followed by a word this loop sees as not ours */
 	uint64_t tagged = WAKE_NS_TAG(gen) | (ns & WAKE_NS_MASK);
-	uint64_t t = __atomic_load_n(&w->wake_ns, __ATOMIC_ACQUIRE);
+	uint64_t t = __atomic_load_n(wns, __ATOMIC_ACQUIRE);
 	do {
-		if (__atomic_load_n(&w->wake_word, __ATOMIC_ACQUIRE) != busy)
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != busy)
 			return;
-	} while (!__atomic_compare_exchange_n(&w->wake_ns, &t, tagged, 0, __ATOMIC_ACQ_REL,
+	} while (!__atomic_compare_exchange_n(wns, &t, tagged, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_ACQUIRE));
-	__atomic_compare_exchange_n(&w->wake_word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
+	__atomic_compare_exchange_n(word, &busy, busy | (uint32_t)me, 0, __ATOMIC_RELEASE,
 		__ATOMIC_RELAXED);
 }
 
 int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
 	uint64_t *ns)
 {
-	uint64_t w = __atomic_load_n(&t->wake_word, __ATOMIC_ACQUIRE);
-	uint64_t tw = __atomic_load_n(&t->wake_ns, __ATOMIC_RELAXED);
+	uint64_t w = __atomic_load_n(&t->wake_word[gen & (CPROF_WAKE_STAMPS - 1)], __ATOMIC_ACQUIRE);
+	uint64_t tw = __atomic_load_n(&t->wake_ns[gen & (CPROF_WAKE_STAMPS - 1)], __ATOMIC_RELAXED);
 	if ((uint32_t)(w >> 32) != gen || (uint32_t)w == 0 || (tw & ~WAKE_NS_MASK) != WAKE_NS_TAG(gen))
 		return 0;
 	/* the full time: the end's, less the distance in the low bits */

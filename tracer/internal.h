@@ -42,6 +42,7 @@
  * writes those still left.  Its state: the record's done_state[], all on
  * one line. */
 #define CPROF_WAIT_SLOTS 4
+#define CPROF_WAKE_STAMPS 4             /* a power of two */
 enum {
 	CPROF_SLOT_FREE,
 	CPROF_SLOT_READY,       /* ended, to be written */
@@ -84,8 +85,11 @@ struct cprof_thread {
 	 * that claimed a wait of this thread left (block.c) */
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
-	volatile uint64_t wake_word;    /* the wait's gen << 32 | the waker's tid */
-	volatile uint64_t wake_ns;      /* its time, tagged with the gen (core.c) */
+	/* the stamp of wait gen is at [gen % CPROF_WAKE_STAMPS]: a thread's
+	 * ended waits are written together after its next unlock, and one
+	 * stamp per thread kept the newest wait's waker only */
+	volatile uint64_t wake_word[CPROF_WAKE_STAMPS];  /* the wait's gen << 32 | the waker's tid */
+	volatile uint64_t wake_ns[CPROF_WAKE_STAMPS];    /* its time, tagged with the gen (core.c) */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
 	volatile uint32_t done_state[CPROF_WAIT_SLOTS];  /* of done[k], on one line */
 	struct cprof_wait_done done[CPROF_WAIT_SLOTS];
