@@ -11,7 +11,10 @@
 #     (utime + stime, less sensitive to other load than the rate).  Events per
 #     request and discarded events come from the traced rounds' traces.
 #  2. ns per non-blocking read()/write() call and per dup()+close() pair, plain vs preloaded-idle vs
-#     traced (tests/bench/io_cost.c).
+#     traced (tests/bench/io_cost.c), in a multi-threaded program (io_cost
+#     --mt: what the interposers add); and apart, what a single-threaded
+#     program pays for being preloaded: there lttng-ust's threads also make
+#     the kernel take a file reference at every fd system call.
 source "$(dirname "$0")/../lib/harness.sh"
 secs=${BENCH_SECONDS:-3}
 rounds=${BENCH_ROUNDS:-5}
@@ -92,20 +95,27 @@ note "load after: $(uptime)"
 # per-call costs are small next to this machine's noise: interleave 5 runs
 # of each and keep the minimum of every figure
 cost="$B/tests/bench/io_cost"
-: >"$T/plain.txt"; : >"$T/idle.txt"; : >"$T/traced.txt"
+: >"$T/plain.txt"; : >"$T/idle.txt"; : >"$T/traced.txt"; : >"$T/plain1.txt"; : >"$T/idle1.txt"
 for r in $(seq 5); do
-	run_app "$cost" >>"$T/plain.txt" || fail "io_cost failed"
-	run_app env LD_PRELOAD="$pre" "$cost" >>"$T/idle.txt" || fail "io_cost preloaded failed"
-	run_app env LD_PRELOAD="$pre" CPROF_TRACE="$T/out/io-$r.out" "$cost" >>"$T/traced.txt" 2>/dev/null \
+	run_app "$cost" --mt >>"$T/plain.txt" || fail "io_cost failed"
+	run_app env LD_PRELOAD="$pre" "$cost" --mt >>"$T/idle.txt" || fail "io_cost preloaded failed"
+	run_app env LD_PRELOAD="$pre" CPROF_TRACE="$T/out/io-$r.out" "$cost" --mt >>"$T/traced.txt" 2>/dev/null \
 		|| fail "io_cost traced failed"
+	run_app "$cost" >>"$T/plain1.txt" || fail "io_cost (one thread) failed"
+	run_app env LD_PRELOAD="$pre" "$cost" >>"$T/idle1.txt" || fail "io_cost (one thread) preloaded failed"
 done
 mins() { tr ' ' '\n' <"$1" | awk -F= 'NF == 2 { if (!($1 in m) || $2 < m[$1]) m[$1] = $2 }
 	END { for (k in m) printf "%s=%s ", k, m[k]; print "" }'; }
 a=$(mins "$T/plain.txt"); b=$(mins "$T/idle.txt"); c=$(mins "$T/traced.txt")
-echo "ns per call (min of 5), plain:          $a"
-echo "ns per call (min of 5), preloaded-idle: $b"
-echo "ns per call (min of 5), traced:         $c"
-awk -v a="$a" -v b="$b" -v c="$c" 'function v(s, k) { match(s, k "=[0-9.]+"); return substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) }
+a1=$(mins "$T/plain1.txt"); b1=$(mins "$T/idle1.txt")
+echo "multi-threaded program (io_cost --mt), ns per call (min of 5):"
+echo "  plain:          $a"
+echo "  preloaded-idle: $b"
+echo "  traced:         $c"
+awk -v a="$a" -v b="$b" -v c="$c" -v a1="$a1" -v b1="$b1" 'function v(s, k) { match(s, k "=[0-9.]+"); return substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) }
 BEGIN { n = split("socket_nonblocking_ns socket_blocking_ready_ns pipe_ns pipe_blocking_ns eagain_ns dup_close_ns", ks, " ");
 	for (i = 1; i <= n; i++)
-		printf "added ns per call, %-26s idle %+6.1f  traced %+6.1f\n", ks[i], v(b, ks[i]) - v(a, ks[i]), v(c, ks[i]) - v(a, ks[i]) }'
+		printf "added ns per call, %-26s idle %+6.1f  traced %+6.1f\n", ks[i], v(b, ks[i]) - v(a, ks[i]), v(c, ks[i]) - v(a, ks[i]);
+	print "single-threaded program (io_cost), preloaded-idle vs plain, and of that what one more thread alone costs (plain --mt vs plain):";
+	for (i = 1; i <= n; i++)
+		printf "added ns per call, %-26s idle %+6.1f  (a second thread: %+6.1f)\n", ks[i], v(b1, ks[i]) - v(a1, ks[i]), v(a, ks[i]) - v(a1, ks[i]) }'
