@@ -271,6 +271,34 @@ static ssize_t call_marked(const struct io_call *c)
 {
 	struct cprof_io_wait w;
 	uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
+	struct cprof_thread *t = cprof_tls_self;
+	if (io_likely(t && !cprof_tls_done && t->wait_bucket < 0)) {
+		/* the common case, inline: a registered thread with no ended
+		 * wait to write and none in the buckets (cprof_wait_publish
+		 * outside captures; measured, io_cost --mt: a blocking socket's
+		 * read or write with data ready cost +42 ns idle through
+		 * cprof_io_wait_begin) */
+		t->wait_t0 = 0;
+		t->wait_obj = (uint64_t)c->fd;
+		t->wait_since_ns = cprof_now_ns();
+		t->wake_claimed = 0;
+		__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+		ssize_t r = call_real(c);
+		if (io_likely(!cprof_tracing)) {
+			int saved = errno;
+			cprof_wait_withdraw(t);
+			errno = saved;
+			return r;
+		}
+		/* a capture started meanwhile: its status dump has this wait */
+		w.t0 = 0;
+		w.kind = kind;
+		w.whole = 0;
+		w.obj = (uint64_t)c->fd;
+		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
+		return r;
+	}
 	cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
 	ssize_t r = call_real(c);
 	cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
