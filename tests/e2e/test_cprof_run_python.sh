@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# An unmodified interpreter from Debian: python3 with 4 threads on a bounded
+# queue.Queue (CPython's locks are semaphores: sem_clockwait / sem_post)
+# traced for its whole run by cprof-run - same output as untraced, and the
+# waits in the database name their wakers: a thread's semaphore wait and
+# the waits that follow it before its next unlock are written together,
+# each with its own waker (before the per-wait stamps, 45% of the
+# semaphore waits of 10 us or more named one).
+source "$(dirname "$0")/../lib/harness.sh"
+command -v python3 >/dev/null || skip "python3 is not installed"
+cat >"$T/out/q.py" <<'PY'
+import hashlib, queue, threading
+q = queue.Queue(maxsize=4)
+out = [0] * 4
+def work(i):
+    while True:
+        x = q.get()
+        if x is None:
+            break
+        out[i] ^= int(hashlib.sha256(x).hexdigest()[:8], 16)
+ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+for t in ts:
+    t.start()
+for n in range(20000):
+    q.put(b"%d" % n * 50)
+for t in ts:
+    q.put(None)
+for t in ts:
+    t.join()
+r = 0
+for v in out:
+    r ^= v
+print("python ok", r)
+PY
+chmod 644 "$T/out/q.py"
+want=$(run_app python3 "$T/out/q.py")
+got=$(run_app "$B/tracer/cprof-run" -o "$T/out/py.out" -- python3 "$T/out/q.py") || fail "python3 failed under cprof-run"
+[ "$want" = "$got" ] || fail "python3's output differs under cprof-run: '$got', not '$want'"
+"$B/converter/cprof-convert" -o "$T/py.db" "$T/out/py.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+q() { sqlite3 "$T/py.db" "$1"; }
+for r in sem cond; do
+	read -r n named <<<"$(q "SELECT COUNT(*), COALESCE(SUM(waker_utid IS NOT NULL), 0) FROM thread_state
+		WHERE reason = '$r' AND dur >= 10000" | tr '|' ' ')"
+	note "$r waits of 10 us or more: $n, with a waker: $named"
+	[ "$n" -ge 200 ] || fail "only $n $r waits of 10 us or more in the trace"
+	[ $((named * 100)) -ge $((n * 90)) ] || fail "$r waits with a waker: $named of $n (want 90% or more)"
+done
+pass
