@@ -45,7 +45,8 @@ static void write_done(struct cprof_thread *t, struct cprof_wait_done *d, int32_
 		 * else a few hundred ns away, or more if the waker was preempted
 		 * there - not waited for beyond STAMP_SPINS. */
 		for (int i = 0; d->claimed && i < STAMP_SPINS &&
-				!cprof_wake_stamp_read(t, d->gen, d->end, &waker, &wake_ns); i++)
+				!cprof_wake_stamp_read(t, (int)(d - t->done), d->gen, d->end, &waker,
+					&wake_ns); i++)
 			__builtin_ia32_pause();
 		if (!d->claimed && d->taken_waker) {
 			/* the unlocker it preempted: no time of its own, the wait's end */
@@ -268,6 +269,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			d->obj = (uint64_t)(uintptr_t)obj;
 			t->withdraw_due = 0;
 			t->wait_t0 = d->t0;
+			t->wait_done_k = (int8_t)(d - t->done);
 			cprof_wait_publish(t, kind, d->obj);
 			t->wait_capture = d->capture;
 			int n = cprof_stack_capture(d->pcs, 0);
@@ -286,6 +288,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 	cprof_waits_flush_if();
 	if (t) {
 		t->wait_t0 = 0;
+		t->wait_done_k = -1;
 		cprof_wait_publish(t, kind, (uint64_t)(uintptr_t)obj);
 	}
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {

@@ -168,8 +168,10 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	stale_clear(t);
 	t->wake_claimed = 0;
 	t->wait_t0 = 0;
-	for (int i = 0; i < CPROF_WAKE_STAMPS; i++)
+	for (int i = 0; i < CPROF_WAIT_SLOTS; i++)
 		t->wake_word[i] = 0;
+	t->wait_tag = 0;
+	t->wait_done_k = -1;
 	t->withdraw_due = 0;
 	cprof_wait_slots_clear(t, 0);   /* left by a thread that ended unseen */
 	t->tid = cprof_gettid();
@@ -277,7 +279,10 @@ void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
 	t->wait_obj = obj;
 	t->wait_since_ns = cprof_now_ns();
 	t->wake_claimed = 0;
-	__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
+	uint32_t gen = t->wait_gen + 1;
+	__atomic_store_n(&t->wait_tag, (uint64_t)gen << 8 | (uint8_t)(t->wait_done_k + 1),
+		__ATOMIC_RELAXED);
+	__atomic_store_n(&t->wait_gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
 	/* Only captures emit wakes: outside them the shared bucket lines stay
 	 * untouched (measured: with 4+4 threads waiting on one queue, the atomic
@@ -378,14 +383,15 @@ static inline int waits_on(struct cprof_thread *t, uint64_t obj, int after)
 }
 
 /* Claims the longest-waiting unclaimed thread blocked on obj (the slotted
- * ones first, read from the compact per-slot arrays); NULL if none.  *gen:
- * the claimed wait's number, read before the claim (read after it, a
- * waker delayed there could take the wakee's next wait for its own).
+ * ones first, read from the compact per-slot arrays); NULL if none.  *tag:
+ * the claimed wait's number and record slot (wait_tag), read before the
+ * claim (read after it, a waker delayed there could take the wakee's next
+ * wait for its own).
  * `after`: the waking call is made (an unlock), so the wakee may have ended
  * its wait already; it stays a candidate until its thread withdraws it,
  * and if it is the longest waiter nobody is claimed - the next one did not
  * get this wake. */
-static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
+static struct cprof_thread *claim_one(uint64_t obj, uint64_t *tag, int after)
 {
 	struct cprof_thread *self = cprof_tls_self;
 	for (;;) {
@@ -409,7 +415,7 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
 			break;
 		struct cprof_thread *t = __atomic_load_n(&slot_owner[best], __ATOMIC_ACQUIRE);
 		if (t) {
-			*gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+			*tag = __atomic_load_n(&t->wait_tag, __ATOMIC_ACQUIRE);
 			uint8_t c = CLAIM_OPEN;
 			if (__atomic_compare_exchange_n(&slot_claimed[best], &c, CLAIM_TAKEN, 0,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -432,7 +438,7 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
 			}
 		if (!best)
 			return NULL;
-		*gen = __atomic_load_n(&best->wait_gen, __ATOMIC_ACQUIRE);
+		*tag = __atomic_load_n(&best->wait_tag, __ATOMIC_ACQUIRE);
 		uint8_t c = CLAIM_OPEN;
 		if (__atomic_compare_exchange_n(&best->wake_claimed, &c, CLAIM_TAKEN, 0,
 				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -445,14 +451,16 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
 
 /* A wait reported whole learns its waker from its record: the time, then
  * the word that names the wait and the waker (block.c reads them). */
-/* Each of a thread's last CPROF_WAKE_STAMPS waits has a stamp of its own
- * (several of its waits may end before its next unlock writes them: a
- * contended lock, then a condvar wait, which takes the mutex back inside
- * libc - measured, a traced pipeline: 13% of the claimed waits lost their
- * waker to a newer wait's stamp when a thread had one stamp, and their
- * writer spun for it in vain).  Never over a newer wait's stamp (a waker
- * delayed after its call could otherwise name itself the waker of the
- * wakee's wait CPROF_WAKE_STAMPS later): the word moves
+/* Each wait reported whole has a stamp of its own, beside the slot of the
+ * record that holds it (several of a thread's waits may end before its next
+ * unlock writes them: a contended lock, then a condvar wait, which takes
+ * the mutex back inside libc - measured, a traced pipeline: 13% of the
+ * claimed waits lost their waker to a newer wait's stamp when a thread had
+ * one stamp, and their writer spun for it in vain); the waker learns the
+ * slot with the gen, in one word (wait_tag).  Never over a newer wait's
+ * stamp, nor over another stamp of the same wait (a waker delayed after its
+ * call could otherwise name itself the waker of the slot's next wait): the
+ * word moves
  * to (gen, 0) - "being written", no waker for readers - then the time is
  * written, then (gen, tid), each step only if no newer stamp came between.
  * The time carries the low bits of its gen (WAKE_NS_TAG): a stamper
@@ -463,17 +471,24 @@ static struct cprof_thread *claim_one(uint64_t obj, uint32_t *gen, int after)
 #define WAKE_NS_MASK ((1ull << 48) - 1)
 #define WAKE_NS_TAG(gen) ((uint64_t)((gen) & 0xffff) << 48)
 
-static void stamp(struct cprof_thread *w, uint32_t gen)
+static void stamp(struct cprof_thread *w, uint64_t tag)
 {
+	uint32_t gen = (uint32_t)(tag >> 8);
+	int k = (int)(tag & 0xff) - 1;
+	if (k < 0 || k >= CPROF_WAIT_SLOTS)
+		return;         /* not a wait reported whole */
 	struct cprof_thread *self = cprof_tls_self;
 	pid_t me = self ? self->tid : cprof_gettid();
 	uint64_t ns = cprof_mono_ns();
 	uint64_t busy = (uint64_t)gen << 32;
-	volatile uint64_t *word = &w->wake_word[gen & (CPROF_WAKE_STAMPS - 1)];
-	volatile uint64_t *wns = &w->wake_ns[gen & (CPROF_WAKE_STAMPS - 1)];
+	volatile uint64_t *word = &w->wake_word[k];
+	volatile uint64_t *wns = &w->wake_ns[k];
 	uint64_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 	do {
-		if (old && (int32_t)((uint32_t)(old >> 32) - gen) > 0)
+		/* the same gen: the first stamp stays (a claim is the waiter's
+		 * only one; a second stamper read the gen before the wakee moved
+		 * on and claimed its next wait) */
+		if (old && (int32_t)((uint32_t)(old >> 32) - gen) >= 0)
 			return;
 	} while (!__atomic_compare_exchange_n(word, &old, busy, 0, __ATOMIC_ACQ_REL,
 			__ATOMIC_ACQUIRE));
@@ -491,11 +506,11 @@ static void stamp(struct cprof_thread *w, uint32_t gen)
 		__ATOMIC_RELAXED);
 }
 
-int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
+int cprof_wake_stamp_read(struct cprof_thread *t, int k, uint32_t gen, uint64_t end, int32_t *tid,
 	uint64_t *ns)
 {
-	uint64_t w = __atomic_load_n(&t->wake_word[gen & (CPROF_WAKE_STAMPS - 1)], __ATOMIC_ACQUIRE);
-	uint64_t tw = __atomic_load_n(&t->wake_ns[gen & (CPROF_WAKE_STAMPS - 1)], __ATOMIC_RELAXED);
+	uint64_t w = __atomic_load_n(&t->wake_word[k], __ATOMIC_ACQUIRE);
+	uint64_t tw = __atomic_load_n(&t->wake_ns[k], __ATOMIC_RELAXED);
 	if ((uint32_t)(w >> 32) != gen || (uint32_t)w == 0 || (tw & ~WAKE_NS_MASK) != WAKE_NS_TAG(gen))
 		return 0;
 	/* the full time: the end's, less the distance in the low bits */
@@ -530,15 +545,15 @@ int cprof_wait_close_claims(struct cprof_thread *t)
 
 int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
 {
-	uint32_t gen = 0;
-	struct cprof_thread *w = claim_one(obj, &gen, after);
+	uint64_t tag = 0;
+	struct cprof_thread *w = claim_one(obj, &tag, after);
 	*owed = 0;
 	if (!w)
 		return 0;
 	/* a whole wait of this capture is stamped (one begun in an earlier
 	 * capture ends as cprof:block_end, its waker a cprof:wake) */
 	if (w->wait_t0 && w->wait_capture == cprof_capture_seq)
-		stamp(w, gen);
+		stamp(w, tag);
 	else
 		*owed = w->tid;
 	return 1;

@@ -42,7 +42,6 @@
  * writes those still left.  Its state: the record's done_state[], all on
  * one line. */
 #define CPROF_WAIT_SLOTS 4
-#define CPROF_WAKE_STAMPS 4             /* a power of two */
 enum {
 	CPROF_SLOT_FREE,
 	CPROF_SLOT_READY,       /* ended, to be written */
@@ -76,6 +75,10 @@ struct cprof_thread {
 	/* the current wait's stack, for the status dump of a capture that starts
 	 * while this thread waits: valid when wait_stack_gen == wait_gen */
 	volatile uint32_t wait_gen;     /* bumped by every published wait */
+	/* the published wait's gen << 8 | its done[] slot + 1 (0: not reported
+	 * whole), one word: what a waker reads before it claims (core.c) */
+	volatile uint64_t wait_tag;
+	int8_t wait_done_k;             /* owner only: the slot wait_tag names, -1: none */
 	volatile uint32_t wait_stack_gen;
 	volatile uint32_t wait_stack_seq; /* odd while the owner writes wait_pcs */
 	uint8_t wait_depth;
@@ -85,11 +88,11 @@ struct cprof_thread {
 	 * that claimed a wait of this thread left (block.c) */
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
-	/* the stamp of wait gen is at [gen % CPROF_WAKE_STAMPS]: a thread's
-	 * ended waits are written together after its next unlock, and one
-	 * stamp per thread kept the newest wait's waker only */
-	volatile uint64_t wake_word[CPROF_WAKE_STAMPS];  /* the wait's gen << 32 | the waker's tid */
-	volatile uint64_t wake_ns[CPROF_WAKE_STAMPS];    /* its time, tagged with the gen (core.c) */
+	/* the stamp of the wait in done[k] is at [k]: a thread's ended waits
+	 * are written together after its next unlock, and one stamp per
+	 * thread kept the newest wait's waker only */
+	volatile uint64_t wake_word[CPROF_WAIT_SLOTS];  /* the wait's gen << 32 | the waker's tid */
+	volatile uint64_t wake_ns[CPROF_WAIT_SLOTS];    /* its time, tagged with the gen (core.c) */
 	/* whole waits ended, their cprof:sync_wait not yet written (block.c) */
 	volatile uint32_t done_state[CPROF_WAIT_SLOTS];  /* of done[k], on one line */
 	struct cprof_wait_done done[CPROF_WAIT_SLOTS];
@@ -183,7 +186,7 @@ int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;
 void cprof_wait_failed(struct cprof_thread *t) CPROF_HIDDEN;
 /* What the waker of t's whole wait `gen`, ended at `end`, left in t's
  * record: 1 with its tid and CLOCK_MONOTONIC time, 0 if none. */
-int cprof_wake_stamp_read(struct cprof_thread *t, uint32_t gen, uint64_t end, int32_t *tid,
+int cprof_wake_stamp_read(struct cprof_thread *t, int k, uint32_t gen, uint64_t end, int32_t *tid,
 	uint64_t *ns) CPROF_HIDDEN;
 /* Keeps the first frames of the current wait's stack in the record. */
 void cprof_wait_stack_store(struct cprof_thread *t, const uint64_t *pcs, int n) CPROF_HIDDEN;

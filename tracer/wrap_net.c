@@ -282,8 +282,17 @@ static ssize_t call_marked(const struct io_call *c)
 		t->wait_obj = (uint64_t)c->fd;
 		t->wait_since_ns = cprof_now_ns();
 		t->wake_claimed = 0;
-		__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
+		uint32_t gen = t->wait_gen + 1;
+		__atomic_store_n(&t->wait_tag, (uint64_t)gen << 8, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->wait_gen, gen, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+		if (io_unlikely(cprof_tracing)) {
+			/* a capture started since the caller looked: its status
+			 * dump may have missed this wait - begun as the capture's
+			 * (cprof_io_wait_begin: block_begin) */
+			cprof_wait_withdraw(t);
+			goto slow;
+		}
 		ssize_t r = call_real(c);
 		if (io_likely(!cprof_tracing)) {
 			int saved = errno;
@@ -299,6 +308,7 @@ static ssize_t call_marked(const struct io_call *c)
 		cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);
 		return r;
 	}
+slow:
 	cprof_io_wait_begin(&w, kind, (uint64_t)c->fd);
 	ssize_t r = call_real(c);
 	cprof_net_wait_end(&w, c->op, c->fd, r, r < 0 ? errno : 0, NULL, 0);

@@ -116,6 +116,7 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		t->wait_obj = obj;
 		t->wait_since_ns = cprof_now_ns();
 		t->wake_claimed = 0;
+		__atomic_store_n(&t->wait_tag, (uint64_t)(t->wait_gen + 1) << 8, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
 		struct net_open *o = net_open_get(t);
