@@ -270,8 +270,8 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			t->withdraw_due = 0;
 			t->wait_t0 = d->t0;
 			t->wait_done_k = (int8_t)(d - t->done);
+			t->wait_capture = d->capture;   /* before a waker can find it */
 			cprof_wait_publish(t, kind, d->obj);
-			t->wait_capture = d->capture;
 			int n = cprof_stack_capture(d->pcs, 0);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
 			/* the stack is readable (cprof_wait_open_stack) once gen is set */

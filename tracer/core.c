@@ -535,12 +535,13 @@ int cprof_wait_close_claims(struct cprof_thread *t)
 {
 	uint8_t *c = t->slot >= 0 ? &slot_claimed[t->slot] : (uint8_t *)&t->wake_claimed;
 	/* most often its waker claimed it already: a read of the shared line */
-	uint8_t open = CLAIM_OPEN;
-	if (__atomic_load_n(c, __ATOMIC_ACQUIRE) == CLAIM_OPEN &&
-			__atomic_compare_exchange_n(c, &open, CLAIM_CLOSED, 0, __ATOMIC_ACQ_REL,
-				__ATOMIC_ACQUIRE))
+	uint8_t v = __atomic_load_n(c, __ATOMIC_ACQUIRE);
+	if (v == CLAIM_OPEN && __atomic_compare_exchange_n(c, &v, CLAIM_CLOSED, 0, __ATOMIC_ACQ_REL,
+			__ATOMIC_ACQUIRE))
 		return 0;
-	return 1;
+	/* claimed; not if a wait nested in a signal handler withdrew it
+	 * (CLAIM_GONE): no waker's stamp will come */
+	return v == CLAIM_TAKEN;
 }
 
 int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
@@ -552,7 +553,10 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
 		return 0;
 	/* a whole wait of this capture is stamped (one begun in an earlier
 	 * capture ends as cprof:block_end, its waker a cprof:wake) */
-	if (w->wait_t0 && w->wait_capture == cprof_capture_seq)
+	/* the tag, not wait_t0, says whether the claimed wait is reported
+	 * whole: the wakee clears wait_t0 when it writes its ended waits,
+	 * which may be before this thread gets here */
+	if ((tag & 0xff) && w->wait_capture == cprof_capture_seq)
 		stamp(w, tag);
 	else
 		*owed = w->tid;
