@@ -40,6 +40,8 @@ for r in $(seq "$rounds"); do
 			traced+=(${res% *}); tc+=(${res#* })
 			[ -s "$out" ] || fail "traced run wrote no $out"
 			disc=$(tar xzf "$out" -O cprof/info.txt 2>/dev/null | sed -n 's/^discarded_events=//p')
+			# the last traced round's trace is kept for the wakers below
+			[ "$r" = "$rounds" ] && mv "$out" "$T/out/last.out"
 			rm -f "$out" ;;
 		esac
 	done
@@ -58,4 +60,16 @@ cp=$(median "${pc[@]}"); ci=$(median "${ic[@]}"); ct=$(median "${tc[@]}")
 awk -v p="$cp" -v i="$ci" -v t="$ct" 'BEGIN {
 	printf "CPU us/item (median): untraced %.3f, preloaded-idle %.3f, traced %.3f; as throughput ratios: idle %.3f, traced %.3f\n",
 		p, i, t, p / i, p / t }'
+# what the traced rounds record, not only what it costs: the share of the
+# lock and condvar waits that name their waker (waits of 10 us or more apart:
+# most mutex waits under 2 us never slept, and nobody woke them)
+if "$B/converter/cprof-convert" -o "$T/last.db" "$T/out/last.out" 2>"$T/cerr"; then
+	sqlite3 "$T/last.db" "SELECT reason, COUNT(*), SUM(waker_utid IS NOT NULL), SUM(dur >= 10000),
+		SUM(dur >= 10000 AND waker_utid IS NOT NULL) FROM thread_state
+		WHERE reason IN ('mutex', 'cond') GROUP BY reason ORDER BY reason" |
+	awk -F'|' '{ printf "last traced round, %s waits: %d, %.1f%% with a waker; of 10 us or more: %d, %.1f%% with a waker\n",
+		$1, $2, $2 ? 100 * $3 / $2 : 0, $4, $4 ? 100 * $5 / $4 : 0 }'
+else
+	note "the last traced round's trace does not convert: $(cat "$T/cerr")"
+fi
 note "load after: $(uptime)"
