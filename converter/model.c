@@ -4,7 +4,8 @@
  * closed intervals become thread_state rows, so every thread's rows tile its
  * life without gaps.  Wakers are found per object: the most recent
  * cprof:wake on the object (or aimed at the thread) by another thread after
- * the wait began; a joined thread's thread_end wakes its joiner.  Threads are
+ * the wait began; a joined thread's thread_end wakes its joiner (also one
+ * written just before the join began).  Threads are
  * keyed by utid because tids are reused.  Small tables (threads, objects,
  * names, stacks) are kept here and written once at the end. */
 #include <errno.h>
@@ -458,17 +459,27 @@ static void on_block_end(struct conv_model *m, const struct conv_event *ev, stru
 		return;
 	}
 	int64_t wu = CONV_NULL, wts = CONV_NULL;
+	struct object *o = NULL;
+	if (t->obj) {
+		uint64_t *i = conv_map_get(&m->by_addr, t->obj);
+		o = i ? &m->objs[*i] : NULL;
+	}
 	if (t->twake_ts != CONV_NULL && t->twake_ts >= t->since) {
 		wu = t->twake_utid;
 		wts = t->twake_ts;
-	} else if (t->obj) {
-		uint64_t *i = conv_map_get(&m->by_addr, t->obj);
-		struct object *o = i ? &m->objs[*i] : NULL;
-		if (o && o->wake_ts != CONV_NULL && o->wake_ts >= t->since && o->wake_utid != t->utid) {
-			wu = o->wake_utid;
-			wts = o->wake_ts;
-		}
+	} else if (o && o->wake_ts != CONV_NULL && o->wake_utid != t->utid &&
+			(o->wake_ts >= t->since ||
+			 /* a thread's thread_end is written when its start routine
+			  * returns, before its thread-specific data destructors
+			  * run: a join may begin after it and still wait for that
+			  * thread's exit - unless a join of the handle ended since */
+			 (t->kind == CPROF_WAIT_JOIN && (int32_t) ev->i[2] == 0 &&
+			  o->wake_ts > o->joined_ts))) {
+		wu = o->wake_utid;
+		wts = o->wake_ts >= t->since ? o->wake_ts : t->since;
 	}
+	if (o && t->kind == CPROF_WAIT_JOIN)
+		o->joined_ts = ev->ts;
 	const char *reason = reason_of(t->kind);
 	if (wu == CONV_NULL && t->obj && wakes_late(t->kind)) {
 		conv_model_flush_held(m, t);

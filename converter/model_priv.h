@@ -46,6 +46,7 @@ struct object {
 	const char *kind;            /* static */
 	char *name;                  /* owned: from cprof:object_name */
 	int64_t wake_ts, wake_utid;  /* most recent wake (or thread_end for handles) */
+	int64_t joined_ts;           /* handles: end of the last join wait on it, 0: none */
 };
 
 struct process {
