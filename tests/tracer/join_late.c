@@ -1,8 +1,9 @@
 /* join_late: a joined thread's cprof:thread_end is written when its start
  * routine returns, before its thread-specific data destructors run: a
- * destructor that takes a while (here 100 ms) lets the joiner's
- * pthread_tryjoin_np fail after that event, so the join wait begins after
- * it - still the wait that thread's exit ends.
+ * destructor that takes a while (300 ms here; the join comes 10 ms after it
+ * began, also on a loaded machine) lets the joiner's pthread_tryjoin_np
+ * fail after that event, so the join wait begins after it - still the wait
+ * that thread's exit ends.
  * usage: join_late TRACE.out.  Linked with libcprof. */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static void slow_destructor(void *v)
 {
 	(void)v;
 	returned = 1;
-	usleep(100 * 1000);
+	usleep(300 * 1000);
 }
 
 static void *ender_main(void *arg)
