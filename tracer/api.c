@@ -120,9 +120,7 @@ int cprof_trace_start(const char *path, struct cprof_error *err)
 {
 	struct cprof_session *s = NULL;
 	int fd = -1, r;
-	char tmp[PATH_MAX];
-
-	char abs[PATH_MAX];
+	char tmp[PATH_MAX], abs[PATH_MAX];
 
 	if (!path || !*path)
 		return cprof_error_set(err, -EINVAL, "no trace path given");

@@ -269,9 +269,8 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			d->obj = (uint64_t)(uintptr_t)obj;
 			t->withdraw_due = 0;
 			t->wait_t0 = d->t0;
-			t->wait_done_k = (int8_t)(d - t->done);
 			t->wait_capture = d->capture;   /* before a waker can find it */
-			cprof_wait_publish(t, kind, d->obj);
+			cprof_wait_publish(t, kind, d->obj, (int)(d - t->done));
 			int n = cprof_stack_capture(d->pcs, 0);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
 			/* the stack is readable (cprof_wait_open_stack) once gen is set */
@@ -288,8 +287,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 	cprof_waits_flush_if();
 	if (t) {
 		t->wait_t0 = 0;
-		t->wait_done_k = -1;
-		cprof_wait_publish(t, kind, (uint64_t)(uintptr_t)obj);
+		cprof_wait_publish(t, kind, (uint64_t)(uintptr_t)obj, -1);
 	}
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
 		int saved = errno;

@@ -171,7 +171,6 @@ struct cprof_thread *cprof_thread_register(uint64_t start_routine, pid_t creator
 	for (int i = 0; i < CPROF_WAIT_SLOTS; i++)
 		t->wake_word[i] = 0;
 	t->wait_tag = 0;
-	t->wait_done_k = -1;
 	t->withdraw_due = 0;
 	cprof_wait_slots_clear(t, 0);   /* left by a thread that ended unseen */
 	t->tid = cprof_gettid();
@@ -272,18 +271,11 @@ static void stale_clear(struct cprof_thread *t)
 	}
 }
 
-void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj)
+void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj, int done_k)
 {
 	if (t->wait_bucket >= 0)   /* a wait interrupted by a nested one (signal handler) */
 		cprof_wait_withdraw(t);
-	t->wait_obj = obj;
-	t->wait_since_ns = cprof_now_ns();
-	t->wake_claimed = 0;
-	uint32_t gen = t->wait_gen + 1;
-	__atomic_store_n(&t->wait_tag, (uint64_t)gen << 8 | (uint8_t)(t->wait_done_k + 1),
-		__ATOMIC_RELAXED);
-	__atomic_store_n(&t->wait_gen, gen, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+	cprof_wait_mark(t, kind, obj, done_k);
 	/* Only captures emit wakes: outside them the shared bucket lines stay
 	 * untouched (measured: with 4+4 threads waiting on one queue, the atomic
 	 * on a shared line cost the idle pipeline several % of throughput).

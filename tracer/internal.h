@@ -78,7 +78,6 @@ struct cprof_thread {
 	/* the published wait's gen << 8 | its done[] slot + 1 (0: not reported
 	 * whole), one word: what a waker reads before it claims (core.c) */
 	volatile uint64_t wait_tag;
-	int8_t wait_done_k;             /* owner only: the slot wait_tag names, -1: none */
 	volatile uint32_t wait_stack_gen;
 	volatile uint32_t wait_stack_seq; /* odd while the owner writes wait_pcs */
 	uint8_t wait_depth;
@@ -177,7 +176,21 @@ pid_t cprof_wake_take_announced(uint64_t obj) CPROF_HIDDEN;
 extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
  * record's wait_* fields) so wakers find it without scanning every thread. */
-void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj) CPROF_HIDDEN;
+/* Marks t's current wait, what the status dump reads (not the waiter
+ * buckets: cprof_wait_publish): a new wait number, and the tag a waker
+ * reads - done_k, the record slot of a wait reported whole, -1 for any
+ * other. */
+static inline void cprof_wait_mark(struct cprof_thread *t, uint8_t kind, uint64_t obj, int done_k)
+{
+	t->wait_obj = obj;
+	t->wait_since_ns = cprof_now_ns();
+	t->wake_claimed = 0;
+	uint32_t gen = t->wait_gen + 1;
+	__atomic_store_n(&t->wait_tag, (uint64_t)gen << 8 | (uint8_t)(done_k + 1), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->wait_gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+}
+void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj, int done_k) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */

@@ -279,13 +279,7 @@ static ssize_t call_marked(const struct io_call *c)
 		 * read or write with data ready cost +42 ns idle through
 		 * cprof_io_wait_begin) */
 		t->wait_t0 = 0;
-		t->wait_obj = (uint64_t)c->fd;
-		t->wait_since_ns = cprof_now_ns();
-		t->wake_claimed = 0;
-		uint32_t gen = t->wait_gen + 1;
-		__atomic_store_n(&t->wait_tag, (uint64_t)gen << 8, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->wait_gen, gen, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+		cprof_wait_mark(t, kind, (uint64_t)c->fd, -1);
 		if (io_unlikely(cprof_tracing)) {
 			/* a capture started since the caller looked: its status
 			 * dump may have missed this wait - begun as the capture's

@@ -113,12 +113,7 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		/* cprof_wait_publish's mark without the waiter buckets (nothing
 		 * wakes a network wait); a new wait_gen: no stack is stored for
 		 * this wait, the previous wait's is not its */
-		t->wait_obj = obj;
-		t->wait_since_ns = cprof_now_ns();
-		t->wake_claimed = 0;
-		__atomic_store_n(&t->wait_tag, (uint64_t)(t->wait_gen + 1) << 8, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->wait_gen, t->wait_gen + 1, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->wait_kind, kind, __ATOMIC_RELEASE);
+		cprof_wait_mark(t, kind, obj, -1);
 		struct net_open *o = net_open_get(t);
 		if (o) {
 			o->tid = t->tid;
