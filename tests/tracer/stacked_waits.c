@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "contended.h"
 #include "cprof.h"
 
 static pthread_mutex_t m1 = PTHREAD_MUTEX_INITIALIZER;
@@ -19,16 +20,6 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int in_wait, woken;              /* under m1 */
 static volatile int round_go, round_done, holder_ready, holder_go;
 static int rounds = 3;
-
-/* Until a thread sleeps on m, held by the caller (glibc's lock word is 2
- * once a waiter went for the futex; up to 10 s), then 20 ms more: the
- * checks want waits of 10 ms or more. */
-static void wait_contended(pthread_mutex_t *m)
-{
-	for (int i = 0; i < 10000 && __atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) != 2; i++)
-		usleep(1000);
-	usleep(20 * 1000);
-}
 
 static void *stacked_main(void *arg)
 {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contended.h"
 #include "cprof.h"
 
 static pthread_mutex_t m_wait = PTHREAD_MUTEX_INITIALIZER;
@@ -40,18 +41,6 @@ static int about_to_block;      /* threads at their first wait (main waits for 5
 static void blocking_next(void)
 {
 	__atomic_fetch_add(&about_to_block, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Waits (up to 10 s) until a thread sleeps on m, held by the caller:
- * glibc's lock word says 2 once a waiter went for the futex.  A waiter
- * preempted between its failed tries and its lock call is not yet counted
- * by glibc, and an unlock then wakes nobody - the thread takes the lock
- * later without a waker (seen on a loaded machine). */
-static void wait_contended(pthread_mutex_t *m)
-{
-	for (int i = 0; i < 10000 && __atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) != 2; i++)
-		usleep(1000);
-	usleep(20 * 1000);      /* the checks want waits of 10 ms or more */
 }
 
 static __attribute__((noinline)) void lock_and_wait(pthread_mutex_t *m)
