@@ -59,8 +59,8 @@ static const struct spec catalog[] = {
 	{ "cprof:net_end", EV_NET_END, { "op", "fd", "result", "err", "dur_ns" }, { 0 }, NULL },
 	/* net_end's shape plus the wait's kind (and its stack, or its thread):
 	 * model_net.c tells the three apart by the fields that are non-zero */
-	{ "cprof:net_wait", EV_NET_END, { "op", "fd", "result", "err", "dur_ns", "kind" }, { 0 },
-		"stack" },
+	{ "cprof:net_wait", EV_NET_END, { "op", "fd", "result", "err", "dur_ns", "kind", "tid",
+		"waker_tid", "wake_ago_ns" }, { 0 }, "stack" },
 	{ "cprof:net_wait_open", EV_NET_END, { "op", "fd", "result", "err", "dur_ns", "kind", "tid" },
 		{ 0 }, NULL },
 	{ "cprof:task_begin", EV_TASK_BEGIN, { "id", "parent" }, { "type" }, "stack" },

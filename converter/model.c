@@ -104,6 +104,11 @@ static struct thread *thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
 	return u ? T(m, (int64_t) *u) : new_thread(m, tid, pid);
 }
 
+struct thread *model_thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
+{
+	return thread_ref(m, tid, pid);
+}
+
 /* The row closing the open interval at `end`; 0 when there is nothing to
  * tile.  r->id is left for the caller. */
 static int make_row(struct thread *t, int64_t end, int64_t waker_utid, int64_t waker_ts,

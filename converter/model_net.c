@@ -87,10 +87,20 @@ static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 		return;
 	}
 	struct thread *t = model_self(m, ev);
-	if (t && ev->i[5] && !t->ended)
+	if (t && ev->i[5] && !t->ended) {
+		/* a writer to the pipe or eventfd it read (i[7]: its tid, i[8]:
+		 * how long before this event it wrote) */
+		int64_t wu = CONV_NULL, wts = CONV_NULL;
+		struct thread *w = ev->i[7] && ev->i[7] != t->tid ?
+			model_thread_ref(m, (int32_t) ev->i[7], ev->pid) : NULL;
+		if (w) {
+			wu = w->utid;
+			wts = ev->ts - (ev->i[8] > 0 ? ev->i[8] : 0);
+		}
 		model_wait_whole(m, t, ev->ts, dur, (unsigned) ev->i[5],
 			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0,
-			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3], CONV_NULL, CONV_NULL);
+			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3], wu, wts);
+	}
 	if (!t || conv_grow((void **) &m->nets, &m->cap_nets, m->n_nets + 1, sizeof *m->nets) < 0)
 		return;
 	uint64_t *i = conv_map_get(&m->by_fd, fd_key(ev->pid, ev->i[1]));

@@ -145,6 +145,8 @@ static inline uint64_t create_key(int64_t pid, uint64_t create_id)
 struct process *process_ref(struct conv_model *m, int64_t pid);
 /* The emitting thread of ev (created, and made running, as needed). */
 struct thread *model_self(struct conv_model *m, const struct conv_event *ev);
+/* The current incarnation of tid (created, with no timeline yet, if new). */
+struct thread *model_thread_ref(struct conv_model *m, int32_t tid, int64_t pid);
 void model_counter(struct conv_model *m, int track, int64_t ts, double value);
 /* A stable copy of s, shared by equal strings; NULL on failure. */
 const char *model_intern(struct conv_model *m, const char *s);

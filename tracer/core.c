@@ -555,6 +555,45 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
 	return 1;
 }
 
+/* The waits a write to a pipe or eventfd wakes are network waits on its
+ * notify key (a read of it, or a poll or epoll of it): like a waker of a
+ * lock, the writer leaves its tid and time in each such waiter's record,
+ * before its write (after it, the waiter may have ended its wait already);
+ * the waiter puts them in its cprof:net_wait (wrap_sys.c).  The first
+ * writer of a wait stays. */
+void cprof_notify_wake(uint32_t key)
+{
+	struct cprof_thread *self = cprof_tls_self;
+	pid_t tid = 0;
+	uint64_t now = 0;
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
+		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
+		if (t == self || (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL &&
+				kind != CPROF_WAIT_SYSCALL))
+			continue;
+		uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->wait_keys_gen, __ATOMIC_ACQUIRE) != gen)
+			continue;
+		uint8_t n = __atomic_load_n(&t->wait_nkeys, __ATOMIC_RELAXED);
+		int hit = 0;
+		for (uint8_t i = 0; i < n && i < CPROF_WAIT_KEYS; i++)
+			hit |= __atomic_load_n(&t->wait_keys[i], __ATOMIC_RELAXED) == key;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!hit || __atomic_load_n(&t->wait_gen, __ATOMIC_RELAXED) != gen)
+			continue;
+		uint64_t old = __atomic_load_n(&t->nwake_word, __ATOMIC_ACQUIRE);
+		if ((uint32_t)(old >> 32) == gen)
+			continue;       /* another writer named itself first */
+		if (!now) {
+			now = cprof_mono_ns();
+			tid = self ? self->tid : cprof_gettid();
+		}
+		__atomic_store_n(&t->nwake_ns, now, __ATOMIC_RELAXED);
+		__atomic_compare_exchange_n(&t->nwake_word, &old, (uint64_t)gen << 32 | (uint32_t)tid, 0,
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
 {
 	int n = 0;

@@ -26,6 +26,13 @@ struct cprof_sync_wait_ev {
 	uint32_t gen;
 	uint64_t obj, dur_ns, wake_ago_ns, end_ago_ns;
 };
+/* The fields of cprof:net_wait but its sequences. */
+struct cprof_net_wait_ev {
+	uint8_t kind, op;
+	int32_t fd, err, waker_tid;
+	int64_t result;
+	uint64_t dur_ns, wake_ago_ns;
+};
 #endif
 
 /* ---- process and modules (emitted once at trace start) ---------------- */
@@ -399,18 +406,19 @@ LTTNG_UST_TRACEPOINT_EVENT(cprof, syscall_span,
  * common/cprof_events.h), obj = fd as in block_begin; op, fd, result, err,
  * dur_ns, fds: as in cprof:net_end; stack: the caller's, innermost first. */
 LTTNG_UST_TRACEPOINT_EVENT(cprof, net_wait,
-	LTTNG_UST_TP_ARGS(uint8_t, kind, uint8_t, op, int32_t, fd, int64_t, result, int32_t, err,
-		uint64_t, dur_ns, const int32_t *, fds, uint8_t, nfds, const uint64_t *, stack,
-		uint8_t, depth),
+	LTTNG_UST_TP_ARGS(const struct cprof_net_wait_ev *, e, const int32_t *, fds, uint8_t, nfds,
+		const uint64_t *, stack, uint8_t, depth),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint8_t, kind, kind)
-		lttng_ust_field_integer(uint8_t, op, op)
-		lttng_ust_field_integer(int32_t, fd, fd)
-		lttng_ust_field_integer(int64_t, result, result)
-		lttng_ust_field_integer(int32_t, err, err)
-		lttng_ust_field_integer(uint64_t, dur_ns, dur_ns)
+		lttng_ust_field_integer(uint8_t, kind, e->kind)
+		lttng_ust_field_integer(uint8_t, op, e->op)
+		lttng_ust_field_integer(int32_t, fd, e->fd)
+		lttng_ust_field_integer(int64_t, result, e->result)
+		lttng_ust_field_integer(int32_t, err, e->err)
+		lttng_ust_field_integer(uint64_t, dur_ns, e->dur_ns)
 		lttng_ust_field_sequence(int32_t, fds, fds, uint8_t, nfds)
-		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)))
+		lttng_ust_field_sequence_hex(uint64_t, stack, stack, uint8_t, depth)
+		lttng_ust_field_integer(int32_t, waker_tid, e->waker_tid)
+		lttng_ust_field_integer(uint64_t, wake_ago_ns, e->wake_ago_ns)))
 
 /* Emitted by the thread that stops a capture, once per thread then inside a
  * wait that cprof:net_wait would have reported at its end (so after the

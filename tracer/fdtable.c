@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
@@ -223,6 +224,9 @@ void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock)
 			!cprof_tls_ignored)
 		e->flags |= CPROF_FDF_PROGRAM;
 	e->bytes_in = e->bytes_out = e->ops = 0;
+	e->wkey = 0;
+	for (int i = 0; i < CPROF_EP_KEYS; i++)
+		e->ep_keys[i] = 0;
 	__atomic_fetch_add(&e->gen, 1, __ATOMIC_RELEASE);
 }
 
@@ -245,6 +249,53 @@ void cprof_fd_closed(int fd)
 	struct cprof_fd *e = cprof_fd_peek(fd);
 	if (e && (e->type || e->flags))
 		cprof_fd_created(fd, CPROF_FD_UNKNOWN, 0, 0, -1);
+}
+
+uint32_t cprof_fd_notify_key(int fd)
+{
+	int type = cprof_fd_type(fd);
+	if (type == CPROF_FD_EVENTFD)
+		return 0x80000000u | (uint32_t)fd;
+	struct cprof_fd *e = cprof_fd_peek(fd);
+	if (type != CPROF_FD_PIPE || !e)
+		return 0;
+	uint32_t k = e->wkey;
+	if (k)
+		return k;
+	/* once per pipe end: both ends have the pipe's inode */
+	struct stat st;
+	int saved = errno;
+	int r = fstat(fd, &st);
+	errno = saved;
+	if (r != 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	k = 1 + (uint32_t)(st.st_ino % 0x7ffffffeu);
+	e->wkey = k;
+	return k;
+}
+
+void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events)
+{
+	uint32_t k = cprof_fd_notify_key(fd);
+	struct cprof_fd *e = k ? cprof_fd_get(epfd) : NULL;
+	if (!e)
+		return;
+	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & EPOLLIN);
+	for (int i = 0; i < CPROF_EP_KEYS; i++)
+		if (__atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED) == k) {
+			if (!in)
+				__atomic_compare_exchange_n(&e->ep_keys[i], &k, 0, 0, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED);
+			return;
+		}
+	for (int i = 0; in && i < CPROF_EP_KEYS; i++) {
+		uint32_t none = 0;
+		if (__atomic_compare_exchange_n(&e->ep_keys[i], &none, k, 0, __ATOMIC_RELAXED,
+				__ATOMIC_RELAXED))
+			return;
+	}
+	/* more pipes and eventfds in one epoll set than kept: the others'
+	 * writers are not named */
 }
 
 /* ---- labels ---------------------------------------------------------------- */

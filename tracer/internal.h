@@ -87,6 +87,16 @@ struct cprof_thread {
 	 * that claimed a wait of this thread left (block.c) */
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
+	/* a network wait of a capture: the notify keys of the pipes and
+	 * eventfds it waits to read (valid while wait_keys_gen == wait_gen),
+	 * and the stamp the first writer to one of them left (core.c,
+	 * cprof_notify_wake) */
+#define CPROF_WAIT_KEYS 4
+	volatile uint32_t wait_keys[CPROF_WAIT_KEYS];
+	volatile uint32_t wait_keys_gen;
+	volatile uint8_t wait_nkeys;
+	volatile uint64_t nwake_word;   /* the wait's gen << 32 | the writer's tid */
+	volatile uint64_t nwake_ns;     /* CLOCK_MONOTONIC before its write */
 	/* the stamp of the wait in done[k] is at [k]: a thread's ended waits
 	 * are written together after its next unlock, and one stamp per
 	 * thread kept the newest wait's waker only */
@@ -192,6 +202,9 @@ static inline void cprof_wait_mark(struct cprof_thread *t, uint8_t kind, uint64_
 }
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj, int done_k) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
+/* While tracing, before a write to a pipe or eventfd of notify key `key`:
+ * stamps every other thread's network wait on that key (first writer wins). */
+void cprof_notify_wake(uint32_t key) CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */
 int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;

@@ -35,6 +35,7 @@
                                  * cprof's, not before cprof's constructor): its close
                                  * need not go through lttng-ust's fd tracker */
 
+#define CPROF_EP_KEYS 4
 struct cprof_fd {
 	volatile uint8_t type;          /* enum cprof_fd_type; UNKNOWN = classify */
 	volatile uint8_t flags;         /* CPROF_FDF_* */
@@ -45,8 +46,13 @@ struct cprof_fd {
 	volatile uint32_t gen;          /* bumped at each (re)assignment of the fd */
 	volatile uint32_t info_gen;     /* fd_info emitted for (info_gen, info_epoch) */
 	volatile uint32_t info_epoch;
-	uint32_t unused2;
+	/* a pipe's or eventfd's notify key (cprof_fd_notify_key; 0: not
+	 * computed yet) */
+	volatile uint32_t wkey;
 	volatile uint64_t bytes_in, bytes_out, ops;   /* while tracing, this epoch */
+	/* an epoll fd: the notify keys of the pipes and eventfds in its
+	 * interest set for input (epoll_ctl; the first CPROF_EP_KEYS) */
+	volatile uint32_t ep_keys[CPROF_EP_KEYS];
 } __attribute__((aligned(64)));  /* one line per fd: the counters of neighbouring fds
 				  * (other threads' connections) do not share it */
 
@@ -96,6 +102,26 @@ void cprof_fd_copied(int from, int to) CPROF_HIDDEN;
 void cprof_fd_closed(int fd) CPROF_HIDDEN;
 void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
 
+/* Notify keys: what a write to a pipe or an eventfd and a wait for its
+ * input have in common, so the writer can name itself the waiter's waker.
+ * A pipe's both ends share their inode (key 1..2^31-2 from it); an eventfd
+ * is its fd (2^31 | fd: a dup of it is another key).  0: fd is neither. */
+uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
+/* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
+void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events) CPROF_HIDDEN;
+/* While tracing, before a write to fd: if it is a pipe or an eventfd, its
+ * writer is named the waker of the threads waiting for its input
+ * (core.c, cprof_notify_wake). */
+static inline void cprof_fd_notify_write(int fd)
+{
+	int type = cprof_fd_type(fd);
+	if (type == CPROF_FD_PIPE || type == CPROF_FD_EVENTFD) {
+		uint32_t k = cprof_fd_notify_key(fd);
+		if (k)
+			cprof_notify_wake(k);
+	}
+}
+
 /* While tracing: count bytes moved on a socket (blocking or not). */
 static inline void cprof_fd_count(int fd, int64_t in, int64_t out)
 {
@@ -128,6 +154,7 @@ struct cprof_io_wait {
 	uint64_t t0;            /* CLOCK_MONOTONIC at begin */
 	uint8_t kind;           /* enum cprof_wait_kind */
 	uint8_t whole;          /* reported whole by cprof_net_wait_end */
+	uint32_t gen;           /* the thread's wait_gen of a whole wait */
 	uint64_t obj;
 };
 void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj) CPROF_HIDDEN
@@ -136,8 +163,11 @@ void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj) CP
  * event now - cprof_net_wait_end reports it whole (cprof:net_wait), and a
  * capture that stops first reports it open (cprof_net_waits_report_open);
  * otherwise as cprof_io_wait_begin (the thread's wait is marked either way,
- * for the status dump). */
-void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd) CPROF_HIDDEN
+ * for the status dump).  While tracing, the notify keys of what the wait
+ * reads (fd, or the polled fds, or an epoll fd's set) are kept with the
+ * mark, for a writer to name itself its waker. */
+void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd,
+	const int32_t *fds, int nfds) CPROF_HIDDEN
 	__attribute__((noinline));
 /* cprof:net_wait_open for every thread inside a whole network wait (trace
  * stop, guard held by the caller, tracing still on). */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -58,6 +59,7 @@ IO_REAL_DECL(sendfile64);
 IO_REAL_DECL(splice);
 IO_REAL_DECL(ppoll);
 IO_REAL_DECL(select);
+IO_REAL_DECL(epoll_ctl);
 IO_REAL_DECL(pselect);
 IO_REAL_DECL(epoll_wait);
 IO_REAL_DECL(epoll_pwait);
@@ -316,7 +318,7 @@ static ssize_t call_as_wait(const struct io_call *c, size_t done, int entry_errn
 	uint8_t kind = is_input(c->op) ? CPROF_WAIT_NET_READ : CPROF_WAIT_NET_WRITE;
 	cprof_fd_info_ensure(c->fd);
 	errno = entry_errno;
-	cprof_net_wait_begin(&w, kind, c->op, c->fd);
+	cprof_net_wait_begin(&w, kind, c->op, c->fd, NULL, 0);
 	ssize_t r = call_rest(c, done);
 	int err = r < 0 ? errno : 0;
 	if (done) {
@@ -604,7 +606,7 @@ static ssize_t xfer_io(const struct xfer *x, int nr, const char *name)
 	if (cprof_tracing) {
 		cprof_fd_info_ensure(wfd);
 		errno = entry_errno;
-		cprof_net_wait_begin(&w, kind, x->op, wfd);
+		cprof_net_wait_begin(&w, kind, x->op, wfd, NULL, 0);
 	} else {
 		cprof_io_wait_begin(&w, kind, (uint64_t)wfd);
 	}
@@ -704,8 +706,22 @@ IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	NOSYS_IF_MISSING(write, -1);
 	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_write(fd, buf, n);
+	if (cprof_tracing)
+		cprof_fd_notify_write(fd);
 	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
 	return io_dispatch(&c, SYS_write, "write");
+}
+
+/* glibc's eventfd_read and eventfd_write call its read and write
+ * internally, where no interposer sees them: they are these. */
+IO_EXPORT int eventfd_read(int fd, eventfd_t *value)
+{
+	return do_read(fd, value, sizeof *value) != sizeof *value ? -1 : 0;
+}
+
+IO_EXPORT int eventfd_write(int fd, eventfd_t value)
+{
+	return write(fd, &value, sizeof value) != sizeof value ? -1 : 0;
 }
 
 IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
@@ -713,6 +729,8 @@ IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	NOSYS_IF_MISSING(writev, -1);
 	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_writev(fd, iov, iovcnt);
+	if (cprof_tracing)
+		cprof_fd_notify_write(fd);
 	struct io_call c = { .op = CPROF_NET_WRITEV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_writev, "writev");
 }
@@ -862,7 +880,7 @@ static int do_accept(uint8_t op, int fd, struct sockaddr *addr, socklen_t *alen,
 		if (!cprof_tracing || !IO_REAL(poll) || real_poll(&p, 1, 0) == 0) {
 			cprof_fd_info_ensure(fd);
 			errno = entry_errno;
-			cprof_net_wait_begin(&w, CPROF_WAIT_NET_ACCEPT, op, fd);
+			cprof_net_wait_begin(&w, CPROF_WAIT_NET_ACCEPT, op, fd, NULL, 0);
 			waited = 1;
 		}
 	}
@@ -922,7 +940,7 @@ IO_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 		if (stream && !cprof_fd_nonblocking(fd)) {
 			cprof_fd_info_ensure(fd);
 			errno = entry_errno;
-			cprof_net_wait_begin(&w, CPROF_WAIT_NET_CONNECT, CPROF_NET_CONNECT, fd);
+			cprof_net_wait_begin(&w, CPROF_WAIT_NET_CONNECT, CPROF_NET_CONNECT, fd, NULL, 0);
 			waited = 1;
 		}
 	}
@@ -1198,8 +1216,14 @@ static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 	uint8_t kind = n == 0 ? CPROF_WAIT_SLEEP : poll_kind(list, k);
 	struct cprof_io_wait w;
 	ensure_infos(list, k);
+	/* the fds it waits to read: a writer to one wakes it */
+	int32_t in[MAX_POLL_FDS];
+	int nin = 0;
+	for (nfds_t i = 0; cprof_tracing && i < n && nin < MAX_POLL_FDS; i++)
+		if (fds[i].fd >= 0 && (fds[i].events & (POLLIN | POLLRDNORM)))
+			in[nin++] = fds[i].fd;
 	errno = entry_errno;
-	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1);
+	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1, in, nin);
 	int r = op == CPROF_NET_POLL ? real_poll(fds, n, timeout_ms) : real_ppoll(fds, n, ts, mask);
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
 	return r;
@@ -1279,8 +1303,13 @@ static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 	uint8_t kind = k == 0 ? CPROF_WAIT_SLEEP : poll_kind(list, k);
 	struct cprof_io_wait w;
 	ensure_infos(list, k);
+	int32_t in[MAX_POLL_FDS];
+	int nin = 0;
+	for (int i = 0; cprof_tracing && rd && i < k; i++)
+		if (FD_ISSET(list[i], rd))
+			in[nin++] = list[i];
 	errno = entry_errno;
-	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1);
+	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1, in, nin);
 	int r = op == CPROF_NET_SELECT ? real_select(nfds, rd, wr, ex, tv) :
 		real_pselect(nfds, rd, wr, ex, ts, mask);
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
@@ -1317,10 +1346,25 @@ static int do_epoll(uint8_t op, int epfd, struct epoll_event *ev, int max, int t
 		errno = entry_errno;
 	}
 	struct cprof_io_wait w;
-	cprof_net_wait_begin(&w, CPROF_WAIT_NET_POLL, op, epfd);
+	cprof_net_wait_begin(&w, CPROF_WAIT_NET_POLL, op, epfd, NULL, 0);
 	int r = op == CPROF_NET_EPOLL_WAIT ? real_epoll_wait(epfd, ev, max, timeout) :
 		real_epoll_pwait(epfd, ev, max, timeout, mask);
 	cprof_net_wait_end(&w, op, epfd, r, r < 0 ? errno : 0, NULL, 0);
+	return r;
+}
+
+/* The pipes and eventfds an epoll set reads are kept with its fd (always:
+ * a capture may start while it waits), so that their writers can name
+ * themselves the waker of its epoll_wait. */
+IO_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	NOSYS_IF_MISSING(epoll_ctl, -1);
+	int r = real_epoll_ctl(epfd, op, fd, ev);
+	if (r == 0 && cprof_io_recording()) {
+		int saved = errno;
+		cprof_fd_epoll_track(epfd, op, fd, ev ? ev->events : 0);
+		errno = saved;
+	}
 	return r;
 }
 

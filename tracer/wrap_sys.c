@@ -90,7 +90,33 @@ static struct net_open *net_open_get(struct cprof_thread *t)
 	return net_open_self = o;
 }
 
-void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd)
+/* The notify keys of what a network wait of op on fd (or fds) reads. */
+static int wait_keys(uint8_t op, int fd, const int32_t *fds, int nfds, uint32_t *keys)
+{
+	int n = 0;
+	if (op == CPROF_NET_EPOLL_WAIT || op == CPROF_NET_EPOLL_PWAIT) {
+		struct cprof_fd *e = cprof_fd_peek(fd);
+		for (int i = 0; e && i < CPROF_EP_KEYS && n < CPROF_WAIT_KEYS; i++) {
+			uint32_t k = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
+			if (k)
+				keys[n++] = k;
+		}
+		return n;
+	}
+	if (!fds) {
+		fds = &fd;
+		nfds = fd >= 0 ? 1 : 0;
+	}
+	for (int i = 0; i < nfds && n < CPROF_WAIT_KEYS; i++) {
+		uint32_t k = cprof_fd_notify_key(fds[i]);
+		if (k)
+			keys[n++] = k;
+	}
+	return n;
+}
+
+void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int fd,
+		const int32_t *fds, int nfds)
 {
 	uint64_t obj = fd >= 0 ? (uint64_t)fd : 0;     /* -1: a poll on no fd */
 	if (!cprof_tracing || !lttng_ust_tracepoint_enabled(cprof, net_wait)) {
@@ -113,7 +139,15 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		/* cprof_wait_publish's mark without the waiter buckets (nothing
 		 * wakes a network wait); a new wait_gen: no stack is stored for
 		 * this wait, the previous wait's is not its */
+		uint32_t keys[CPROF_WAIT_KEYS];
+		int nk = kind == CPROF_WAIT_NET_WRITE ? 0 : wait_keys(op, fd, fds, nfds, keys);
+		for (int i = 0; i < nk; i++)
+			__atomic_store_n(&t->wait_keys[i], keys[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&t->wait_nkeys, (uint8_t)nk, __ATOMIC_RELAXED);
 		cprof_wait_mark(t, kind, obj, -1);
+		w->gen = t->wait_gen;
+		if (nk)
+			__atomic_store_n(&t->wait_keys_gen, w->gen, __ATOMIC_RELEASE);
 		struct net_open *o = net_open_get(t);
 		if (o) {
 			o->tid = t->tid;
@@ -166,8 +200,9 @@ int cprof_net_wait_abandon(struct cprof_thread *t, int err)
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
 		uint64_t now = cprof_mono_ns();
 		cprof_tls_guard++;
-		lttng_ust_do_tracepoint(cprof, net_wait, o->kind, o->op, o->fd, -1, err,
-			now > t0 ? now - t0 : 0, NULL, (uint8_t)0, NULL, (uint8_t)0);
+		struct cprof_net_wait_ev e = { .kind = o->kind, .op = o->op, .fd = o->fd, .result = -1,
+			.err = err, .dur_ns = now > t0 ? now - t0 : 0 };
+		lttng_ust_do_tracepoint(cprof, net_wait, &e, NULL, (uint8_t)0, NULL, (uint8_t)0);
 		cprof_tls_guard--;
 	}
 	return 1;
@@ -237,12 +272,24 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 		if (net_open_self)
 			__atomic_store_n(&net_open_self->t0, 0, __ATOMIC_RELEASE);
 		if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
-			uint64_t dur = cprof_mono_ns() - w->t0;
+			uint64_t now = cprof_mono_ns(), dur = now - w->t0, wake_ago = 0;
+			int32_t waker = 0;
+			if (t && w->gen && __atomic_load_n(&t->wait_keys_gen, __ATOMIC_RELAXED) == w->gen) {
+				/* a writer to what it read named itself (core.c) */
+				uint64_t word = __atomic_load_n(&t->nwake_word, __ATOMIC_ACQUIRE);
+				uint64_t ns = __atomic_load_n(&t->nwake_ns, __ATOMIC_RELAXED);
+				if ((uint32_t)(word >> 32) == w->gen && ns >= w->t0 && ns <= now) {
+					waker = (int32_t)(uint32_t)word;
+					wake_ago = now - ns;
+				}
+			}
 			uint64_t pcs[CPROF_STACK_MAX];
 			cprof_tls_guard++;
 			int n = cprof_stack_capture(pcs, 0);
-			lttng_ust_do_tracepoint(cprof, net_wait, w->kind, op, fd, result < 0 ? -1 : result,
-				err, dur, fds, (uint8_t)nfds, pcs, (uint8_t)n);
+			struct cprof_net_wait_ev e = { .kind = w->kind, .op = op, .fd = fd,
+				.result = result < 0 ? -1 : result, .err = err, .dur_ns = dur,
+				.waker_tid = waker, .wake_ago_ns = wake_ago };
+			lttng_ust_do_tracepoint(cprof, net_wait, &e, fds, (uint8_t)nfds, pcs, (uint8_t)n);
 			cprof_tls_guard--;
 		}
 		errno = saved;

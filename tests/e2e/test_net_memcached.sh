@@ -7,7 +7,8 @@
 # close equal to what the client sent and received; the database has the
 # worker threads' network waits on their epoll fd (one per request at
 # least), the connections named after their peers, and no read, write or
-# accept waits (non-blocking sockets never wait, EAGAIN included).
+# accept waits (non-blocking sockets never wait, EAGAIN included), and the
+# main thread named the waker of the workers it handed a connection to.
 source "$(dirname "$0")/../lib/harness.sh"
 command -v memcached >/dev/null || skip "memcached is not installed (apt-get install memcached)"
 
@@ -139,4 +140,13 @@ n=$(q "SELECT count(DISTINCT s.utid) FROM thread_state s JOIN net_io n ON n.utid
 	AND n.ts + n.dur = s.ts + s.dur AND n.op = 'epoll_wait' AND s.object_id IS NOT NULL
 	WHERE s.state = 'net' AND s.reason = 'net_poll' AND s.dur > 0")
 [ "$n" -ge 2 ] || fail "expected net_poll waits on an epoll object in >= 2 threads, got $n"
+note "net_poll waits by waker: $(q "SELECT group_concat(r, ' ') FROM (SELECT t.tid || '<-' || coalesce(w.tid || ':' || w.name, '-') || '=' || count(*) AS r
+	FROM thread_state s JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
+	WHERE s.state = 'net' AND s.reason = 'net_poll' GROUP BY s.utid, s.waker_utid)")"
+# the main thread accepts each connection and hands it to a worker through
+# the worker's notify eventfd or pipe: both workers' epoll waits name it
+# their waker at least once (the waker of a pipe or eventfd write)
+n=$(q "SELECT count(DISTINCT s.utid) FROM thread_state s JOIN thread w ON w.utid = s.waker_utid
+	WHERE s.state = 'net' AND s.reason = 'net_poll' AND w.tid = (SELECT pid FROM process LIMIT 1)")
+[ "$n" -ge 2 ] || fail "expected the epoll waits of 2 workers woken by the main thread's hand-over, got $n"
 pass

@@ -1,0 +1,167 @@
+/* notify_wakers: threads woken through a pipe or an eventfd by another
+ * thread's write must name that thread their waker, as a lock's waiters
+ * name the unlocker.  Five pairs, each a waiter and its writer (which
+ * sleeps WAIT_MS, then writes), ROUNDS times (default 3) in one capture:
+ *   ev-epoll   epoll_wait on an eventfd, then eventfd_read  <- ev-epoll-w (eventfd_write)
+ *   ev-read    eventfd_read (blocking)                      <- ev-read-w (write)
+ *   pipe-poll  poll on a pipe, then read                    <- pipe-poll-w (write)
+ *   pipe-sel   select on a pipe, then read                  <- pipe-sel-w (writev)
+ *   pipe-read  read of a pipe (blocking)                    <- pipe-read-w (write)
+ * The epoll set also holds a pipe nobody writes and a socket, as an event
+ * loop's does.  usage: notify_wakers TRACE.out [ROUNDS].  Linked with
+ * libcprof. */
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cprof.h"
+
+#define WAIT_MS 30
+static int rounds = 3;
+
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, N_PAIRS };
+static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read" };
+static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
+static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void *waiter(void *arg)
+{
+	int p = (int)(long)arg;
+	char name[16];
+	snprintf(name, sizeof name, "%s", names[p]);
+	pthread_setname_np(pthread_self(), name);
+	int ep = -1, idle[2], sv[2];
+	if (p == EV_EPOLL) {
+		struct epoll_event e = { .events = EPOLLIN };
+		if ((ep = epoll_create1(0)) < 0 || pipe(idle) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			die("epoll set");
+		e.data.fd = idle[0];
+		epoll_ctl(ep, EPOLL_CTL_ADD, idle[0], &e);
+		e.data.fd = sv[0];
+		epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &e);
+		e.data.fd = rfd[p];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, rfd[p], &e))
+			die("epoll_ctl");
+	}
+	for (int r = 0; r < rounds; r++) {
+		__atomic_store_n(&ready[p], r + 1, __ATOMIC_RELEASE);
+		char buf[64];
+		eventfd_t v;
+		switch (p) {
+		case EV_EPOLL: {
+			struct epoll_event out;
+			if (epoll_wait(ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p])
+				die("epoll_wait");
+			if (eventfd_read(rfd[p], &v))
+				die("eventfd_read");
+			break;
+		}
+		case EV_READ:
+			if (eventfd_read(rfd[p], &v))
+				die("eventfd_read");
+			break;
+		case PIPE_POLL: {
+			struct pollfd pf[2] = { { .fd = rfd[p], .events = POLLIN }, { .fd = wfd[p], .events = 0 } };
+			if (poll(pf, 2, 5000) != 1 || read(rfd[p], buf, sizeof buf) <= 0)
+				die("poll");
+			break;
+		}
+		case PIPE_SEL: {
+			fd_set rs;
+			FD_ZERO(&rs);
+			FD_SET(rfd[p], &rs);
+			struct timeval tv = { 5, 0 };
+			if (select(rfd[p] + 1, &rs, NULL, NULL, &tv) != 1 || read(rfd[p], buf, sizeof buf) <= 0)
+				die("select");
+			break;
+		}
+		case PIPE_READ:
+			if (read(rfd[p], buf, sizeof buf) <= 0)
+				die("read");
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	int p = (int)(long)arg;
+	char name[16];
+	snprintf(name, sizeof name, "%s-w", names[p]);
+	pthread_setname_np(pthread_self(), name);
+	for (int r = 0; r < rounds; r++) {
+		while (__atomic_load_n(&ready[p], __ATOMIC_ACQUIRE) <= r)
+			usleep(1000);
+		struct timespec ts = { 0, WAIT_MS * 1000000L };
+		nanosleep(&ts, NULL);           /* the waiter is blocked by now */
+		uint64_t one = 1;
+		ssize_t n;
+		if (p == EV_EPOLL)
+			n = eventfd_write(wfd[p], 1) ? -1 : 8;
+		else if (p == PIPE_SEL) {
+			struct iovec iov[2] = { { "x", 1 }, { "y", 1 } };
+			n = writev(wfd[p], iov, 2);
+		} else {
+			n = write(wfd[p], &one, p == EV_READ ? 8 : 1);
+		}
+		if (n <= 0)
+			die("write");
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: notify_wakers TRACE.out [ROUNDS]\n");
+		return 2;
+	}
+	if (argc > 2)
+		rounds = atoi(argv[2]);
+	for (int p = 0; p < N_PAIRS; p++) {
+		if (p == EV_EPOLL || p == EV_READ) {
+			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
+				die("eventfd");
+		} else {
+			int fds[2];
+			if (pipe(fds))
+				die("pipe");
+			rfd[p] = fds[0];
+			wfd[p] = fds[1];
+		}
+	}
+	struct cprof_error err;
+	if (cprof_trace_start(argv[1], &err) < 0) {
+		fprintf(stderr, "notify_wakers: %s\n", err.message);
+		return 1;
+	}
+	pthread_t t[2 * N_PAIRS];
+	for (int p = 0; p < N_PAIRS; p++) {
+		pthread_create(&t[2 * p], NULL, waiter, (void *)(long)p);
+		pthread_create(&t[2 * p + 1], NULL, writer, (void *)(long)p);
+	}
+	for (int i = 0; i < 2 * N_PAIRS; i++)
+		pthread_join(t[i], NULL);
+	if (cprof_trace_stop(&err) < 0) {
+		fprintf(stderr, "notify_wakers: %s\n", err.message);
+		return 1;
+	}
+	puts("done");
+	return 0;
+}
