@@ -561,8 +561,12 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
  * before its write (after it, the waiter may have ended its wait already);
  * the waiter puts them in its cprof:net_wait (wrap_sys.c).  The first
  * writer of a wait stays. */
+volatile int cprof_keyed_waits;
+
 void cprof_notify_wake(uint32_t key)
 {
+	if (!__atomic_load_n(&cprof_keyed_waits, __ATOMIC_ACQUIRE))
+		return;
 	struct cprof_thread *self = cprof_tls_self;
 	pid_t tid = 0;
 	uint64_t now = 0;
@@ -660,6 +664,7 @@ void cprof_atfork_child_core(void)
 		else
 			n = 1;
 	registry_count = n;
+	cprof_keyed_waits = cprof_tls_self && cprof_tls_self->keyed_open;
 	for (int b = 0; b < BUCKETS; b++)
 		buckets[b].bits = 0;
 	memset(pending, 0, sizeof pending);     /* announced by threads now gone */

@@ -95,6 +95,7 @@ struct cprof_thread {
 	volatile uint32_t wait_keys[CPROF_WAIT_KEYS];
 	volatile uint32_t wait_keys_gen;
 	volatile uint8_t wait_nkeys;
+	uint8_t keyed_open;             /* counted in cprof_keyed_waits (owner only) */
 	volatile uint64_t nwake_word;   /* the wait's gen << 32 | the writer's tid */
 	volatile uint64_t nwake_ns;     /* CLOCK_MONOTONIC before its write */
 	/* the stamp of the wait in done[k] is at [k]: a thread's ended waits
@@ -205,6 +206,9 @@ void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
 /* While tracing, before a write to a pipe or eventfd of notify key `key`:
  * stamps every other thread's network wait on that key (first writer wins). */
 void cprof_notify_wake(uint32_t key) CPROF_HIDDEN;
+/* Network waits now open with notify keys: none, and a write to a pipe or
+ * eventfd (a program's output to `| less` too) skips the registry scan. */
+extern volatile int cprof_keyed_waits CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */
 int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;

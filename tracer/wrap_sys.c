@@ -90,6 +90,15 @@ static struct net_open *net_open_get(struct cprof_thread *t)
 	return net_open_self = o;
 }
 
+/* t's network wait with notify keys ended: no longer counted. */
+static inline void keyed_close(struct cprof_thread *t)
+{
+	if (t->keyed_open) {
+		t->keyed_open = 0;
+		__atomic_sub_fetch(&cprof_keyed_waits, 1, __ATOMIC_RELEASE);
+	}
+}
+
 /* The notify keys of what a network wait of op on fd (or fds) reads. */
 static int wait_keys(uint8_t op, int fd, const int32_t *fds, int nfds, uint32_t *keys)
 {
@@ -144,6 +153,10 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		for (int i = 0; i < nk; i++)
 			__atomic_store_n(&t->wait_keys[i], keys[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&t->wait_nkeys, (uint8_t)nk, __ATOMIC_RELAXED);
+		if (nk && !t->keyed_open) {
+			t->keyed_open = 1;
+			__atomic_add_fetch(&cprof_keyed_waits, 1, __ATOMIC_RELEASE);
+		}
 		cprof_wait_mark(t, kind, obj, -1);
 		w->gen = t->wait_gen;
 		if (nk)
@@ -197,6 +210,7 @@ int cprof_net_wait_abandon(struct cprof_thread *t, int err)
 	net_left_t0 = t0;
 	__atomic_store_n(&o->t0, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+	keyed_close(t);
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
 		uint64_t now = cprof_mono_ns();
 		cprof_tls_guard++;
@@ -267,8 +281,10 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 	}
 	if (w->whole) {
 		struct cprof_thread *t = cprof_tls_self;
-		if (t)
+		if (t) {
 			__atomic_store_n(&t->wait_kind, 0, __ATOMIC_RELEASE);
+			keyed_close(t);
+		}
 		if (net_open_self)
 			__atomic_store_n(&net_open_self->t0, 0, __ATOMIC_RELEASE);
 		if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
