@@ -237,10 +237,13 @@ void cprof_fd_copied(int from, int to)
 		return;
 	if (s && (s->type == CPROF_FD_CHAR || s->type == CPROF_FD_ANON))
 		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);      /* a terminal? inotify? classify */
-	else if (s && s->type)
+	else if (s && s->type) {
 		cprof_fd_created(to, s->type, s->family, s->sotype,
 			(s->flags & CPROF_FDF_NB_KNOWN) ? (s->flags & CPROF_FDF_NONBLOCK) != 0 : -1);
-	else
+		struct cprof_fd *d = cprof_fd_peek(to);
+		if (d)
+			d->wkey = s->wkey;      /* the same pipe, eventfd, socketpair end */
+	} else
 		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);
 }
 
@@ -254,14 +257,18 @@ void cprof_fd_closed(int fd)
 uint32_t cprof_fd_notify_key(int fd)
 {
 	int type = cprof_fd_type(fd);
-	if (type == CPROF_FD_EVENTFD)
-		return 0x80000000u | (uint32_t)fd;
 	struct cprof_fd *e = cprof_fd_peek(fd);
-	if (type != CPROF_FD_PIPE || !e)
+	if (!e)
 		return 0;
 	uint32_t k = e->wkey;
-	if (k)
+	if (k || type == CPROF_FD_SOCKET)
+		return k;               /* a socketpair's ends have theirs from birth */
+	if (type == CPROF_FD_EVENTFD) {
+		e->wkey = k = 0x80000000u | (uint32_t)fd;
 		return k;
+	}
+	if (type != CPROF_FD_PIPE)
+		return 0;
 	/* once per pipe end: both ends have the pipe's inode */
 	struct stat st;
 	int saved = errno;
@@ -269,9 +276,20 @@ uint32_t cprof_fd_notify_key(int fd)
 	errno = saved;
 	if (r != 0 || !S_ISFIFO(st.st_mode))
 		return 0;
-	k = 1 + (uint32_t)(st.st_ino % 0x7ffffffeu);
+	k = 1 + (uint32_t)(st.st_ino % 0x3ffffffeu);
 	e->wkey = k;
 	return k;
+}
+
+void cprof_fd_pair_keyed(const int sv[2])
+{
+	static uint32_t seq;
+	uint32_t k = 0x40000000u | (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0x3fffffffu);
+	for (int i = 0; i < 2; i++) {
+		struct cprof_fd *e = cprof_fd_peek(sv[i]);
+		if (e)
+			e->wkey = k;
+	}
 }
 
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events)

@@ -90,10 +90,12 @@ IO_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	NOSYS_IF_MISSING(socketpair, -1);
 	int r = real_socketpair(domain, type, protocol, sv);
-	if (r == 0)
+	if (r == 0) {
 		for (int i = 0; i < 2; i++)
 			cprof_fd_created(sv[i], CPROF_FD_SOCKET, domain, type & 0xf,
 				(type & SOCK_NONBLOCK) != 0);
+		cprof_fd_pair_keyed(sv);
+	}
 	return r;
 }
 

@@ -102,11 +102,15 @@ void cprof_fd_copied(int from, int to) CPROF_HIDDEN;
 void cprof_fd_closed(int fd) CPROF_HIDDEN;
 void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
 
-/* Notify keys: what a write to a pipe or an eventfd and a wait for its
- * input have in common, so the writer can name itself the waiter's waker.
- * A pipe's both ends share their inode (key 1..2^31-2 from it); an eventfd
- * is its fd (2^31 | fd: a dup of it is another key).  0: fd is neither. */
+/* Notify keys: what a write to a pipe, an eventfd or a socketpair and a
+ * wait for its input have in common, so the writer can name itself the
+ * waiter's waker.  A pipe's both ends share their inode (key 1..2^30-1 from
+ * it); a socketpair's ends get one key when made (2^30 | a sequence
+ * number); an eventfd's is 2^31 | its fd when first asked (fds copied
+ * afterwards by dup share it).  0: fd is none of them. */
 uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
+/* socketpair made sv: both ends get one new notify key */
+void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events) CPROF_HIDDEN;
 /* While tracing, before a write to fd: if it is a pipe or an eventfd, its

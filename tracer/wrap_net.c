@@ -359,6 +359,10 @@ static ssize_t sock_io(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
+	if (io_unlikely(cprof_tracing) && e && e->wkey && !is_input(c->op)) {
+		cprof_notify_wake(e->wkey);     /* a socketpair's end */
+		errno = entry_errno;
+	}
 	if ((c->flags & MSG_DONTWAIT) || known_nonblocking(e)) {
 		ssize_t r = call_real(c);
 		count(c, r);

@@ -7,6 +7,8 @@
  *   pipe-poll  poll on a pipe, then read                    <- pipe-poll-w (write)
  *   pipe-sel   select on a pipe, then read                  <- pipe-sel-w (writev)
  *   pipe-read  read of a pipe (blocking)                    <- pipe-read-w (write)
+ *   sp-epoll   epoll_wait on a non-blocking socketpair end  <- sp-epoll-w (send)
+ *              (asyncio's self-pipe), then recv
  * The epoll set also holds a pipe nobody writes and a socket, as an event
  * loop's does.  usage: notify_wakers TRACE.out [ROUNDS].  Linked with
  * libcprof. */
@@ -28,8 +30,9 @@
 #define WAIT_MS 30
 static int rounds = 3;
 
-enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, N_PAIRS };
-static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read" };
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, N_PAIRS };
+static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
+	"sp-epoll" };
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
 
@@ -46,7 +49,7 @@ static void *waiter(void *arg)
 	snprintf(name, sizeof name, "%s", names[p]);
 	pthread_setname_np(pthread_self(), name);
 	int ep = -1, idle[2], sv[2];
-	if (p == EV_EPOLL) {
+	if (p == EV_EPOLL || p == SP_EPOLL) {
 		struct epoll_event e = { .events = EPOLLIN };
 		if ((ep = epoll_create1(0)) < 0 || pipe(idle) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 			die("epoll set");
@@ -94,6 +97,14 @@ static void *waiter(void *arg)
 			if (read(rfd[p], buf, sizeof buf) <= 0)
 				die("read");
 			break;
+		case SP_EPOLL: {
+			struct epoll_event out;
+			if (epoll_wait(ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p])
+				die("epoll_wait");
+			if (recv(rfd[p], buf, sizeof buf, 0) <= 0)
+				die("recv");
+			break;
+		}
 		}
 	}
 	return NULL;
@@ -117,6 +128,8 @@ static void *writer(void *arg)
 		else if (p == PIPE_SEL) {
 			struct iovec iov[2] = { { "x", 1 }, { "y", 1 } };
 			n = writev(wfd[p], iov, 2);
+		} else if (p == SP_EPOLL) {
+			n = send(wfd[p], "z", 1, 0);
 		} else {
 			n = write(wfd[p], &one, p == EV_READ ? 8 : 1);
 		}
@@ -138,6 +151,12 @@ int main(int argc, char **argv)
 		if (p == EV_EPOLL || p == EV_READ) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
+		} else if (p == SP_EPOLL) {
+			int sv[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+				die("socketpair");
+			rfd[p] = sv[0];
+			wfd[p] = sv[1];
 		} else {
 			int fds[2];
 			if (pipe(fds))
