@@ -324,7 +324,9 @@ static void on_sync_wait(struct conv_model *m, const struct conv_event *ev, stru
 	int64_t end = ev->ts - (ev->i[6] > 0 ? ev->i[6] : 0);
 	int64_t wu = CONV_NULL, wts = CONV_NULL;
 	if (ev->i[4] && ev->i[4] != t->tid) {
+		int64_t tu = t->utid;
 		struct thread *w = thread_ref(m, (int32_t) ev->i[4], ev->pid);
+		t = T(m, tu);   /* a new waker's record may have moved the table */
 		if (w) {
 			wu = w->utid;
 			wts = end - (ev->i[5] > 0 ? ev->i[5] : 0);

@@ -86,17 +86,19 @@ static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0);
 		return;
 	}
-	struct thread *t = model_self(m, ev);
-	if (t && ev->i[5] && !t->ended) {
-		/* a writer to the pipe or eventfd it read (i[7]: its tid, i[8]:
-		 * how long before this event it wrote) */
-		int64_t wu = CONV_NULL, wts = CONV_NULL;
-		struct thread *w = ev->i[7] && ev->i[7] != t->tid ?
-			model_thread_ref(m, (int32_t) ev->i[7], ev->pid) : NULL;
+	/* a writer to the pipe, eventfd or socketpair it read (i[7]: its tid,
+	 * i[8]: how long before this event it wrote); looked up first: a new
+	 * thread's record may move the table t points into */
+	int64_t wu = CONV_NULL, wts = CONV_NULL;
+	if (ev->i[5] && ev->i[7] && ev->i[7] != ev->tid) {
+		struct thread *w = model_thread_ref(m, (int32_t) ev->i[7], ev->pid);
 		if (w) {
 			wu = w->utid;
 			wts = ev->ts - (ev->i[8] > 0 ? ev->i[8] : 0);
 		}
+	}
+	struct thread *t = model_self(m, ev);
+	if (t && ev->i[5] && !t->ended) {
 		model_wait_whole(m, t, ev->ts, dur, (unsigned) ev->i[5],
 			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0,
 			conv_stacks_intern(m->stacks, ev->seq, ev->seq_len), ev->i[3], wu, wts);

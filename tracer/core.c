@@ -555,47 +555,144 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
 	return 1;
 }
 
-/* The waits a write to a pipe or eventfd wakes are network waits on its
- * notify key (a read of it, or a poll or epoll of it): like a waker of a
- * lock, the writer leaves its tid and time in each such waiter's record,
- * before its write (after it, the waiter may have ended its wait already);
- * the waiter puts them in its cprof:net_wait (wrap_sys.c).  The first
- * writer of a wait stays. */
-volatile int cprof_keyed_waits;
+/* ---- wakes through pipes, eventfds and socketpairs ------------------------
+ * The waits a write to one wakes are network waits that read it (a read,
+ * or a poll or epoll of it), found by its notify key (fdtable.c): such a
+ * wait enters its keys in the keyed-wait table - 256 buckets of 4 entries,
+ * one line each, by key - and the writer, before its write (after it, the
+ * waiter may have ended its wait already), leaves its tid and time in each
+ * waiter it finds there; the waiter puts the last ones in its
+ * cprof:net_wait (wrap_sys.c).  A wait whose bucket is full counts in
+ * kw_overflow, and writers then look through the whole registry too. */
+#define KW_BUCKETS 256
+#define KW_WAYS 4
+static struct kw_bucket {
+	struct {
+		volatile uint32_t key;
+		struct cprof_thread *volatile t;
+	} e[KW_WAYS];
+} kw[KW_BUCKETS] __attribute__((aligned(64)));
+static volatile int kw_overflow;
+
+static inline uint32_t kw_bucket_of(uint32_t key)
+{
+	return (key * 0x9e3779b1u) >> 24;      /* 256 buckets */
+}
+
+void cprof_keyed_wait_open(struct cprof_thread *t, const uint32_t *keys, int n)
+{
+	t->kw_n = (uint8_t)n;
+	for (int i = 0; i < n; i++) {
+		uint32_t b = kw_bucket_of(keys[i]);
+		t->kw_pos[i] = 0;
+		for (int w = 0; w < KW_WAYS; w++) {
+			struct cprof_thread *none = NULL;
+			if (__atomic_compare_exchange_n(&kw[b].e[w].t, &none, t, 0, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED)) {
+				__atomic_store_n(&kw[b].e[w].key, keys[i], __ATOMIC_RELEASE);
+				t->kw_pos[i] = (uint16_t)(b * KW_WAYS + w + 1);
+				break;
+			}
+		}
+		if (!t->kw_pos[i] && !t->kw_over) {
+			t->kw_over = 1;
+			__atomic_add_fetch(&kw_overflow, 1, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+void cprof_keyed_wait_close(struct cprof_thread *t)
+{
+	for (int i = 0; i < t->kw_n; i++) {
+		uint32_t p = t->kw_pos[i];
+		if (!p--)
+			continue;
+		__atomic_store_n(&kw[p / KW_WAYS].e[p % KW_WAYS].key, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&kw[p / KW_WAYS].e[p % KW_WAYS].t, NULL, __ATOMIC_RELEASE);
+	}
+	t->kw_n = 0;
+	if (t->kw_over) {
+		t->kw_over = 0;
+		__atomic_sub_fetch(&kw_overflow, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Stamps t's wait if it still reads `key`: tid at `now`, replacing an
+ * earlier writer's (a thread pool's readers of one pipe are each woken by
+ * the last write before they return, not the first of their wait). */
+static void notify_stamp(struct cprof_thread *t, uint32_t key, pid_t tid, uint64_t now)
+{
+	uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
+	if (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL && kind != CPROF_WAIT_SYSCALL)
+		return;
+	uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&t->wait_keys_gen, __ATOMIC_ACQUIRE) != gen)
+		return;
+	uint8_t n = __atomic_load_n(&t->wait_nkeys, __ATOMIC_RELAXED);
+	int hit = 0;
+	for (uint8_t i = 0; i < n && i < CPROF_WAIT_KEYS; i++)
+		hit |= __atomic_load_n(&t->wait_keys[i], __ATOMIC_RELAXED) == key;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!hit || __atomic_load_n(&t->wait_gen, __ATOMIC_RELAXED) != gen)
+		return;
+	uint32_t s = __atomic_load_n(&t->nwake_seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !__atomic_compare_exchange_n(&t->nwake_seq, &s, s + 1, 0, __ATOMIC_ACQUIRE,
+			__ATOMIC_RELAXED))
+		return;         /* another writer stamps it this instant */
+	__atomic_store_n(&t->nwake_word, (uint64_t)gen << 32 | (uint32_t)tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->nwake_ns, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->nwake_seq, s + 2, __ATOMIC_RELEASE);
+}
 
 void cprof_notify_wake(uint32_t key)
 {
-	if (!__atomic_load_n(&cprof_keyed_waits, __ATOMIC_ACQUIRE))
-		return;
 	struct cprof_thread *self = cprof_tls_self;
 	pid_t tid = 0;
 	uint64_t now = 0;
-	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
-		uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
-		if (t == self || (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL &&
-				kind != CPROF_WAIT_SYSCALL))
+	struct kw_bucket *b = &kw[kw_bucket_of(key)];
+	for (int w = 0; w < KW_WAYS; w++) {
+		struct cprof_thread *t = __atomic_load_n(&b->e[w].t, __ATOMIC_ACQUIRE);
+		if (!t || t == self || __atomic_load_n(&b->e[w].key, __ATOMIC_ACQUIRE) != key)
 			continue;
-		uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&t->wait_keys_gen, __ATOMIC_ACQUIRE) != gen)
-			continue;
-		uint8_t n = __atomic_load_n(&t->wait_nkeys, __ATOMIC_RELAXED);
-		int hit = 0;
-		for (uint8_t i = 0; i < n && i < CPROF_WAIT_KEYS; i++)
-			hit |= __atomic_load_n(&t->wait_keys[i], __ATOMIC_RELAXED) == key;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (!hit || __atomic_load_n(&t->wait_gen, __ATOMIC_RELAXED) != gen)
-			continue;
-		uint64_t old = __atomic_load_n(&t->nwake_word, __ATOMIC_ACQUIRE);
-		if ((uint32_t)(old >> 32) == gen)
-			continue;       /* another writer named itself first */
 		if (!now) {
 			now = cprof_mono_ns();
 			tid = self ? self->tid : cprof_gettid();
 		}
-		__atomic_store_n(&t->nwake_ns, now, __ATOMIC_RELAXED);
-		__atomic_compare_exchange_n(&t->nwake_word, &old, (uint64_t)gen << 32 | (uint32_t)tid, 0,
-			__ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		notify_stamp(t, key, tid, now);
 	}
+	if (!__atomic_load_n(&kw_overflow, __ATOMIC_ACQUIRE))
+		return;
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
+		if (t == self)
+			continue;
+		if (!now) {
+			now = cprof_mono_ns();
+			tid = self ? self->tid : cprof_gettid();
+		}
+		notify_stamp(t, key, tid, now);
+	}
+}
+
+int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		uint32_t s = __atomic_load_n(&t->nwake_seq, __ATOMIC_ACQUIRE);
+		if (s & 1) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		uint64_t word = __atomic_load_n(&t->nwake_word, __ATOMIC_RELAXED);
+		uint64_t at = __atomic_load_n(&t->nwake_ns, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->nwake_seq, __ATOMIC_RELAXED) != s)
+			continue;
+		if ((uint32_t)(word >> 32) != gen || !(int32_t)(uint32_t)word)
+			return 0;
+		*tid = (int32_t)(uint32_t)word;
+		*ns = at;
+		return 1;
+	}
+	return 0;
 }
 
 int cprof_wake_waiters(uint8_t kind, uint64_t obj, int all)
@@ -664,7 +761,14 @@ void cprof_atfork_child_core(void)
 		else
 			n = 1;
 	registry_count = n;
-	cprof_keyed_waits = cprof_tls_self && cprof_tls_self->keyed_open;
+	/* the table's other entries are dead threads' */
+	for (int b = 0; b < KW_BUCKETS; b++)
+		for (int w = 0; w < KW_WAYS; w++)
+			if (kw[b].e[w].t != cprof_tls_self) {
+				kw[b].e[w].key = 0;
+				kw[b].e[w].t = NULL;
+			}
+	kw_overflow = cprof_tls_self && cprof_tls_self->kw_over;
 	for (int b = 0; b < BUCKETS; b++)
 		buckets[b].bits = 0;
 	memset(pending, 0, sizeof pending);     /* announced by threads now gone */

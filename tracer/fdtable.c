@@ -207,6 +207,58 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on)
 	e->flags = on ? (f | flag) : (f & (uint8_t)~flag);
 }
 
+/* The epoll fds with notify keys (fd + 1, 0: free): a pipe, eventfd or
+ * socketpair end closed leaves its epoll sets (the kernel drops it, no
+ * EPOLL_CTL_DEL needed), so its key must leave theirs - else a new fd of
+ * the same number or inode would name its writers the wakers of waits it
+ * is not in, and the 4 keys of a set fill up for good. */
+#define EP_FDS 64
+static volatile int ep_fds[EP_FDS];
+
+static void ep_key_drop(struct cprof_fd *ep, uint32_t k)
+{
+	for (int i = 0; i < CPROF_EP_KEYS; i++) {
+		uint32_t v = k;
+		__atomic_compare_exchange_n(&ep->ep_keys[i], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
+static void ep_list(int epfd, struct cprof_fd *ep)
+{
+	if (ep->ep_listed)
+		return;
+	for (int i = 0; i < EP_FDS; i++) {
+		int none = 0;
+		if (__atomic_compare_exchange_n(&ep_fds[i], &none, epfd + 1, 0, __ATOMIC_RELAXED,
+				__ATOMIC_RELAXED)) {
+			ep->ep_listed = 1;
+			return;
+		}
+	}
+	/* more than EP_FDS epoll sets with notify fds: the others keep the
+	 * keys of members closed without EPOLL_CTL_DEL */
+}
+
+/* fd is closed or replaced: its key leaves the listed epoll sets; an
+ * epoll fd leaves the list. */
+static void fd_unkey(int fd, struct cprof_fd *e)
+{
+	if (io_unlikely(e->wkey))
+		for (int i = 0; i < EP_FDS; i++) {
+			int v = __atomic_load_n(&ep_fds[i], __ATOMIC_RELAXED);
+			struct cprof_fd *ep = v ? cprof_fd_peek(v - 1) : NULL;
+			if (ep && ep->ep_listed)
+				ep_key_drop(ep, e->wkey);
+		}
+	if (io_unlikely(e->ep_listed)) {
+		for (int i = 0; i < EP_FDS; i++) {
+			int v = fd + 1;
+			__atomic_compare_exchange_n(&ep_fds[i], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		}
+		e->ep_listed = 0;
+	}
+}
+
 /* Set once cprof's constructor has run: fds made before (by lttng-ust's
  * constructor among others) are never taken for the program's. */
 int cprof_fd_program_ready;
@@ -227,22 +279,31 @@ void cprof_fd_created(int fd, int type, int family, int sotype, int nonblock)
 	e->wkey = 0;
 	for (int i = 0; i < CPROF_EP_KEYS; i++)
 		e->ep_keys[i] = 0;
+	/* (ep_listed stays with the number: cprof_fd_closed unlists it) */
 	__atomic_fetch_add(&e->gen, 1, __ATOMIC_RELEASE);
 }
 
 void cprof_fd_copied(int from, int to)
 {
-	struct cprof_fd *s = cprof_fd_peek(from);
+	struct cprof_fd *s = cprof_fd_peek(from), *old = cprof_fd_peek(to);
 	if (from == to)
 		return;
+	if (old)
+		fd_unkey(to, old);      /* dup2 over an open fd closes it */
 	if (s && (s->type == CPROF_FD_CHAR || s->type == CPROF_FD_ANON))
 		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);      /* a terminal? inotify? classify */
 	else if (s && s->type) {
 		cprof_fd_created(to, s->type, s->family, s->sotype,
 			(s->flags & CPROF_FDF_NB_KNOWN) ? (s->flags & CPROF_FDF_NONBLOCK) != 0 : -1);
 		struct cprof_fd *d = cprof_fd_peek(to);
-		if (d)
+		if (d) {
 			d->wkey = s->wkey;      /* the same pipe, eventfd, socketpair end */
+			int keyed = 0;          /* or epoll set */
+			for (int i = 0; i < CPROF_EP_KEYS; i++)
+				keyed |= (d->ep_keys[i] = s->ep_keys[i]) != 0;
+			if (keyed)
+				ep_list(to, d);
+		}
 	} else
 		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);
 }
@@ -250,7 +311,10 @@ void cprof_fd_copied(int from, int to)
 void cprof_fd_closed(int fd)
 {
 	struct cprof_fd *e = cprof_fd_peek(fd);
-	if (e && (e->type || e->flags))
+	if (!e)
+		return;
+	fd_unkey(fd, e);
+	if (e->type || e->flags)
 		cprof_fd_created(fd, CPROF_FD_UNKNOWN, 0, 0, -1);
 }
 
@@ -298,7 +362,7 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events)
 	struct cprof_fd *e = k ? cprof_fd_get(epfd) : NULL;
 	if (!e)
 		return;
-	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & EPOLLIN);
+	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & (EPOLLIN | EPOLLRDNORM));
 	for (int i = 0; i < CPROF_EP_KEYS; i++)
 		if (__atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED) == k) {
 			if (!in)
@@ -309,8 +373,10 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events)
 	for (int i = 0; in && i < CPROF_EP_KEYS; i++) {
 		uint32_t none = 0;
 		if (__atomic_compare_exchange_n(&e->ep_keys[i], &none, k, 0, __ATOMIC_RELAXED,
-				__ATOMIC_RELAXED))
+				__ATOMIC_RELAXED)) {
+			ep_list(epfd, e);
 			return;
+		}
 	}
 	/* more pipes and eventfds in one epoll set than kept: the others'
 	 * writers are not named */

@@ -87,15 +87,18 @@ struct cprof_thread {
 	 * that claimed a wait of this thread left (block.c) */
 	volatile uint64_t wait_t0;
 	volatile uint32_t wait_capture; /* cprof_capture_seq of that wait */
-	/* a network wait of a capture: the notify keys of the pipes and
-	 * eventfds it waits to read (valid while wait_keys_gen == wait_gen),
-	 * and the stamp the first writer to one of them left (core.c,
-	 * cprof_notify_wake) */
+	/* a network wait of a capture: the notify keys of the pipes, eventfds
+	 * and socketpairs it waits to read (valid while wait_keys_gen ==
+	 * wait_gen), where the keyed-wait table has them (owner only), and the
+	 * stamp the last writer to one of them left, under nwake_seq (odd
+	 * while a writer stamps; core.c, cprof_notify_wake) */
 #define CPROF_WAIT_KEYS 4
 	volatile uint32_t wait_keys[CPROF_WAIT_KEYS];
 	volatile uint32_t wait_keys_gen;
 	volatile uint8_t wait_nkeys;
-	uint8_t keyed_open;             /* counted in cprof_keyed_waits (owner only) */
+	uint8_t kw_n, kw_over;
+	uint16_t kw_pos[CPROF_WAIT_KEYS];       /* entry + 1, 0: not in the table */
+	volatile uint32_t nwake_seq;
 	volatile uint64_t nwake_word;   /* the wait's gen << 32 | the writer's tid */
 	volatile uint64_t nwake_ns;     /* CLOCK_MONOTONIC before its write */
 	/* the stamp of the wait in done[k] is at [k]: a thread's ended waits
@@ -203,12 +206,18 @@ static inline void cprof_wait_mark(struct cprof_thread *t, uint8_t kind, uint64_
 }
 void cprof_wait_publish(struct cprof_thread *t, uint8_t kind, uint64_t obj, int done_k) CPROF_HIDDEN;
 void cprof_wait_withdraw(struct cprof_thread *t) CPROF_HIDDEN;
-/* While tracing, before a write to a pipe or eventfd of notify key `key`:
- * stamps every other thread's network wait on that key (first writer wins). */
+/* While tracing, before a write to a pipe, eventfd or socketpair of
+ * notify key `key`: stamps every other thread's network wait on that key
+ * (the last writer before a wait ends is its waker). */
 void cprof_notify_wake(uint32_t key) CPROF_HIDDEN;
-/* Network waits now open with notify keys: none, and a write to a pipe or
- * eventfd (a program's output to `| less` too) skips the registry scan. */
-extern volatile int cprof_keyed_waits CPROF_HIDDEN;
+/* The caller's network wait (t = its record) reads keys[0..n): entered in
+ * the keyed-wait table, where writers find it; closed: removed. */
+void cprof_keyed_wait_open(struct cprof_thread *t, const uint32_t *keys, int n) CPROF_HIDDEN;
+void cprof_keyed_wait_close(struct cprof_thread *t) CPROF_HIDDEN;
+/* The stamp of t's wait `gen` (the caller's own): 1 with the writer's tid
+ * and time, 0 if none. */
+int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns)
+	CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */
 int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;

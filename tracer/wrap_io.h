@@ -42,7 +42,7 @@ struct cprof_fd {
 	volatile uint8_t sotype;        /* SOCK_* for sockets */
 	volatile uint8_t busy;          /* fd_info emission in progress */
 	volatile uint16_t family;       /* AF_* for sockets */
-	uint16_t unused;
+	volatile uint16_t ep_listed;    /* an epoll fd with notify keys, in ep_fds (fdtable.c) */
 	volatile uint32_t gen;          /* bumped at each (re)assignment of the fd */
 	volatile uint32_t info_gen;     /* fd_info emitted for (info_gen, info_epoch) */
 	volatile uint32_t info_epoch;

@@ -710,7 +710,7 @@ IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	NOSYS_IF_MISSING(write, -1);
 	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_write(fd, buf, n);
-	if (cprof_tracing)
+	if (cprof_tracing && n)
 		cprof_fd_notify_write(fd);
 	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
 	return io_dispatch(&c, SYS_write, "write");

@@ -90,13 +90,11 @@ static struct net_open *net_open_get(struct cprof_thread *t)
 	return net_open_self = o;
 }
 
-/* t's network wait with notify keys ended: no longer counted. */
+/* t's network wait with notify keys ended: out of the keyed-wait table. */
 static inline void keyed_close(struct cprof_thread *t)
 {
-	if (t->keyed_open) {
-		t->keyed_open = 0;
-		__atomic_sub_fetch(&cprof_keyed_waits, 1, __ATOMIC_RELEASE);
-	}
+	if (t->kw_n || t->kw_over)
+		cprof_keyed_wait_close(t);
 }
 
 /* The notify keys of what a network wait of op on fd (or fds) reads. */
@@ -153,14 +151,13 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		for (int i = 0; i < nk; i++)
 			__atomic_store_n(&t->wait_keys[i], keys[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&t->wait_nkeys, (uint8_t)nk, __ATOMIC_RELAXED);
-		if (nk && !t->keyed_open) {
-			t->keyed_open = 1;
-			__atomic_add_fetch(&cprof_keyed_waits, 1, __ATOMIC_RELEASE);
-		}
+		keyed_close(t);         /* (a wait a signal handler's longjmp left) */
 		cprof_wait_mark(t, kind, obj, -1);
 		w->gen = t->wait_gen;
-		if (nk)
+		if (nk) {
 			__atomic_store_n(&t->wait_keys_gen, w->gen, __ATOMIC_RELEASE);
+			cprof_keyed_wait_open(t, keys, nk);
+		}
 		struct net_open *o = net_open_get(t);
 		if (o) {
 			o->tid = t->tid;
@@ -290,14 +287,15 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 		if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, net_wait)) {
 			uint64_t now = cprof_mono_ns(), dur = now - w->t0, wake_ago = 0;
 			int32_t waker = 0;
-			if (t && w->gen && __atomic_load_n(&t->wait_keys_gen, __ATOMIC_RELAXED) == w->gen) {
-				/* a writer to what it read named itself (core.c) */
-				uint64_t word = __atomic_load_n(&t->nwake_word, __ATOMIC_ACQUIRE);
-				uint64_t ns = __atomic_load_n(&t->nwake_ns, __ATOMIC_RELAXED);
-				if ((uint32_t)(word >> 32) == w->gen && ns >= w->t0 && ns <= now) {
-					waker = (int32_t)(uint32_t)word;
-					wake_ago = now - ns;
-				}
+			int32_t wtid;
+			uint64_t ns;
+			/* a writer to what it read named itself (core.c); not for
+			 * a wait that got nothing (a timeout, an error, EOF) */
+			if (t && w->gen && result > 0 && !err &&
+					__atomic_load_n(&t->wait_keys_gen, __ATOMIC_RELAXED) == w->gen &&
+					cprof_notify_stamp_read(t, w->gen, &wtid, &ns) && ns >= w->t0 && ns <= now) {
+				waker = wtid;
+				wake_ago = now - ns;
 			}
 			uint64_t pcs[CPROF_STACK_MAX];
 			cprof_tls_guard++;

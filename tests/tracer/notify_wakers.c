@@ -9,6 +9,15 @@
  *   pipe-read  read of a pipe (blocking)                    <- pipe-read-w (write)
  *   sp-epoll   epoll_wait on a non-blocking socketpair end  <- sp-epoll-w (send)
  *              (asyncio's self-pipe), then recv
+ *   ev-tmo     poll on an eventfd, 2 x WAIT_MS timeout      <- ev-tmo-w (writes 0:
+ *              the eventfd stays unreadable, the poll times out - no waker)
+ *   ev-stale   epoll_wait on a set that held an eventfd, closed since and
+ *              its number reused by another eventfd     <- ev-stale-w (writes the
+ *              new eventfd, then wakes the waiter with a raw write(2) to a
+ *              pipe in the set, which cprof does not see - no waker)
+ * and two readers of one pipe (sh-a, sh-b, blocking reads) with two writers:
+ * sh-w1 writes a byte, which wakes one reader; sh-w2 writes one WAIT_MS
+ * later, which wakes the other (each names its own writer).
  * The epoll set also holds a pipe nobody writes and a socket, as an event
  * loop's does.  usage: notify_wakers TRACE.out [ROUNDS].  Linked with
  * libcprof. */
@@ -21,18 +30,20 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cprof.h"
 
-#define WAIT_MS 30
+#define WAIT_MS 100
 static int rounds = 3;
 
-enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, N_PAIRS };
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, EV_TMO, EV_STALE, N_PAIRS };
 static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
-	"sp-epoll" };
+	"sp-epoll", "ev-tmo", "ev-stale" };
+static int stale_ep, stale_ev;          /* ev-stale's epoll set, the new eventfd */
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
 
@@ -97,6 +108,19 @@ static void *waiter(void *arg)
 			if (read(rfd[p], buf, sizeof buf) <= 0)
 				die("read");
 			break;
+		case EV_STALE: {
+			struct epoll_event out;
+			if (epoll_wait(stale_ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p] ||
+					read(rfd[p], buf, sizeof buf) <= 0)
+				die("epoll_wait (ev-stale)");
+			break;
+		}
+		case EV_TMO: {
+			struct pollfd pf = { .fd = rfd[p], .events = POLLIN };
+			if (poll(&pf, 1, 2 * WAIT_MS) != 0)
+				die("poll (ev-tmo)");
+			break;
+		}
 		case SP_EPOLL: {
 			struct epoll_event out;
 			if (epoll_wait(ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p])
@@ -106,6 +130,50 @@ static void *waiter(void *arg)
 			break;
 		}
 		}
+	}
+	return NULL;
+}
+
+/* two readers of one pipe, two writers */
+static int sh[2];
+static volatile int sh_waiting, sh_got;    /* readers in their read, bytes read */
+
+static void *sh_reader(void *arg)
+{
+	pthread_setname_np(pthread_self(), arg ? "sh-b" : "sh-a");
+	for (int r = 0; r < rounds; r++) {
+		char c;
+		__atomic_add_fetch(&sh_waiting, 1, __ATOMIC_RELEASE);
+		if (read(sh[0], &c, 1) != 1)
+			die("read (sh)");
+		__atomic_add_fetch(&sh_got, 1, __ATOMIC_RELEASE);
+		/* the next round begins when both readers had their byte */
+		while (__atomic_load_n(&sh_got, __ATOMIC_ACQUIRE) < 2 * (r + 1))
+			usleep(1000);
+	}
+	return NULL;
+}
+
+static void *sh_writer(void *arg)
+{
+	int second = arg != NULL;
+	pthread_setname_np(pthread_self(), second ? "sh-w2" : "sh-w1");
+	for (int r = 0; r < rounds; r++) {
+		/* both readers in their read (the first writer), one of them
+		 * woken (the second) */
+		if (!second)
+			while (__atomic_load_n(&sh_waiting, __ATOMIC_ACQUIRE) < 2 * (r + 1))
+				usleep(1000);
+		else
+			while (__atomic_load_n(&sh_got, __ATOMIC_ACQUIRE) < 2 * r + 1)
+				usleep(1000);
+		struct timespec ts = { 0, WAIT_MS * 1000000L };
+		nanosleep(&ts, NULL);
+		if (write(sh[1], "s", 1) != 1)
+			die("write (sh)");
+		if (!second)
+			while (__atomic_load_n(&sh_got, __ATOMIC_ACQUIRE) < 2 * (r + 1))
+				usleep(1000);
 	}
 	return NULL;
 }
@@ -130,6 +198,16 @@ static void *writer(void *arg)
 			n = writev(wfd[p], iov, 2);
 		} else if (p == SP_EPOLL) {
 			n = send(wfd[p], "z", 1, 0);
+		} else if (p == EV_STALE) {
+			/* the new eventfd has the closed one's number, not its place
+			 * in the set: no waiter to name */
+			n = write(stale_ev, &one, 8);
+			nanosleep(&ts, NULL);
+			if (n == 8)
+				n = syscall(SYS_write, wfd[p], "w", 1);
+		} else if (p == EV_TMO) {
+			uint64_t zero = 0;      /* adds nothing: no reader wakes */
+			n = write(wfd[p], &zero, 8);
 		} else {
 			n = write(wfd[p], &one, p == EV_READ ? 8 : 1);
 		}
@@ -148,7 +226,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		rounds = atoi(argv[2]);
 	for (int p = 0; p < N_PAIRS; p++) {
-		if (p == EV_EPOLL || p == EV_READ) {
+		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
 		} else if (p == SP_EPOLL) {
@@ -165,17 +243,37 @@ int main(int argc, char **argv)
 			wfd[p] = fds[1];
 		}
 	}
+	/* ev-stale's set, made before the capture and the threads: an eventfd
+	 * and the pipe, then the eventfd closed (no EPOLL_CTL_DEL: the kernel
+	 * drops it) and its number taken by a new one */
+	int old_ev = eventfd(0, 0);
+	struct epoll_event e = { .events = EPOLLIN };
+	if ((stale_ep = epoll_create1(0)) < 0 || old_ev < 0)
+		die("epoll_create1");
+	e.data.fd = old_ev;
+	epoll_ctl(stale_ep, EPOLL_CTL_ADD, old_ev, &e);
+	e.data.fd = rfd[EV_STALE];
+	epoll_ctl(stale_ep, EPOLL_CTL_ADD, rfd[EV_STALE], &e);
+	close(old_ev);
+	if ((stale_ev = eventfd(0, 0)) != old_ev)
+		die("eventfd (not the closed one's number)");
 	struct cprof_error err;
 	if (cprof_trace_start(argv[1], &err) < 0) {
 		fprintf(stderr, "notify_wakers: %s\n", err.message);
 		return 1;
 	}
-	pthread_t t[2 * N_PAIRS];
+	if (pipe(sh))
+		die("pipe");
+	pthread_t t[2 * N_PAIRS + 4];
 	for (int p = 0; p < N_PAIRS; p++) {
 		pthread_create(&t[2 * p], NULL, waiter, (void *)(long)p);
 		pthread_create(&t[2 * p + 1], NULL, writer, (void *)(long)p);
 	}
-	for (int i = 0; i < 2 * N_PAIRS; i++)
+	pthread_create(&t[2 * N_PAIRS], NULL, sh_reader, NULL);
+	pthread_create(&t[2 * N_PAIRS + 1], NULL, sh_reader, (void *)1);
+	pthread_create(&t[2 * N_PAIRS + 2], NULL, sh_writer, NULL);
+	pthread_create(&t[2 * N_PAIRS + 3], NULL, sh_writer, (void *)1);
+	for (int i = 0; i < 2 * N_PAIRS + 4; i++)
 		pthread_join(t[i], NULL);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "notify_wakers: %s\n", err.message);
