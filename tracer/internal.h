@@ -182,10 +182,11 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after) CPROF_HIDDEN;
  * and obj in its CPU's word (*word; returns the CPU, -1 if none).  After the
  * call, retract: 0 if a wakee took the wake meanwhile (no claim then).  The
  * wakee's side, for a wait on obj that ended unclaimed: the waker's tid if
- * it took one announced on this CPU, else 0. */
+ * it took one announced on this CPU (or, if the wait slept, on any CPU),
+ * else 0. */
 int cprof_wake_announce(uint64_t obj, uint64_t *word) CPROF_HIDDEN;
 int cprof_wake_retract(int cpu, uint64_t word) CPROF_HIDDEN;
-pid_t cprof_wake_take_announced(uint64_t obj) CPROF_HIDDEN;
+pid_t cprof_wake_take_announced(uint64_t obj, int slept) CPROF_HIDDEN;
 /* Capture number (bumped by each capture start), for waits left unwritten. */
 extern volatile uint32_t cprof_capture_seq;
 /* The owner's side of the above: publish / withdraw the current wait (the
