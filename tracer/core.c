@@ -217,6 +217,8 @@ void cprof_thread_unregister(void)
 	cprof_tls_self = NULL;
 	cprof_wait_withdraw(t);
 	stale_clear(t);
+	if (t->kw_n || t->kw_over)
+		cprof_keyed_wait_close(t);      /* a wait it never returned from */
 	__atomic_fetch_sub(&registry_count, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
 }
