@@ -318,15 +318,129 @@ void cprof_fd_closed(int fd)
 		cprof_fd_created(fd, CPROF_FD_UNKNOWN, 0, 0, -1);
 }
 
+/* ---- TCP connections within the process ------------------------------------
+ * Both ends of a loopback TCP connection may be this process's (a server
+ * and its in-process client or backend): then a write to one wakes a reader
+ * of the other, as through a socketpair.  Which ends are the process's is
+ * learnt during captures, once per socket (getsockname, getpeername): each
+ * loopback end enters its local address in `lb` and looks for its peer's
+ * there - the second end of a pair to look finds the first, and both get
+ * one key. */
+#define LB_SLOTS 256
+static struct lb_end {
+	volatile uint64_t addr;         /* address hash, 0: free */
+	volatile int32_t fd;
+	volatile uint32_t gen;          /* the fd's gen then: a reused fd is not it */
+} lb[LB_SLOTS];
+
+static uint64_t addr_hash(const struct sockaddr_storage *ss)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *p;
+	size_t n;
+	uint16_t port;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+		p = (const uint8_t *)&in->sin_addr;
+		n = 4;
+		port = in->sin_port;
+	} else {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+		p = (const uint8_t *)&in6->sin6_addr;
+		n = 16;
+		port = in6->sin6_port;
+	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	h = (h ^ port) * 1099511628211ull;
+	return h | 1;
+}
+
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+			(IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
+{
+	struct sockaddr_storage me, peer;
+	socklen_t ml = sizeof me, pl = sizeof peer;
+	int saved = errno;
+	int ok = getsockname(fd, (struct sockaddr *)&me, &ml) == 0 &&
+		getpeername(fd, (struct sockaddr *)&peer, &pl) == 0;
+	int unconnected = !ok && errno == ENOTCONN;
+	errno = saved;
+	if (unconnected)        /* not yet: asked again later */
+		__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+	if (!ok || !is_loopback(&me) || !is_loopback(&peer))
+		return 0;
+	uint64_t mh = addr_hash(&me), ph = addr_hash(&peer);
+	uint32_t gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
+	/* the peer's end, if this process has it: both get the key */
+	for (int i = 0, s = (int)(ph % LB_SLOTS); i < 8; i++, s = (s + 1) % LB_SLOTS) {
+		if (__atomic_load_n(&lb[s].addr, __ATOMIC_ACQUIRE) != ph)
+			continue;
+		int pfd = lb[s].fd;
+		struct cprof_fd *pe = cprof_fd_peek(pfd);
+		if (!pe || pfd == fd || __atomic_load_n(&pe->gen, __ATOMIC_ACQUIRE) != lb[s].gen ||
+				pe->type != CPROF_FD_SOCKET)
+			continue;
+		uint64_t lo = mh < ph ? mh : ph, hi = mh < ph ? ph : mh;
+		uint32_t k = 0x40000000u | (uint32_t)((lo * 31 + hi) >> 34);
+		__atomic_store_n(&pe->wkey, k, __ATOMIC_RELEASE);
+		__atomic_or_fetch(&pe->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+		__atomic_store_n(&lb[s].addr, 0, __ATOMIC_RELEASE);    /* paired */
+		return k;
+	}
+	/* not yet (or not this process's): this end waits there for its peer,
+	 * in a free slot or one whose fd was closed or reused since */
+	for (int i = 0, s = (int)(mh % LB_SLOTS); i < 8; i++, s = (s + 1) % LB_SLOTS) {
+		uint64_t a = __atomic_load_n(&lb[s].addr, __ATOMIC_ACQUIRE);
+		struct cprof_fd *oe = a ? cprof_fd_peek(lb[s].fd) : NULL;
+		if (a && oe && __atomic_load_n(&oe->gen, __ATOMIC_ACQUIRE) == lb[s].gen &&
+				!(a == mh && lb[s].fd == fd))
+			continue;
+		if (!__atomic_compare_exchange_n(&lb[s].addr, &a, 0, 0, __ATOMIC_ACQ_REL,
+				__ATOMIC_RELAXED))
+			continue;
+		lb[s].fd = fd;
+		lb[s].gen = gen;
+		__atomic_store_n(&lb[s].addr, mh, __ATOMIC_RELEASE);
+		break;
+	}
+	return 0;
+}
+
 uint32_t cprof_fd_notify_key(int fd)
 {
 	int type = cprof_fd_type(fd);
 	struct cprof_fd *e = cprof_fd_peek(fd);
 	if (!e)
 		return 0;
-	uint32_t k = e->wkey;
-	if (k || type == CPROF_FD_SOCKET)
-		return k;               /* a socketpair's ends have theirs from birth */
+	uint32_t k = __atomic_load_n(&e->wkey, __ATOMIC_ACQUIRE);
+	if (k)
+		return k;
+	if (type == CPROF_FD_SOCKET) {
+		/* a socketpair's ends have theirs from birth; a TCP socket's is
+		 * looked for once, during a capture */
+		if (!cprof_tracing || (e->flags & CPROF_FDF_WKEY_DONE))
+			return 0;
+		__atomic_or_fetch(&e->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+		if ((e->sotype && e->sotype != SOCK_STREAM) ||
+				(e->family && e->family != AF_INET && e->family != AF_INET6))
+			return 0;
+		k = tcp_pair_key(fd, e);
+		if (k)
+			__atomic_store_n(&e->wkey, k, __ATOMIC_RELEASE);
+		return __atomic_load_n(&e->wkey, __ATOMIC_ACQUIRE);
+	}
 	if (type == CPROF_FD_EVENTFD) {
 		e->wkey = k = 0x80000000u | (uint32_t)fd;
 		return k;

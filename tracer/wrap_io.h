@@ -31,6 +31,7 @@
 #define CPROF_FDF_NO_PROBE 4    /* SO_RCVLOWAT > 1: no MSG_DONTWAIT read probe; pipes: no RWF_NOWAIT */
 #define CPROF_FDF_TTY 16        /* a character device that is a terminal: reads block */
 #define CPROF_FDF_NOTIFY 32     /* an inotify or fanotify fd: reads block for events */
+#define CPROF_FDF_WKEY_DONE 64  /* a TCP socket's notify key looked for (wkey: 0 if none) */
 #define CPROF_FDF_PROGRAM 8     /* made by the program's own call (not lttng-ust's, not
                                  * cprof's, not before cprof's constructor): its close
                                  * need not go through lttng-ust's fd tracker */
@@ -106,8 +107,11 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
  * wait for its input have in common, so the writer can name itself the
  * waiter's waker.  A pipe's both ends share their inode (key 1..2^30-1 from
  * it); a socketpair's ends get one key when made (2^30 | a sequence
- * number); an eventfd's is 2^31 | its fd when first asked (fds copied
- * afterwards by dup share it).  0: fd is none of them. */
+ * number); the two ends of a TCP connection over loopback that are both
+ * this process's get one (2^30 | a hash of its addresses) when, during a
+ * capture, the second of them is asked; an eventfd's is 2^31 | its fd when
+ * first asked (fds copied afterwards by dup share it).  0: fd is none of
+ * them. */
 uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
 /* socketpair made sv: both ends get one new notify key */
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;

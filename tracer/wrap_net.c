@@ -359,8 +359,13 @@ static ssize_t sock_io(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (io_unlikely(cprof_tracing) && e && e->wkey && !is_input(c->op)) {
-		cprof_notify_wake(e->wkey);     /* a socketpair's end */
+	if (io_unlikely(cprof_tracing) && e && !is_input(c->op) &&
+			(e->wkey || !(e->flags & CPROF_FDF_WKEY_DONE))) {
+		/* a socketpair's end, or a TCP connection's whose other end
+		 * is this process's */
+		uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(c->fd);
+		if (k)
+			cprof_notify_wake(k);
 		errno = entry_errno;
 	}
 	if ((c->flags & MSG_DONTWAIT) || known_nonblocking(e)) {

@@ -9,6 +9,8 @@
  *   pipe-read  read of a pipe (blocking)                    <- pipe-read-w (write)
  *   sp-epoll   epoll_wait on a non-blocking socketpair end  <- sp-epoll-w (send)
  *              (asyncio's self-pipe), then recv
+ *   tcp-read   read of a loopback TCP connection            <- tcp-read-w (write to
+ *              the other end, also this process's)
  *   ev-tmo     poll on an eventfd, 2 x WAIT_MS timeout      <- ev-tmo-w (writes 0:
  *              the eventfd stays unreadable, the poll times out - no waker)
  *   ev-stale   epoll_wait on a set that held an eventfd, closed since and
@@ -26,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
@@ -40,9 +44,10 @@
 #define WAIT_MS 100
 static int rounds = 3;
 
-enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, EV_TMO, EV_STALE, N_PAIRS };
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_READ, EV_TMO, EV_STALE,
+	N_PAIRS };
 static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
-	"sp-epoll", "ev-tmo", "ev-stale" };
+	"sp-epoll", "tcp-read", "ev-tmo", "ev-stale" };
 static int stale_ep, stale_ev;          /* ev-stale's epoll set, the new eventfd */
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
@@ -105,6 +110,7 @@ static void *waiter(void *arg)
 			break;
 		}
 		case PIPE_READ:
+		case TCP_READ:
 			if (read(rfd[p], buf, sizeof buf) <= 0)
 				die("read");
 			break;
@@ -229,6 +235,19 @@ int main(int argc, char **argv)
 		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
+		} else if (p == TCP_READ) {
+			/* a connection within the process over 127.0.0.1 */
+			struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+			socklen_t al = sizeof a;
+			int l = socket(AF_INET, SOCK_STREAM, 0);
+			if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
+					getsockname(l, (struct sockaddr *)&a, &al))
+				die("listen");
+			if ((wfd[p] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+					connect(wfd[p], (struct sockaddr *)&a, sizeof a) ||
+					(rfd[p] = accept(l, NULL, NULL)) < 0)
+				die("connect");
+			close(l);
 		} else if (p == SP_EPOLL) {
 			int sv[2];
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
@@ -264,6 +283,12 @@ int main(int argc, char **argv)
 	}
 	if (pipe(sh))
 		die("pipe");
+	/* tcp-read's ends learn they are one connection's (during a capture,
+	 * at their first write or wait): a byte each way, read back */
+	char warm;
+	if (write(rfd[TCP_READ], "a", 1) != 1 || write(wfd[TCP_READ], "b", 1) != 1 ||
+			read(rfd[TCP_READ], &warm, 1) != 1 || read(wfd[TCP_READ], &warm, 1) != 1)
+		die("tcp-read warm-up");
 	pthread_t t[2 * N_PAIRS + 4];
 	for (int p = 0; p < N_PAIRS; p++) {
 		pthread_create(&t[2 * p], NULL, waiter, (void *)(long)p);
