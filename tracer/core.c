@@ -644,7 +644,8 @@ void cprof_keyed_wait_close(struct cprof_thread *t)
 static void notify_stamp(struct cprof_thread *t, uint32_t key, pid_t tid, uint64_t now)
 {
 	uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
-	if (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL && kind != CPROF_WAIT_SYSCALL)
+	if (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL && kind != CPROF_WAIT_SYSCALL &&
+			kind != CPROF_WAIT_NET_WRITE)
 		return;
 	uint32_t gen = __atomic_load_n(&t->wait_gen, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&t->wait_keys_gen, __ATOMIC_ACQUIRE) != gen)

@@ -393,7 +393,7 @@ static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
 				pe->type != CPROF_FD_SOCKET)
 			continue;
 		uint64_t lo = mh < ph ? mh : ph, hi = mh < ph ? ph : mh;
-		uint32_t k = 0x40000000u | (uint32_t)((lo * 31 + hi) >> 34);
+		uint32_t k = 0x40000000u | (uint32_t)((lo * 31 + hi) >> 35);   /* 29 bits */
 		__atomic_store_n(&pe->wkey, k, __ATOMIC_RELEASE);
 		__atomic_or_fetch(&pe->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
 		__atomic_store_n(&lb[s].addr, 0, __ATOMIC_RELEASE);    /* paired */
@@ -454,7 +454,7 @@ uint32_t cprof_fd_notify_key(int fd)
 	errno = saved;
 	if (r != 0 || !S_ISFIFO(st.st_mode))
 		return 0;
-	k = 1 + (uint32_t)(st.st_ino % 0x3ffffffeu);
+	k = 1 + (uint32_t)(st.st_ino % 0x1ffffffeu);
 	e->wkey = k;
 	return k;
 }
@@ -462,7 +462,7 @@ uint32_t cprof_fd_notify_key(int fd)
 void cprof_fd_pair_keyed(const int sv[2])
 {
 	static uint32_t seq;
-	uint32_t k = 0x40000000u | (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0x3fffffffu);
+	uint32_t k = 0x40000000u | ((__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0x1fffffffu) | 1);
 	for (int i = 0; i < 2; i++) {
 		struct cprof_fd *e = cprof_fd_peek(sv[i]);
 		if (e)

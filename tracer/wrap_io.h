@@ -105,18 +105,32 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
 
 /* Notify keys: what a write to a pipe, an eventfd or a socketpair and a
  * wait for its input have in common, so the writer can name itself the
- * waiter's waker.  A pipe's both ends share their inode (key 1..2^30-1 from
- * it); a socketpair's ends get one key when made (2^30 | a sequence
+ * waiter's waker (and a read of it, a writer's blocked on it: the key |
+ * CPROF_KEY_DRAIN).  A pipe's both ends share their inode (key 1..2^29-1
+ * from it); a socketpair's ends get one key when made (2^30 | a sequence
  * number); the two ends of a TCP connection over loopback that are both
  * this process's get one (2^30 | a hash of its addresses) when, during a
  * capture, the second of them is asked; an eventfd's is 2^31 | its fd when
  * first asked (fds copied afterwards by dup share it).  0: fd is none of
  * them. */
 uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
+#define CPROF_KEY_DRAIN 0x20000000u     /* no other key has this bit */
 /* socketpair made sv: both ends get one new notify key */
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events) CPROF_HIDDEN;
+/* While tracing, before a read of a pipe or socket whose writers may be
+ * blocked on it (full): the reader is named their waker. */
+static inline void cprof_fd_drain_read(int fd, struct cprof_fd *e)
+{
+	if (e && (e->wkey || (e->type == CPROF_FD_SOCKET && !(e->flags & CPROF_FDF_WKEY_DONE)) ||
+			e->type == CPROF_FD_PIPE)) {
+		uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(fd);
+		if (k && !(k & 0x80000000u))    /* an eventfd's writers do not wait */
+			cprof_notify_wake(k | CPROF_KEY_DRAIN);
+	}
+}
+
 /* While tracing, before a write to fd: if it is a pipe or an eventfd, its
  * writer is named the waker of the threads waiting for its input
  * (core.c, cprof_notify_wake). */

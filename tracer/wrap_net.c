@@ -359,13 +359,17 @@ static ssize_t sock_io(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (io_unlikely(cprof_tracing) && e && !is_input(c->op) &&
-			(e->wkey || !(e->flags & CPROF_FDF_WKEY_DONE))) {
+	if (io_unlikely(cprof_tracing) && e && (e->wkey || !(e->flags & CPROF_FDF_WKEY_DONE))) {
 		/* a socketpair's end, or a TCP connection's whose other end
-		 * is this process's */
-		uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(c->fd);
-		if (k)
-			cprof_notify_wake(k);
+		 * is this process's: a write wakes its readers, a read its
+		 * blocked writers */
+		if (is_input(c->op)) {
+			cprof_fd_drain_read(c->fd, e);
+		} else {
+			uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(c->fd);
+			if (k)
+				cprof_notify_wake(k);
+		}
 		errno = entry_errno;
 	}
 	if ((c->flags & MSG_DONTWAIT) || known_nonblocking(e)) {
@@ -459,6 +463,10 @@ static ssize_t stream_read(const struct io_call *c)
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
 	ssize_t r;
+	if (cprof_tracing && e && e->type == CPROF_FD_PIPE) {
+		cprof_fd_drain_read(c->fd, e);  /* writers blocked on a full pipe */
+		errno = entry_errno;
+	}
 	if (stream_unprobed(c, e, &r))
 		return r;
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))

@@ -147,9 +147,13 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 		 * wakes a network wait); a new wait_gen: no stack is stored for
 		 * this wait, the previous wait's is not its */
 		uint32_t keys[CPROF_WAIT_KEYS];
-		/* (a connect's or accept's fd: no data it waits for) */
-		int nk = kind == CPROF_WAIT_NET_WRITE || kind == CPROF_WAIT_NET_CONNECT ||
-			kind == CPROF_WAIT_NET_ACCEPT ? 0 : wait_keys(op, fd, fds, nfds, keys);
+		/* (a connect's or accept's fd: no data it waits for; a write
+		 * waits for a reader to drain it) */
+		int nk = kind == CPROF_WAIT_NET_CONNECT || kind == CPROF_WAIT_NET_ACCEPT ? 0 :
+			wait_keys(op, fd, fds, nfds, keys);
+		if (kind == CPROF_WAIT_NET_WRITE)
+			for (int i = 0; i < nk; i++)
+				keys[i] |= CPROF_KEY_DRAIN;
 		for (int i = 0; i < nk; i++)
 			__atomic_store_n(&t->wait_keys[i], keys[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&t->wait_nkeys, (uint8_t)nk, __ATOMIC_RELAXED);

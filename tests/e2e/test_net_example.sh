@@ -67,6 +67,13 @@ for pair in client:worker worker:client backend-conn:worker worker:backend-conn;
 	note "${pair%%:*}'s reads: $n, woken by ${pair#*:}: $named"
 	[ "$named" -ge 50 ] || fail "${pair%%:*}'s reads woken by ${pair#*:}: only $named of $n"
 done
+# a worker's big answer blocks on the slow client: the client's reads drain
+# it (measured: 180 of 180 such writes name a client)
+read -r n named <<<"$(sqlite3 -batch -noheader "$T/tcp.db" "SELECT COUNT(*), COALESCE(SUM(w.name = 'client'), 0)
+	FROM thread_state s JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
+	WHERE t.name = 'worker' AND s.reason = 'net_write' AND s.result = 0 AND s.dur >= 100000" | tr '|' ' ')"
+note "worker's blocked writes of 100 us or more: $n, woken by a client's read: $named"
+[ "$n" -ge 5 ] && [ $((named * 100)) -ge $((n * 90)) ] || fail "worker's blocked writes woken by a client: $named of $n"
 
 # live capture: the idle server's accept loop is blocked in accept() when the
 # trace starts; a client connects during it

@@ -17,6 +17,8 @@
  *              its number reused by another eventfd     <- ev-stale-w (writes the
  *              new eventfd, then wakes the waiter with a raw write(2) to a
  *              pipe in the set, which cprof does not see - no waker)
+ * a writer blocked on a full pipe (pipe-full, 256 KiB into 64) named by the
+ * reader that drains it after WAIT_MS (pipe-full-r),
  * and two readers of one pipe (sh-a, sh-b, blocking reads) with two writers:
  * sh-w1 writes a byte, which wakes one reader; sh-w2 writes one WAIT_MS
  * later, which wakes the other (each names its own writer).
@@ -184,6 +186,48 @@ static void *sh_writer(void *arg)
 	return NULL;
 }
 
+/* a writer blocked on a full pipe, its reader */
+static int full[2];
+static volatile int full_round;         /* rounds the writer has begun */
+#define FULL_BYTES (256 * 1024)
+
+static void *full_writer(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "pipe-full");
+	static char big[FULL_BYTES];
+	for (int r = 0; r < rounds; r++) {
+		__atomic_store_n(&full_round, r + 1, __ATOMIC_RELEASE);
+		for (size_t done = 0; done < sizeof big; ) {
+			ssize_t n = write(full[1], big + done, sizeof big - done);
+			if (n <= 0)
+				die("write (pipe-full)");
+			done += (size_t)n;
+		}
+	}
+	return NULL;
+}
+
+static void *full_reader(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "pipe-full-r");
+	static char buf[FULL_BYTES];
+	for (int r = 0; r < rounds; r++) {
+		while (__atomic_load_n(&full_round, __ATOMIC_ACQUIRE) <= r)
+			usleep(1000);
+		struct timespec ts = { 0, WAIT_MS * 1000000L };
+		nanosleep(&ts, NULL);           /* the writer is blocked by now */
+		for (size_t got = 0; got < sizeof buf; ) {
+			ssize_t n = read(full[0], buf, sizeof buf - got);
+			if (n <= 0)
+				die("read (pipe-full)");
+			got += (size_t)n;
+		}
+	}
+	return NULL;
+}
+
 static void *writer(void *arg)
 {
 	int p = (int)(long)arg;
@@ -289,7 +333,9 @@ int main(int argc, char **argv)
 	if (write(rfd[TCP_READ], "a", 1) != 1 || write(wfd[TCP_READ], "b", 1) != 1 ||
 			read(rfd[TCP_READ], &warm, 1) != 1 || read(wfd[TCP_READ], &warm, 1) != 1)
 		die("tcp-read warm-up");
-	pthread_t t[2 * N_PAIRS + 4];
+	if (pipe(full))
+		die("pipe");
+	pthread_t t[2 * N_PAIRS + 6];
 	for (int p = 0; p < N_PAIRS; p++) {
 		pthread_create(&t[2 * p], NULL, waiter, (void *)(long)p);
 		pthread_create(&t[2 * p + 1], NULL, writer, (void *)(long)p);
@@ -298,7 +344,9 @@ int main(int argc, char **argv)
 	pthread_create(&t[2 * N_PAIRS + 1], NULL, sh_reader, (void *)1);
 	pthread_create(&t[2 * N_PAIRS + 2], NULL, sh_writer, NULL);
 	pthread_create(&t[2 * N_PAIRS + 3], NULL, sh_writer, (void *)1);
-	for (int i = 0; i < 2 * N_PAIRS + 4; i++)
+	pthread_create(&t[2 * N_PAIRS + 4], NULL, full_writer, NULL);
+	pthread_create(&t[2 * N_PAIRS + 5], NULL, full_reader, NULL);
+	for (int i = 0; i < 2 * N_PAIRS + 6; i++)
 		pthread_join(t[i], NULL);
 	if (cprof_trace_stop(&err) < 0) {
 		fprintf(stderr, "notify_wakers: %s\n", err.message);

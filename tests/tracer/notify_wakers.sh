@@ -4,7 +4,8 @@
 # wrote to it as its waker (thread_state.waker_utid), in each of the
 # program's rounds; of two readers of one pipe, each names the writer whose
 # byte woke it; a poll that a write did not wake (it timed out) names none,
-# nor does a wait on an epoll set whose eventfd was closed, its number reused.
+# nor does a wait on an epoll set whose eventfd was closed, its number reused;
+# a writer blocked on a full pipe names the reader that drained it.
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 rounds=3
@@ -28,6 +29,12 @@ for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-read; do
 		AND (s.waker_ts > s.ts + s.dur OR s.waker_ts < s.ts + 40000000)")
 	[ "$bad" = 0 ] || fail "$w: $bad waits whose waker time is not the write's (~100 ms in)"
 done
+# a writer blocked on a full pipe: named by the reader that drains it
+got=$(q "SELECT COALESCE(k.name, '-') FROM thread_state s JOIN thread t ON t.utid = s.utid
+	LEFT JOIN thread k ON k.utid = s.waker_utid
+	WHERE t.name = 'pipe-full' AND s.reason = 'net_write' AND s.dur >= 50000000 ORDER BY s.ts")
+note "pipe-full's long waits, wakers:" $got
+[ "$(echo "$got" | grep -cx pipe-full-r)" -eq $rounds ] || fail "pipe-full: blocked writes and their wakers: [$(echo $got)]"
 # two readers of one pipe: each round, one woken by sh-w1's byte, the other
 # by sh-w2's a WAIT_MS later (the first writer of a wait is not its waker)
 got=$(q "SELECT COALESCE(k.name, '-') FROM thread_state s JOIN thread t ON t.utid = s.utid
