@@ -202,7 +202,8 @@ void cprof_block_finish(struct cprof_block_pending *p, int result)
 	d->end = end;
 	d->result = result;
 	/* ended unclaimed: maybe its unlocker, preempted before its claim */
-	d->taken_waker = !d->claimed && p->kind == CPROF_WAIT_MUTEX ?
+	/* (not a wait that timed out or failed: no unlock woke it) */
+	d->taken_waker = !d->claimed && p->kind == CPROF_WAIT_MUTEX && (result == 0 || result == EOWNERDEAD) ?
 		cprof_wake_take_announced(d->obj, end - d->t0 >= 10000) : 0;
 	/* its waker's stamp is read when the wait is written (write_done) */
 	__atomic_store_n(&STATE(t, d), SLOT_READY, __ATOMIC_RELEASE);

@@ -217,7 +217,7 @@ void cprof_thread_unregister(void)
 	cprof_tls_self = NULL;
 	cprof_wait_withdraw(t);
 	stale_clear(t);
-	if (t->kw_n || t->kw_over)
+	if (t->kw_n)
 		cprof_keyed_wait_close(t);      /* a wait it never returned from */
 	__atomic_fetch_sub(&registry_count, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
@@ -583,8 +583,10 @@ int cprof_wake_claim(uint64_t obj, pid_t *owed, int after)
  * one line each, by key - and the writer, before its write (after it, the
  * waiter may have ended its wait already), leaves its tid and time in each
  * waiter it finds there; the waiter puts the last ones in its
- * cprof:net_wait (wrap_sys.c).  A wait whose bucket is full counts in
- * kw_overflow, and writers then look through the whole registry too. */
+ * cprof:net_wait (wrap_sys.c).  A wait whose bucket is full counts in the
+ * bucket's kw_overflow, and writers of a key of that bucket then look
+ * through the whole registry too (a pool of more than 4 threads reading
+ * one pipe: its writers). */
 #define KW_BUCKETS 256
 #define KW_WAYS 4
 static struct kw_bucket {
@@ -593,7 +595,8 @@ static struct kw_bucket {
 		struct cprof_thread *volatile t;
 	} e[KW_WAYS];
 } kw[KW_BUCKETS] __attribute__((aligned(64)));
-static volatile int kw_overflow;
+static volatile uint16_t kw_overflow[KW_BUCKETS];
+#define KW_OVER 0x8000                  /* kw_pos: not placed, counted in kw_overflow[pos & 0xff] */
 
 static inline uint32_t kw_bucket_of(uint32_t key)
 {
@@ -602,39 +605,40 @@ static inline uint32_t kw_bucket_of(uint32_t key)
 
 void cprof_keyed_wait_open(struct cprof_thread *t, const uint32_t *keys, int n)
 {
-	t->kw_n = (uint8_t)n;
 	for (int i = 0; i < n; i++) {
 		uint32_t b = kw_bucket_of(keys[i]);
-		t->kw_pos[i] = 0;
+		uint16_t pos = (uint16_t)(KW_OVER | b);
 		for (int w = 0; w < KW_WAYS; w++) {
 			struct cprof_thread *none = NULL;
 			if (__atomic_compare_exchange_n(&kw[b].e[w].t, &none, t, 0, __ATOMIC_ACQUIRE,
 					__ATOMIC_RELAXED)) {
 				__atomic_store_n(&kw[b].e[w].key, keys[i], __ATOMIC_RELEASE);
-				t->kw_pos[i] = (uint16_t)(b * KW_WAYS + w + 1);
+				pos = (uint16_t)(b * KW_WAYS + w + 1);
 				break;
 			}
 		}
-		if (!t->kw_pos[i] && !t->kw_over) {
-			t->kw_over = 1;
-			__atomic_add_fetch(&kw_overflow, 1, __ATOMIC_RELEASE);
-		}
+		if (pos & KW_OVER)
+			__atomic_add_fetch(&kw_overflow[b], 1, __ATOMIC_RELEASE);
+		t->kw_pos[i] = pos;
 	}
+	t->kw_n = (uint8_t)n;   /* after its positions: a signal handler's wait closes what is here */
 }
 
 void cprof_keyed_wait_close(struct cprof_thread *t)
 {
-	for (int i = 0; i < t->kw_n; i++) {
+	int n = t->kw_n;
+	t->kw_n = 0;
+	for (int i = 0; i < n; i++) {
 		uint32_t p = t->kw_pos[i];
+		t->kw_pos[i] = 0;
+		if (p & KW_OVER) {
+			__atomic_sub_fetch(&kw_overflow[p & 0xff], 1, __ATOMIC_RELEASE);
+			continue;
+		}
 		if (!p--)
 			continue;
 		__atomic_store_n(&kw[p / KW_WAYS].e[p % KW_WAYS].key, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&kw[p / KW_WAYS].e[p % KW_WAYS].t, NULL, __ATOMIC_RELEASE);
-	}
-	t->kw_n = 0;
-	if (t->kw_over) {
-		t->kw_over = 0;
-		__atomic_sub_fetch(&kw_overflow, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -663,6 +667,7 @@ static void notify_stamp(struct cprof_thread *t, uint32_t key, pid_t tid, uint64
 		return;         /* another writer stamps it this instant */
 	__atomic_store_n(&t->nwake_word, (uint64_t)gen << 32 | (uint32_t)tid, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nwake_ns, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->nwake_key, key, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nwake_seq, s + 2, __ATOMIC_RELEASE);
 }
 
@@ -682,7 +687,7 @@ void cprof_notify_wake(uint32_t key)
 		}
 		notify_stamp(t, key, tid, now);
 	}
-	if (!__atomic_load_n(&kw_overflow, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&kw_overflow[kw_bucket_of(key)], __ATOMIC_ACQUIRE))
 		return;
 	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
 		if (t == self)
@@ -695,7 +700,8 @@ void cprof_notify_wake(uint32_t key)
 	}
 }
 
-int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns)
+int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns,
+		uint32_t *key)
 {
 	for (int tries = 0; tries < 8; tries++) {
 		uint32_t s = __atomic_load_n(&t->nwake_seq, __ATOMIC_ACQUIRE);
@@ -705,6 +711,7 @@ int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, 
 		}
 		uint64_t word = __atomic_load_n(&t->nwake_word, __ATOMIC_RELAXED);
 		uint64_t at = __atomic_load_n(&t->nwake_ns, __ATOMIC_RELAXED);
+		uint32_t k = __atomic_load_n(&t->nwake_key, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&t->nwake_seq, __ATOMIC_RELAXED) != s)
 			continue;
@@ -712,6 +719,7 @@ int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, 
 			return 0;
 		*tid = (int32_t)(uint32_t)word;
 		*ns = at;
+		*key = k;
 		return 1;
 	}
 	return 0;
@@ -790,7 +798,14 @@ void cprof_atfork_child_core(void)
 				kw[b].e[w].key = 0;
 				kw[b].e[w].t = NULL;
 			}
-	kw_overflow = cprof_tls_self && cprof_tls_self->kw_over;
+	/* (its own wait, if any, stays; a stamp a dead thread was writing
+	 * into its record ends) */
+	memset((void *)kw_overflow, 0, sizeof kw_overflow);
+	for (int i = 0; cprof_tls_self && i < cprof_tls_self->kw_n; i++)
+		if (cprof_tls_self->kw_pos[i] & KW_OVER)
+			kw_overflow[cprof_tls_self->kw_pos[i] & 0xff]++;
+	if (cprof_tls_self)
+		cprof_tls_self->nwake_seq &= ~1u;
 	for (int b = 0; b < BUCKETS; b++)
 		buckets[b].bits = 0;
 	memset(pending, 0, sizeof pending);     /* announced by threads now gone */

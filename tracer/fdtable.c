@@ -165,15 +165,19 @@ int cprof_fd_classify(int fd)
 			/* a terminal (raw syscall: no interposer in the way) */
 			struct termios tio;
 			int tty = syscall(SYS_ioctl, fd, TCGETS, &tio) == 0;
-			e->flags = tty ? (uint8_t)(e->flags | CPROF_FDF_TTY) :
-				(uint8_t)(e->flags & ~CPROF_FDF_TTY);
+			if (tty)
+				__atomic_or_fetch(&e->flags, CPROF_FDF_TTY, __ATOMIC_RELAXED);
+			else
+				__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_TTY, __ATOMIC_RELAXED);
 		}
 		if (type == CPROF_FD_ANON) {
 			/* an eventfd, timerfd, signalfd, inotify...: their reads wait */
 			int notify;
 			type = anon_type_of(fd, &notify);
-			e->flags = notify ? (uint8_t)(e->flags | CPROF_FDF_NOTIFY) :
-				(uint8_t)(e->flags & ~CPROF_FDF_NOTIFY);
+			if (notify)
+				__atomic_or_fetch(&e->flags, CPROF_FDF_NOTIFY, __ATOMIC_RELAXED);
+			else
+				__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_NOTIFY, __ATOMIC_RELAXED);
 		}
 		e->type = (uint8_t)type;
 	}
@@ -201,10 +205,13 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on)
 	struct cprof_fd *e = cprof_fd_get(fd);
 	if (!e)
 		return;
-	uint8_t f = e->flags;
+	/* atomics: the notify key's bit (cprof_fd_notify_key) shares the byte */
 	if (flag == CPROF_FDF_NONBLOCK)
-		f |= CPROF_FDF_NB_KNOWN;
-	e->flags = on ? (f | flag) : (f & (uint8_t)~flag);
+		__atomic_or_fetch(&e->flags, CPROF_FDF_NB_KNOWN, __ATOMIC_RELAXED);
+	if (on)
+		__atomic_or_fetch(&e->flags, flag, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&e->flags, (uint8_t)~flag, __ATOMIC_RELAXED);
 }
 
 /* The epoll fds with notify keys (fd + 1, 0: free): a pipe, eventfd or
@@ -243,7 +250,11 @@ static void ep_list(int epfd, struct cprof_fd *ep)
  * epoll fd leaves the list. */
 static void fd_unkey(int fd, struct cprof_fd *e)
 {
-	if (io_unlikely(e->wkey))
+	/* a pipe's write end shares the read end's key: only the read end,
+	 * the one in epoll sets, takes it out (still open here) */
+	int saved = errno;
+	if (io_unlikely(e->wkey) && (e->type != CPROF_FD_PIPE ||
+			(syscall(SYS_fcntl, fd, F_GETFL) & O_ACCMODE) == O_RDONLY))
 		for (int i = 0; i < EP_FDS; i++) {
 			int v = __atomic_load_n(&ep_fds[i], __ATOMIC_RELAXED);
 			struct cprof_fd *ep = v ? cprof_fd_peek(v - 1) : NULL;
@@ -257,6 +268,7 @@ static void fd_unkey(int fd, struct cprof_fd *e)
 		}
 		e->ep_listed = 0;
 	}
+	errno = saved;
 }
 
 /* Set once cprof's constructor has run: fds made before (by lttng-ust's
@@ -327,8 +339,10 @@ void cprof_fd_closed(int fd)
  * there - the second end of a pair to look finds the first, and both get
  * one key. */
 #define LB_SLOTS 256
+#define LB_BUSY 2                       /* an entry being written (hashes are odd) */
 static struct lb_end {
-	volatile uint64_t addr;         /* address hash, 0: free */
+	volatile uint64_t addr;         /* its local address's hash, 0: free */
+	volatile uint64_t peer;         /* its peer's */
 	volatile int32_t fd;
 	volatile uint32_t gen;          /* the fd's gen then: a reused fd is not it */
 } lb[LB_SLOTS];
@@ -368,6 +382,15 @@ static int is_loopback(const struct sockaddr_storage *ss)
 	return 0;
 }
 
+/* The key of the end whose local address hashes to `me` of the connection
+ * (me, peer): the two ends get base and base | 1 (cprof_notify_partner). */
+static uint32_t tcp_end_key(uint64_t me, uint64_t peer)
+{
+	uint64_t lo = me < peer ? me : peer, hi = me < peer ? peer : me;
+	uint32_t base = 0x40000000u | ((uint32_t)((lo * 31 + hi) >> 35) & 0x1ffffffeu);
+	return me == lo ? base : base | 1;
+}
+
 static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
 {
 	struct sockaddr_storage me, peer;
@@ -375,41 +398,53 @@ static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
 	int saved = errno;
 	int ok = getsockname(fd, (struct sockaddr *)&me, &ml) == 0 &&
 		getpeername(fd, (struct sockaddr *)&peer, &pl) == 0;
-	int unconnected = !ok && errno == ENOTCONN;
+	if (!ok && errno == ENOTCONN) {
+		/* not connected yet (asked again later), or a listener (never) */
+		int lst = 0;
+		socklen_t ll = sizeof lst;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &lst, &ll) == 0 && !lst)
+			__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+	}
 	errno = saved;
-	if (unconnected)        /* not yet: asked again later */
-		__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
 	if (!ok || !is_loopback(&me) || !is_loopback(&peer))
 		return 0;
 	uint64_t mh = addr_hash(&me), ph = addr_hash(&peer);
 	uint32_t gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
-	/* the peer's end, if this process has it: both get the key */
+	/* the other end of this connection, if this process has it: both get
+	 * their key (its local address is my peer's and its peer mine: the
+	 * accepted ends of one listener share their local address) */
 	for (int i = 0, s = (int)(ph % LB_SLOTS); i < 8; i++, s = (s + 1) % LB_SLOTS) {
-		if (__atomic_load_n(&lb[s].addr, __ATOMIC_ACQUIRE) != ph)
+		if (__atomic_load_n(&lb[s].addr, __ATOMIC_ACQUIRE) != ph || lb[s].peer != mh)
 			continue;
 		int pfd = lb[s].fd;
+		uint32_t pgen = lb[s].gen;
 		struct cprof_fd *pe = cprof_fd_peek(pfd);
-		if (!pe || pfd == fd || __atomic_load_n(&pe->gen, __ATOMIC_ACQUIRE) != lb[s].gen ||
-				pe->type != CPROF_FD_SOCKET)
-			continue;
-		uint64_t lo = mh < ph ? mh : ph, hi = mh < ph ? ph : mh;
-		uint32_t k = 0x40000000u | (uint32_t)((lo * 31 + hi) >> 35);   /* 29 bits */
-		__atomic_store_n(&pe->wkey, k, __ATOMIC_RELEASE);
+		uint64_t a = ph;
+		if (!pe || pfd == fd || __atomic_load_n(&pe->gen, __ATOMIC_ACQUIRE) != pgen ||
+				pe->type != CPROF_FD_SOCKET ||
+				!__atomic_compare_exchange_n(&lb[s].addr, &a, 0, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED))
+			continue;       /* (taken: paired by another thread) */
+		__atomic_store_n(&pe->wkey, tcp_end_key(ph, mh), __ATOMIC_RELEASE);
 		__atomic_or_fetch(&pe->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
-		__atomic_store_n(&lb[s].addr, 0, __ATOMIC_RELEASE);    /* paired */
-		return k;
+		return tcp_end_key(mh, ph);
 	}
 	/* not yet (or not this process's): this end waits there for its peer,
 	 * in a free slot or one whose fd was closed or reused since */
 	for (int i = 0, s = (int)(mh % LB_SLOTS); i < 8; i++, s = (s + 1) % LB_SLOTS) {
 		uint64_t a = __atomic_load_n(&lb[s].addr, __ATOMIC_ACQUIRE);
-		struct cprof_fd *oe = a ? cprof_fd_peek(lb[s].fd) : NULL;
-		if (a && oe && __atomic_load_n(&oe->gen, __ATOMIC_ACQUIRE) == lb[s].gen &&
-				!(a == mh && lb[s].fd == fd))
+		if (a == LB_BUSY)
 			continue;
-		if (!__atomic_compare_exchange_n(&lb[s].addr, &a, 0, 0, __ATOMIC_ACQ_REL,
+		if (a) {
+			struct cprof_fd *oe = cprof_fd_peek(lb[s].fd);
+			if (oe && __atomic_load_n(&oe->gen, __ATOMIC_ACQUIRE) == lb[s].gen &&
+					oe->type == CPROF_FD_SOCKET)
+				continue;       /* a live end waits there */
+		}
+		if (!__atomic_compare_exchange_n(&lb[s].addr, &a, LB_BUSY, 0, __ATOMIC_ACQ_REL,
 				__ATOMIC_RELAXED))
 			continue;
+		lb[s].peer = ph;
 		lb[s].fd = fd;
 		lb[s].gen = gen;
 		__atomic_store_n(&lb[s].addr, mh, __ATOMIC_RELEASE);
@@ -462,11 +497,12 @@ uint32_t cprof_fd_notify_key(int fd)
 void cprof_fd_pair_keyed(const int sv[2])
 {
 	static uint32_t seq;
-	uint32_t k = 0x40000000u | ((__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0x1fffffffu) | 1);
+	/* one key per end (a send on one wakes the other's readers) */
+	uint32_t k = 0x40000000u | ((__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) << 1) & 0x1ffffffeu);
 	for (int i = 0; i < 2; i++) {
 		struct cprof_fd *e = cprof_fd_peek(sv[i]);
 		if (e)
-			e->wkey = k;
+			e->wkey = k | (uint32_t)i;
 	}
 }
 

@@ -96,11 +96,12 @@ struct cprof_thread {
 	volatile uint32_t wait_keys[CPROF_WAIT_KEYS];
 	volatile uint32_t wait_keys_gen;
 	volatile uint8_t wait_nkeys;
-	uint8_t kw_n, kw_over;
+	uint8_t kw_n;
 	uint16_t kw_pos[CPROF_WAIT_KEYS];       /* entry + 1, 0: not in the table */
 	volatile uint32_t nwake_seq;
 	volatile uint64_t nwake_word;   /* the wait's gen << 32 | the writer's tid */
 	volatile uint64_t nwake_ns;     /* CLOCK_MONOTONIC before its write */
+	volatile uint32_t nwake_key;    /* the key it wrote to */
 	/* the stamp of the wait in done[k] is at [k]: a thread's ended waits
 	 * are written together after its next unlock, and one stamp per
 	 * thread kept the newest wait's waker only */
@@ -217,8 +218,8 @@ void cprof_keyed_wait_open(struct cprof_thread *t, const uint32_t *keys, int n) 
 void cprof_keyed_wait_close(struct cprof_thread *t) CPROF_HIDDEN;
 /* The stamp of t's wait `gen` (the caller's own): 1 with the writer's tid
  * and time, 0 if none. */
-int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns)
-	CPROF_HIDDEN;
+int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns,
+	uint32_t *key) CPROF_HIDDEN;
 /* No waker may claim t's current wait any more (it ended; still published).
  * 1 if a waker had claimed it. */
 int cprof_wait_close_claims(struct cprof_thread *t) CPROF_HIDDEN;

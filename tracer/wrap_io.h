@@ -115,6 +115,13 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
  * them. */
 uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
 #define CPROF_KEY_DRAIN 0x20000000u     /* no other key has this bit */
+/* The key of the end a write to (a read of) the end of key k reaches: a
+ * socket's two ends have k and k ^ 1 (2^30..2^31-1: socketpairs and
+ * in-process connections), a pipe's or an eventfd's one key. */
+static inline uint32_t cprof_notify_partner(uint32_t k)
+{
+	return (k & 0xc0000000u) == 0x40000000u ? k ^ 1 : k;
+}
 /* socketpair made sv: both ends get one new notify key */
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
@@ -127,7 +134,7 @@ static inline void cprof_fd_drain_read(int fd, struct cprof_fd *e)
 			e->type == CPROF_FD_PIPE)) {
 		uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(fd);
 		if (k && !(k & 0x80000000u))    /* an eventfd's writers do not wait */
-			cprof_notify_wake(k | CPROF_KEY_DRAIN);
+			cprof_notify_wake(cprof_notify_partner(k) | CPROF_KEY_DRAIN);
 	}
 }
 
@@ -177,6 +184,13 @@ struct cprof_io_wait {
 	uint8_t kind;           /* enum cprof_wait_kind */
 	uint8_t whole;          /* reported whole by cprof_net_wait_end */
 	uint32_t gen;           /* the thread's wait_gen of a whole wait */
+	/* what ended the wait: 1 what its notify key names (a read or write
+	 * of that fd), 0 the fds whose keys are in fired_keys (a poll's ready
+	 * ones), -1 unknown (epoll: its events carry the program's data, not
+	 * fds) */
+	int8_t fired;
+	uint8_t nfired;
+	uint32_t fired_keys[4];
 	uint64_t obj;
 };
 void cprof_io_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint64_t obj) CPROF_HIDDEN

@@ -368,7 +368,7 @@ static ssize_t sock_io(const struct io_call *c)
 		} else {
 			uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(c->fd);
 			if (k)
-				cprof_notify_wake(k);
+				cprof_notify_wake(cprof_notify_partner(k));
 		}
 		errno = entry_errno;
 	}
@@ -1242,6 +1242,21 @@ static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 	errno = entry_errno;
 	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1, in, nin);
 	int r = op == CPROF_NET_POLL ? real_poll(fds, n, timeout_ms) : real_ppoll(fds, n, ts, mask);
+	if (r > 0 && nin) {
+		/* the keys of the fds it reads that are ready: a stamp of
+		 * another key did not wake it */
+		int saved = errno;
+		w.fired = 0;
+		w.nfired = 0;
+		for (nfds_t i = 0; i < n && w.nfired < 4; i++) {
+			uint32_t key;
+			if (fds[i].fd >= 0 && (fds[i].events & (POLLIN | POLLRDNORM)) &&
+					(fds[i].revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR)) &&
+					(key = cprof_fd_notify_key(fds[i].fd)))
+				w.fired_keys[w.nfired++] = key;
+		}
+		errno = saved;
+	}
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
 	return r;
 }
@@ -1329,6 +1344,17 @@ static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1, in, nin);
 	int r = op == CPROF_NET_SELECT ? real_select(nfds, rd, wr, ex, tv) :
 		real_pselect(nfds, rd, wr, ex, ts, mask);
+	if (r > 0 && nin) {
+		int saved = errno;
+		w.fired = 0;
+		w.nfired = 0;
+		for (int i = 0; i < nin && w.nfired < 4; i++) {
+			uint32_t key;
+			if (FD_ISSET(in[i], rd) && (key = cprof_fd_notify_key(in[i])))
+				w.fired_keys[w.nfired++] = key;
+		}
+		errno = saved;
+	}
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
 	return r;
 }

@@ -90,10 +90,28 @@ static struct net_open *net_open_get(struct cprof_thread *t)
 	return net_open_self = o;
 }
 
+/* How long before an epoll wait's end a stamp may be to name its waker
+ * (the wake's latency on a loaded machine; older, it is more likely a
+ * write that woke another waiter of the set, or none). */
+#define NOTIFY_RECENT_NS (20 * 1000 * 1000)
+
+/* The stamp of key, written ago ns before the end, is for what ended w. */
+static int notify_fired(const struct cprof_io_wait *w, uint32_t key, uint64_t ago)
+{
+	if (w->fired > 0)
+		return 1;
+	if (w->fired < 0)
+		return ago <= NOTIFY_RECENT_NS;
+	for (int i = 0; i < w->nfired; i++)
+		if (w->fired_keys[i] == key)
+			return 1;
+	return 0;
+}
+
 /* t's network wait with notify keys ended: out of the keyed-wait table. */
 static inline void keyed_close(struct cprof_thread *t)
 {
-	if (t->kw_n || t->kw_over)
+	if (t->kw_n)
 		cprof_keyed_wait_close(t);
 }
 
@@ -141,6 +159,8 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 	w->kind = kind;
 	w->obj = obj;
 	w->whole = 1;
+	w->fired = op == CPROF_NET_EPOLL_WAIT || op == CPROF_NET_EPOLL_PWAIT ? -1 : 1;
+	w->nfired = 0;
 	w->t0 = cprof_mono_ns();
 	if (t) {
 		/* cprof_wait_publish's mark without the waiter buckets (nothing
@@ -295,11 +315,16 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 			int32_t waker = 0;
 			int32_t wtid;
 			uint64_t ns;
+			uint32_t wkey;
 			/* a writer to what it read named itself (core.c); not for
-			 * a wait that got nothing (a timeout, an error, EOF) */
+			 * a wait that got nothing (a timeout, an error, EOF) or
+			 * that something else ended (a poll's other fds); an
+			 * epoll's events do not say which fds fired: a stamp of
+			 * the last NOTIFY_RECENT_NS only */
 			if (t && w->gen && result > 0 && !err &&
 					__atomic_load_n(&t->wait_keys_gen, __ATOMIC_RELAXED) == w->gen &&
-					cprof_notify_stamp_read(t, w->gen, &wtid, &ns) && ns >= w->t0 && ns <= now) {
+					cprof_notify_stamp_read(t, w->gen, &wtid, &ns, &wkey) && ns >= w->t0 &&
+					ns <= now && notify_fired(w, wkey, now - ns)) {
 				waker = wtid;
 				wake_ago = now - ns;
 			}

@@ -67,6 +67,13 @@ for pair in client:worker worker:client backend-conn:worker worker:backend-conn;
 	note "${pair%%:*}'s reads: $n, woken by ${pair#*:}: $named"
 	[ "$named" -ge 50 ] || fail "${pair%%:*}'s reads woken by ${pair#*:}: only $named of $n"
 done
+# ... and each client the one worker serving its connection (all workers
+# are named "worker": by thread, 90% or more of a client's named reads)
+bad=$(sqlite3 -batch -noheader "$T/tcp.db" "SELECT COUNT(*) FROM (SELECT s.utid, MAX(n) * 100 < SUM(n) * 90 AS bad
+	FROM (SELECT s.utid, s.waker_utid, COUNT(*) AS n FROM thread_state s JOIN thread t ON t.utid = s.utid
+		WHERE t.name = 'client' AND s.reason = 'net_read' AND s.waker_utid IS NOT NULL
+		GROUP BY s.utid, s.waker_utid) s GROUP BY s.utid) WHERE bad")
+[ "$bad" = 0 ] || fail "$bad clients whose reads name several workers (a connection paired with another's end)"
 # a worker's big answer blocks on the slow client: the client's reads drain
 # it (measured: 180 of 180 such writes name a client)
 read -r n named <<<"$(sqlite3 -batch -noheader "$T/tcp.db" "SELECT COUNT(*), COALESCE(SUM(w.name = 'client'), 0)

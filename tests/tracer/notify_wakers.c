@@ -9,8 +9,17 @@
  *   pipe-read  read of a pipe (blocking)                    <- pipe-read-w (write)
  *   sp-epoll   epoll_wait on a non-blocking socketpair end  <- sp-epoll-w (send)
  *              (asyncio's self-pipe), then recv
- *   tcp-read   read of a loopback TCP connection            <- tcp-read-w (write to
+ *   tcp-a      read of a loopback TCP connection            <- tcp-a-w (write to
  *              the other end, also this process's)
+ *   tcp-b      the same, a second connection to the same listener <- tcp-b-w; the
+ *              server ends learn their keys first, then tcp-b's client end,
+ *              then tcp-a's (each must pair with its own connection's end)
+ *   dir        read of a socketpair end                     <- nobody: dir-w sends a
+ *              command on that same end (to the other end) and the answer
+ *              comes by a raw write(2) cprof does not see
+ *   poll-oth   poll on an eventfd and a pipe                <- nobody: poll-oth-w
+ *              adds 0 to the eventfd (no wake), then wakes the poll by a
+ *              raw write(2) to the pipe
  *   ev-tmo     poll on an eventfd, 2 x WAIT_MS timeout      <- ev-tmo-w (writes 0:
  *              the eventfd stays unreadable, the poll times out - no waker)
  *   ev-stale   epoll_wait on a set that held an eventfd, closed since and
@@ -46,10 +55,12 @@
 #define WAIT_MS 100
 static int rounds = 3;
 
-enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_READ, EV_TMO, EV_STALE,
-	N_PAIRS };
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_A, TCP_B, EV_TMO, EV_STALE,
+	DIR, POLL_OTH, N_PAIRS };
 static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
-	"sp-epoll", "tcp-read", "ev-tmo", "ev-stale" };
+	"sp-epoll", "tcp-a", "tcp-b", "ev-tmo", "ev-stale", "dir", "poll-oth" };
+static int dir_other;                   /* dir's socketpair's other end */
+static int oth_pipe[2];                 /* poll-oth's pipe (rfd: its eventfd) */
 static int stale_ep, stale_ev;          /* ev-stale's epoll set, the new eventfd */
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
@@ -112,7 +123,9 @@ static void *waiter(void *arg)
 			break;
 		}
 		case PIPE_READ:
-		case TCP_READ:
+		case TCP_A:
+		case TCP_B:
+		case DIR:
 			if (read(rfd[p], buf, sizeof buf) <= 0)
 				die("read");
 			break;
@@ -121,6 +134,14 @@ static void *waiter(void *arg)
 			if (epoll_wait(stale_ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p] ||
 					read(rfd[p], buf, sizeof buf) <= 0)
 				die("epoll_wait (ev-stale)");
+			break;
+		}
+		case POLL_OTH: {
+			struct pollfd pf[2] = { { .fd = rfd[p], .events = POLLIN },
+				{ .fd = oth_pipe[0], .events = POLLIN } };
+			if (poll(pf, 2, 5000) != 1 || !(pf[1].revents & POLLIN) ||
+					read(oth_pipe[0], buf, sizeof buf) <= 0)
+				die("poll (poll-oth)");
 			break;
 		}
 		case EV_TMO: {
@@ -248,6 +269,21 @@ static void *writer(void *arg)
 			n = writev(wfd[p], iov, 2);
 		} else if (p == SP_EPOLL) {
 			n = send(wfd[p], "z", 1, 0);
+		} else if (p == DIR) {
+			/* a command to the other end, on the end dir reads; the
+			 * answer, later, unseen */
+			n = send(wfd[p], "c", 1, 0);
+			char c;
+			if (n == 1 && read(dir_other, &c, 1) == 1) {
+				nanosleep(&ts, NULL);
+				n = syscall(SYS_write, dir_other, "r", 1);
+			}
+		} else if (p == POLL_OTH) {
+			uint64_t zero = 0;      /* the eventfd: stamps the poll, wakes nobody */
+			n = write(wfd[p], &zero, 8);
+			nanosleep(&ts, NULL);
+			if (n == 8)
+				n = syscall(SYS_write, oth_pipe[1], "o", 1);
 		} else if (p == EV_STALE) {
 			/* the new eventfd has the closed one's number, not its place
 			 * in the set: no waiter to name */
@@ -276,22 +312,17 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		rounds = atoi(argv[2]);
 	for (int p = 0; p < N_PAIRS; p++) {
-		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO) {
+		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO || p == POLL_OTH) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
-		} else if (p == TCP_READ) {
-			/* a connection within the process over 127.0.0.1 */
-			struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-			socklen_t al = sizeof a;
-			int l = socket(AF_INET, SOCK_STREAM, 0);
-			if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-					getsockname(l, (struct sockaddr *)&a, &al))
-				die("listen");
-			if ((wfd[p] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-					connect(wfd[p], (struct sockaddr *)&a, sizeof a) ||
-					(rfd[p] = accept(l, NULL, NULL)) < 0)
-				die("connect");
-			close(l);
+		} else if (p == TCP_A || p == TCP_B) {
+			continue;               /* below, both from one listener */
+		} else if (p == DIR) {
+			int sv[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+				die("socketpair");
+			rfd[p] = wfd[p] = sv[0];
+			dir_other = sv[1];
 		} else if (p == SP_EPOLL) {
 			int sv[2];
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
@@ -306,6 +337,23 @@ int main(int argc, char **argv)
 			wfd[p] = fds[1];
 		}
 	}
+	/* tcp-a, tcp-b: two connections to one listener on 127.0.0.1 */
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+		socklen_t al = sizeof a;
+		int l = socket(AF_INET, SOCK_STREAM, 0);
+		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 2) ||
+				getsockname(l, (struct sockaddr *)&a, &al))
+			die("listen");
+		for (int p = TCP_A; p <= TCP_B; p++)
+			if ((rfd[p] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+					connect(rfd[p], (struct sockaddr *)&a, sizeof a) ||
+					(wfd[p] = accept(l, NULL, NULL)) < 0)
+				die("connect");
+		close(l);
+	}
+	if (pipe(oth_pipe))
+		die("pipe");
 	/* ev-stale's set, made before the capture and the threads: an eventfd
 	 * and the pipe, then the eventfd closed (no EPOLL_CTL_DEL: the kernel
 	 * drops it) and its number taken by a new one */
@@ -327,12 +375,17 @@ int main(int argc, char **argv)
 	}
 	if (pipe(sh))
 		die("pipe");
-	/* tcp-read's ends learn they are one connection's (during a capture,
-	 * at their first write or wait): a byte each way, read back */
+	/* tcp-a's and tcp-b's ends learn they are one connection's (during a
+	 * capture, at their first write or wait): the server ends write first,
+	 * then tcp-b's client end, then tcp-a's; all read back */
 	char warm;
-	if (write(rfd[TCP_READ], "a", 1) != 1 || write(wfd[TCP_READ], "b", 1) != 1 ||
-			read(rfd[TCP_READ], &warm, 1) != 1 || read(wfd[TCP_READ], &warm, 1) != 1)
-		die("tcp-read warm-up");
+	int order[4] = { wfd[TCP_A], wfd[TCP_B], rfd[TCP_B], rfd[TCP_A] };
+	for (int i = 0; i < 4; i++)
+		if (write(order[i], "w", 1) != 1)
+			die("tcp warm-up");
+	for (int i = 0; i < 4; i++)
+		if (read(order[i], &warm, 1) != 1)
+			die("tcp warm-up");
 	if (pipe(full))
 		die("pipe");
 	pthread_t t[2 * N_PAIRS + 6];

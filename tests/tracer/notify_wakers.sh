@@ -14,7 +14,7 @@ out=$(run_app "$B/tests/tracer/notify_wakers" "$T/out/t.out" $rounds 2>"$T/err")
 [ "$out" = done ] || fail "notify_wakers says '$out'"
 "$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
 q() { sqlite3 "$T/t.db" "$1"; }
-for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-read; do
+for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-a tcp-b; do
 	# the waiter's waits of 10 ms or more (it waits ~30 ms for each write)
 	got=$(q "SELECT s.state || '/' || s.reason || ' ' || COALESCE(k.name, '-') FROM thread_state s
 		JOIN thread t ON t.utid = s.utid LEFT JOIN thread k ON k.utid = s.waker_utid
@@ -50,6 +50,16 @@ got=$(q "SELECT s.result || ' ' || COALESCE(k.name, '-') FROM thread_state s JOI
 	WHERE t.name = 'ev-tmo' AND s.reason IS NOT NULL AND s.dur >= 150000000 ORDER BY s.ts")
 note "ev-tmo's timed-out polls:" $got
 [ "$(echo "$got" | grep -cx '0 -')" -eq $rounds ] || fail "ev-tmo: timed-out polls and their wakers: [$(echo $got)]"
+# a send on the end a thread reads goes to the other end: it does not wake
+# that reader; a stamp of an eventfd that did not fire is not the waker of
+# the poll its pipe woke (both answers come by raw writes, unseen)
+for w in dir poll-oth; do
+	got=$(q "SELECT COALESCE(k.name, '-') FROM thread_state s JOIN thread t ON t.utid = s.utid
+		LEFT JOIN thread k ON k.utid = s.waker_utid
+		WHERE t.name = '$w' AND s.reason IS NOT NULL AND s.dur >= 50000000 ORDER BY s.ts")
+	note "$w's long waits, wakers:" $got
+	[ "$(echo "$got" | grep -cx -- -)" -eq $rounds ] || fail "$w: long waits and their wakers: [$(echo $got)] (want none)"
+done
 # an epoll set's member closed without EPOLL_CTL_DEL takes its key along: a
 # write to a new eventfd of the same number wakes no one in the set (the
 # wait ends on a write cprof does not see)
