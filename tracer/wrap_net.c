@@ -1216,6 +1216,15 @@ static void ensure_infos(const int32_t *fds, int n)
 		cprof_fd_info_ensure(fds[i]);
 }
 
+/* A poll's or select's ready fd it reads: its notify key, if any, among
+ * what ended the wait (a stamp of another key did not wake it). */
+static void fired_add(struct cprof_io_wait *w, int fd)
+{
+	uint32_t key;
+	if (w->nfired < sizeof w->fired_keys / sizeof w->fired_keys[0] && (key = cprof_fd_notify_key(fd)))
+		w->fired_keys[w->nfired++] = key;
+}
+
 /* poll and ppoll: probe with a zero timeout while tracing, then the wait. */
 static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 		const struct timespec *ts, const sigset_t *mask)
@@ -1243,18 +1252,13 @@ static int do_poll(uint8_t op, struct pollfd *fds, nfds_t n, int timeout_ms,
 	cprof_net_wait_begin(&w, kind, op, k ? list[0] : -1, in, nin);
 	int r = op == CPROF_NET_POLL ? real_poll(fds, n, timeout_ms) : real_ppoll(fds, n, ts, mask);
 	if (r > 0 && nin) {
-		/* the keys of the fds it reads that are ready: a stamp of
-		 * another key did not wake it */
 		int saved = errno;
 		w.fired = 0;
 		w.nfired = 0;
-		for (nfds_t i = 0; i < n && w.nfired < 4; i++) {
-			uint32_t key;
+		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].fd >= 0 && (fds[i].events & (POLLIN | POLLRDNORM)) &&
-					(fds[i].revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR)) &&
-					(key = cprof_fd_notify_key(fds[i].fd)))
-				w.fired_keys[w.nfired++] = key;
-		}
+					(fds[i].revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR)))
+				fired_add(&w, fds[i].fd);
 		errno = saved;
 	}
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
@@ -1348,11 +1352,9 @@ static int do_select(uint8_t op, int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		int saved = errno;
 		w.fired = 0;
 		w.nfired = 0;
-		for (int i = 0; i < nin && w.nfired < 4; i++) {
-			uint32_t key;
-			if (FD_ISSET(in[i], rd) && (key = cprof_fd_notify_key(in[i])))
-				w.fired_keys[w.nfired++] = key;
-		}
+		for (int i = 0; i < nin; i++)
+			if (FD_ISSET(in[i], rd))
+				fired_add(&w, in[i]);
 		errno = saved;
 	}
 	cprof_net_wait_end(&w, op, k ? list[0] : -1, r, r < 0 ? errno : 0, list, k);
