@@ -221,6 +221,9 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on)
  * is not in, and the 4 keys of a set fill up for good. */
 #define EP_FDS 64
 static volatile int ep_fds[EP_FDS];
+/* the program's epoll_event.data of each key of a listed set (row: its
+ * ep_listed - 1): what epoll_wait returns when that member fires */
+static volatile uint64_t ep_data[EP_FDS][CPROF_EP_KEYS];
 
 static void ep_key_drop(struct cprof_fd *ep, uint32_t k)
 {
@@ -238,7 +241,7 @@ static void ep_list(int epfd, struct cprof_fd *ep)
 		int none = 0;
 		if (__atomic_compare_exchange_n(&ep_fds[i], &none, epfd + 1, 0, __ATOMIC_RELAXED,
 				__ATOMIC_RELAXED)) {
-			ep->ep_listed = 1;
+			ep->ep_listed = (uint16_t)(i + 1);
 			return;
 		}
 	}
@@ -262,10 +265,9 @@ static void fd_unkey(int fd, struct cprof_fd *e)
 				ep_key_drop(ep, e->wkey);
 		}
 	if (io_unlikely(e->ep_listed)) {
-		for (int i = 0; i < EP_FDS; i++) {
-			int v = fd + 1;
-			__atomic_compare_exchange_n(&ep_fds[i], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		}
+		int v = fd + 1;
+		__atomic_compare_exchange_n(&ep_fds[e->ep_listed - 1], &v, 0, 0, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED);
 		e->ep_listed = 0;
 	}
 	errno = saved;
@@ -315,6 +317,8 @@ void cprof_fd_copied(int from, int to)
 				keyed |= (d->ep_keys[i] = s->ep_keys[i]) != 0;
 			if (keyed)
 				ep_list(to, d);
+			for (int i = 0; keyed && d->ep_listed && s->ep_listed && i < CPROF_EP_KEYS; i++)
+				ep_data[d->ep_listed - 1][i] = ep_data[s->ep_listed - 1][i];
 		}
 	} else
 		cprof_fd_created(to, CPROF_FD_UNKNOWN, 0, 0, -1);
@@ -506,30 +510,56 @@ void cprof_fd_pair_keyed(const int sv[2])
 	}
 }
 
-void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events)
+void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t data)
 {
 	uint32_t k = cprof_fd_notify_key(fd);
 	struct cprof_fd *e = k ? cprof_fd_get(epfd) : NULL;
 	if (!e)
 		return;
 	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & (EPOLLIN | EPOLLRDNORM));
+	if (in)
+		ep_list(epfd, e);       /* (a row for the members' data) */
 	for (int i = 0; i < CPROF_EP_KEYS; i++)
 		if (__atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED) == k) {
 			if (!in)
 				__atomic_compare_exchange_n(&e->ep_keys[i], &k, 0, 0, __ATOMIC_RELAXED,
 					__ATOMIC_RELAXED);
+			else if (e->ep_listed)
+				__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
 			return;
 		}
 	for (int i = 0; in && i < CPROF_EP_KEYS; i++) {
 		uint32_t none = 0;
 		if (__atomic_compare_exchange_n(&e->ep_keys[i], &none, k, 0, __ATOMIC_RELAXED,
 				__ATOMIC_RELAXED)) {
-			ep_list(epfd, e);
+			if (e->ep_listed)
+				__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
 			return;
 		}
 	}
 	/* more pipes and eventfds in one epoll set than kept: the others'
 	 * writers are not named */
+}
+
+int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t *keys, int max)
+{
+	struct cprof_fd *e = cprof_fd_peek(epfd);
+	if (!e || !e->ep_listed)
+		return -1;
+	const volatile uint64_t *row = ep_data[e->ep_listed - 1];
+	int got = 0;
+	for (int i = 0; i < CPROF_EP_KEYS && got < max; i++) {
+		uint32_t k = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
+		if (!k)
+			continue;
+		uint64_t d = __atomic_load_n(&row[i], __ATOMIC_RELAXED);
+		for (int j = 0; j < n; j++)
+			if (ev[j].data.u64 == d && (ev[j].events & (EPOLLIN | EPOLLRDNORM | EPOLLHUP | EPOLLERR))) {
+				keys[got++] = k;
+				break;
+			}
+	}
+	return got;
 }
 
 /* ---- labels ---------------------------------------------------------------- */

@@ -125,7 +125,13 @@ static inline uint32_t cprof_notify_partner(uint32_t k)
 /* socketpair made sv: both ends get one new notify key */
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
-void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events) CPROF_HIDDEN;
+void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t data) CPROF_HIDDEN;
+/* epoll_wait on epfd returned ev[0..n): the keys of its members that fired
+ * (matched by the program's data given to epoll_ctl), up to max; -1 if
+ * unknown (the set is not kept). */
+struct epoll_event;
+int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t *keys, int max)
+	CPROF_HIDDEN;
 /* While tracing, before a read of a pipe or socket whose writers may be
  * blocked on it (full): the reader is named their waker. */
 static inline void cprof_fd_drain_read(int fd, struct cprof_fd *e)

@@ -1394,6 +1394,15 @@ static int do_epoll(uint8_t op, int epfd, struct epoll_event *ev, int max, int t
 	cprof_net_wait_begin(&w, CPROF_WAIT_NET_POLL, op, epfd, NULL, 0);
 	int r = op == CPROF_NET_EPOLL_WAIT ? real_epoll_wait(epfd, ev, max, timeout) :
 		real_epoll_pwait(epfd, ev, max, timeout, mask);
+	if (r > 0 && w.whole) {
+		/* which of its notify fds fired: their data, as the program gave
+		 * it to epoll_ctl, is in the events */
+		int n = cprof_fd_epoll_fired(epfd, ev, r, w.fired_keys, 4);
+		if (n >= 0) {
+			w.fired = 0;
+			w.nfired = (uint8_t)n;
+		}
+	}
 	cprof_net_wait_end(&w, op, epfd, r, r < 0 ? errno : 0, NULL, 0);
 	return r;
 }
@@ -1407,7 +1416,7 @@ IO_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	int r = real_epoll_ctl(epfd, op, fd, ev);
 	if (r == 0 && cprof_io_recording()) {
 		int saved = errno;
-		cprof_fd_epoll_track(epfd, op, fd, ev ? ev->events : 0);
+		cprof_fd_epoll_track(epfd, op, fd, ev ? ev->events : 0, ev ? ev->data.u64 : 0);
 		errno = saved;
 	}
 	return r;

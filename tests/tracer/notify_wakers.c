@@ -20,6 +20,9 @@
  *   poll-oth   poll on an eventfd and a pipe                <- nobody: poll-oth-w
  *              adds 0 to the eventfd (no wake), then wakes the poll by a
  *              raw write(2) to the pipe
+ *   ep-oth     the same with epoll_wait, the raw write 1 ms after the 0
+ *              (epoll's events carry the program's data: matched to the
+ *              eventfd's and the pipe's as given to epoll_ctl)
  *   ev-tmo     poll on an eventfd, 2 x WAIT_MS timeout      <- ev-tmo-w (writes 0:
  *              the eventfd stays unreadable, the poll times out - no waker)
  *   ev-stale   epoll_wait on a set that held an eventfd, closed since and
@@ -56,11 +59,12 @@
 static int rounds = 3;
 
 enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_A, TCP_B, EV_TMO, EV_STALE,
-	DIR, POLL_OTH, N_PAIRS };
+	DIR, POLL_OTH, EP_OTH, N_PAIRS };
 static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
-	"sp-epoll", "tcp-a", "tcp-b", "ev-tmo", "ev-stale", "dir", "poll-oth" };
+	"sp-epoll", "tcp-a", "tcp-b", "ev-tmo", "ev-stale", "dir", "poll-oth", "ep-oth" };
 static int dir_other;                   /* dir's socketpair's other end */
 static int oth_pipe[2];                 /* poll-oth's pipe (rfd: its eventfd) */
+static int ep_oth_pipe[2], ep_oth_set;   /* ep-oth's pipe and epoll set */
 static int stale_ep, stale_ev;          /* ev-stale's epoll set, the new eventfd */
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
@@ -142,6 +146,13 @@ static void *waiter(void *arg)
 			if (poll(pf, 2, 5000) != 1 || !(pf[1].revents & POLLIN) ||
 					read(oth_pipe[0], buf, sizeof buf) <= 0)
 				die("poll (poll-oth)");
+			break;
+		}
+		case EP_OTH: {
+			struct epoll_event out;
+			if (epoll_wait(ep_oth_set, &out, 1, 5000) != 1 || out.data.u64 != 77 ||
+					read(ep_oth_pipe[0], buf, sizeof buf) <= 0)
+				die("epoll_wait (ep-oth)");
 			break;
 		}
 		case EV_TMO: {
@@ -278,6 +289,13 @@ static void *writer(void *arg)
 				nanosleep(&ts, NULL);
 				n = syscall(SYS_write, dir_other, "r", 1);
 			}
+		} else if (p == EP_OTH) {
+			uint64_t zero = 0;
+			n = write(wfd[p], &zero, 8);
+			struct timespec ms = { 0, 1000000 };
+			nanosleep(&ms, NULL);
+			if (n == 8)
+				n = syscall(SYS_write, ep_oth_pipe[1], "o", 1);
 		} else if (p == POLL_OTH) {
 			uint64_t zero = 0;      /* the eventfd: stamps the poll, wakes nobody */
 			n = write(wfd[p], &zero, 8);
@@ -312,7 +330,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		rounds = atoi(argv[2]);
 	for (int p = 0; p < N_PAIRS; p++) {
-		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO || p == POLL_OTH) {
+		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO || p == POLL_OTH || p == EP_OTH) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
 		} else if (p == TCP_A || p == TCP_B) {
@@ -352,8 +370,17 @@ int main(int argc, char **argv)
 				die("connect");
 		close(l);
 	}
-	if (pipe(oth_pipe))
+	if (pipe(oth_pipe) || pipe(ep_oth_pipe))
 		die("pipe");
+	{
+		/* the program's data: not the fds */
+		struct epoll_event e1 = { .events = EPOLLIN, .data.u64 = 66 };
+		struct epoll_event e2 = { .events = EPOLLIN, .data.u64 = 77 };
+		if ((ep_oth_set = epoll_create1(0)) < 0 ||
+				epoll_ctl(ep_oth_set, EPOLL_CTL_ADD, rfd[EP_OTH], &e1) ||
+				epoll_ctl(ep_oth_set, EPOLL_CTL_ADD, ep_oth_pipe[0], &e2))
+			die("epoll (ep-oth)");
+	}
 	/* ev-stale's set, made before the capture and the threads: an eventfd
 	 * and the pipe, then the eventfd closed (no EPOLL_CTL_DEL: the kernel
 	 * drops it) and its number taken by a new one */

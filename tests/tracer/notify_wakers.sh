@@ -53,7 +53,7 @@ note "ev-tmo's timed-out polls:" $got
 # a send on the end a thread reads goes to the other end: it does not wake
 # that reader; a stamp of an eventfd that did not fire is not the waker of
 # the poll its pipe woke (both answers come by raw writes, unseen)
-for w in dir poll-oth; do
+for w in dir poll-oth ep-oth; do
 	got=$(q "SELECT COALESCE(k.name, '-') FROM thread_state s JOIN thread t ON t.utid = s.utid
 		LEFT JOIN thread k ON k.utid = s.waker_utid
 		WHERE t.name = '$w' AND s.reason IS NOT NULL AND s.dur >= 50000000 ORDER BY s.ts")
