@@ -98,15 +98,10 @@ static struct thread *new_thread(struct conv_model *m, int32_t tid, int64_t pid)
 }
 
 /* The current incarnation of tid, created (with no timeline yet) if new. */
-static struct thread *thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
+struct thread *model_thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
 {
 	uint64_t *u = conv_map_get(&m->by_tid, (uint64_t) (uint32_t) tid);
 	return u ? T(m, (int64_t) *u) : new_thread(m, tid, pid);
-}
-
-struct thread *model_thread_ref(struct conv_model *m, int32_t tid, int64_t pid)
-{
-	return thread_ref(m, tid, pid);
 }
 
 /* The row closing the open interval at `end`; 0 when there is nothing to
@@ -214,7 +209,7 @@ static void set_state(struct conv_model *m, struct thread *t, int64_t ts, int st
  * unknown stretch ends here. */
 struct thread *model_self(struct conv_model *m, const struct conv_event *ev)
 {
-	struct thread *t = thread_ref(m, ev->tid, ev->pid);
+	struct thread *t = model_thread_ref(m, ev->tid, ev->pid);
 	if (!t)
 		return NULL;
 	if (t->st == S_NONE && !t->ended) {
@@ -325,7 +320,7 @@ static void on_sync_wait(struct conv_model *m, const struct conv_event *ev, stru
 	int64_t wu = CONV_NULL, wts = CONV_NULL;
 	if (ev->i[4] && ev->i[4] != t->tid) {
 		int64_t tu = t->utid;
-		struct thread *w = thread_ref(m, (int32_t) ev->i[4], ev->pid);
+		struct thread *w = model_thread_ref(m, (int32_t) ev->i[4], ev->pid);
 		t = T(m, tu);   /* a new waker's record may have moved the table */
 		if (w) {
 			wu = w->utid;
@@ -357,7 +352,7 @@ static void on_sync_wait_open(struct conv_model *m, const struct conv_event *ev)
 void model_wait_open(struct conv_model *m, int32_t tid, int64_t pid, int64_t since,
 	unsigned kind, uint64_t obj)
 {
-	struct thread *t = thread_ref(m, tid, pid);
+	struct thread *t = model_thread_ref(m, tid, pid);
 	if (!t || t->ended || t->st == S_WAIT)
 		return;
 	if (t->st == S_NONE) {
@@ -370,7 +365,7 @@ void model_wait_open(struct conv_model *m, int32_t tid, int64_t pid, int64_t sin
 
 static void on_status(struct conv_model *m, const struct conv_event *ev)
 {
-	struct thread *t = thread_ref(m, (int32_t) ev->i[0], ev->pid);
+	struct thread *t = model_thread_ref(m, (int32_t) ev->i[0], ev->pid);
 	if (!t)
 		return;
 	t->handle = (uint64_t) ev->i[1];
@@ -574,7 +569,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		break;
 	}
 	case EV_THREAD_NAME:
-		t = ev->i[0] && ev->i[0] != ev->tid ? thread_ref(m, (int32_t) ev->i[0], ev->pid) : model_self(m, ev);
+		t = ev->i[0] && ev->i[0] != ev->tid ? model_thread_ref(m, (int32_t) ev->i[0], ev->pid) : model_self(m, ev);
 		if (t)
 			name_thread(m, t, ev->ts, ev->s[0]);
 		break;
@@ -612,7 +607,7 @@ int conv_model_event(struct conv_model *m, const struct conv_event *ev)
 		/* written by the waiting thread, or (tid) by a capture's stopper */
 		t = model_self(m, ev);
 		if (t && ev->i[8] && ev->i[8] != ev->tid)
-			t = thread_ref(m, (int32_t) ev->i[8], ev->pid);
+			t = model_thread_ref(m, (int32_t) ev->i[8], ev->pid);
 		if (t && !t->ended)
 			on_sync_wait(m, ev, t);
 		break;

@@ -86,9 +86,10 @@ static void on_net_end(struct conv_model *m, const struct conv_event *ev)
 			ev->i[1] >= 0 ? (uint64_t) ev->i[1] : 0);
 		return;
 	}
-	/* a writer to the pipe, eventfd or socketpair it read (i[7]: its tid,
-	 * i[8]: how long before this event it wrote); looked up first: a new
-	 * thread's record may move the table t points into */
+	/* the writer to the notify fd it read (a pipe, eventfd, socketpair or
+	 * in-process connection; i[7]: its tid, i[8]: how long before this
+	 * event it wrote); looked up first: a new thread's record may move the
+	 * table t points into */
 	int64_t wu = CONV_NULL, wts = CONV_NULL;
 	if (ev->i[5] && ev->i[7] && ev->i[7] != ev->tid) {
 		struct thread *w = model_thread_ref(m, (int32_t) ev->i[7], ev->pid);

@@ -642,11 +642,21 @@ void cprof_keyed_wait_close(struct cprof_thread *t)
 	}
 }
 
-/* Stamps t's wait if it still reads `key`: tid at `now`, replacing an
- * earlier writer's (a thread pool's readers of one pipe are each woken by
- * the last write before they return, not the first of their wait). */
-static void notify_stamp(struct cprof_thread *t, uint32_t key, pid_t tid, uint64_t now)
+/* The writer's side of a stamp: its tid and the time, taken once (*now 0:
+ * not yet) for all the waiters it stamps. */
+struct notify_src {
+	struct cprof_thread *self;
+	pid_t tid;
+	uint64_t now;
+};
+
+/* Stamps t's wait if it still reads `key`, replacing an earlier writer's
+ * (a thread pool's readers of one pipe are each woken by the last write
+ * before they return, not the first of their wait). */
+static void notify_stamp(struct cprof_thread *t, uint32_t key, struct notify_src *src)
 {
+	if (t == src->self)
+		return;
 	uint8_t kind = __atomic_load_n(&t->wait_kind, __ATOMIC_ACQUIRE);
 	if (kind != CPROF_WAIT_NET_READ && kind != CPROF_WAIT_NET_POLL && kind != CPROF_WAIT_SYSCALL &&
 			kind != CPROF_WAIT_NET_WRITE)
@@ -665,39 +675,29 @@ static void notify_stamp(struct cprof_thread *t, uint32_t key, pid_t tid, uint64
 	if ((s & 1) || !__atomic_compare_exchange_n(&t->nwake_seq, &s, s + 1, 0, __ATOMIC_ACQUIRE,
 			__ATOMIC_RELAXED))
 		return;         /* another writer stamps it this instant */
-	__atomic_store_n(&t->nwake_word, (uint64_t)gen << 32 | (uint32_t)tid, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->nwake_ns, now, __ATOMIC_RELAXED);
+	if (!src->now) {
+		src->now = cprof_mono_ns();
+		src->tid = src->self ? src->self->tid : cprof_gettid();
+	}
+	__atomic_store_n(&t->nwake_word, (uint64_t)gen << 32 | (uint32_t)src->tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->nwake_ns, src->now, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nwake_key, key, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nwake_seq, s + 2, __ATOMIC_RELEASE);
 }
 
 void cprof_notify_wake(uint32_t key)
 {
-	struct cprof_thread *self = cprof_tls_self;
-	pid_t tid = 0;
-	uint64_t now = 0;
+	struct notify_src src = { .self = cprof_tls_self };
 	struct kw_bucket *b = &kw[kw_bucket_of(key)];
 	for (int w = 0; w < KW_WAYS; w++) {
 		struct cprof_thread *t = __atomic_load_n(&b->e[w].t, __ATOMIC_ACQUIRE);
-		if (!t || t == self || __atomic_load_n(&b->e[w].key, __ATOMIC_ACQUIRE) != key)
-			continue;
-		if (!now) {
-			now = cprof_mono_ns();
-			tid = self ? self->tid : cprof_gettid();
-		}
-		notify_stamp(t, key, tid, now);
+		if (t && __atomic_load_n(&b->e[w].key, __ATOMIC_ACQUIRE) == key)
+			notify_stamp(t, key, &src);
 	}
 	if (!__atomic_load_n(&kw_overflow[kw_bucket_of(key)], __ATOMIC_ACQUIRE))
 		return;
-	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next) {
-		if (t == self)
-			continue;
-		if (!now) {
-			now = cprof_mono_ns();
-			tid = self ? self->tid : cprof_gettid();
-		}
-		notify_stamp(t, key, tid, now);
-	}
+	for (struct cprof_thread *t = __atomic_load_n(&registry, __ATOMIC_ACQUIRE); t; t = t->next)
+		notify_stamp(t, key, &src);
 }
 
 int cprof_notify_stamp_read(struct cprof_thread *t, uint32_t gen, int32_t *tid, uint64_t *ns,

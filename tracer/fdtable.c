@@ -339,9 +339,9 @@ void cprof_fd_closed(int fd)
  * and its in-process client or backend): then a write to one wakes a reader
  * of the other, as through a socketpair.  Which ends are the process's is
  * learnt during captures, once per socket (getsockname, getpeername): each
- * loopback end enters its local address in `lb` and looks for its peer's
+ * loopback end enters its addresses in `lb` and looks for its peer's end
  * there - the second end of a pair to look finds the first, and both get
- * one key. */
+ * their keys. */
 #define LB_SLOTS 256
 #define LB_BUSY 2                       /* an entry being written (hashes are odd) */
 static struct lb_end {
@@ -537,8 +537,8 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t da
 			return;
 		}
 	}
-	/* more pipes and eventfds in one epoll set than kept: the others'
-	 * writers are not named */
+	/* more notify fds in one epoll set than kept: the others' writers
+	 * are not named */
 }
 
 int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t *keys, int max)

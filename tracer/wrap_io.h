@@ -47,12 +47,12 @@ struct cprof_fd {
 	volatile uint32_t gen;          /* bumped at each (re)assignment of the fd */
 	volatile uint32_t info_gen;     /* fd_info emitted for (info_gen, info_epoch) */
 	volatile uint32_t info_epoch;
-	/* a pipe's or eventfd's notify key (cprof_fd_notify_key; 0: not
-	 * computed yet) */
+	/* a pipe's, eventfd's or socket end's notify key (cprof_fd_notify_key;
+	 * 0: none, or not computed yet) */
 	volatile uint32_t wkey;
 	volatile uint64_t bytes_in, bytes_out, ops;   /* while tracing, this epoch */
-	/* an epoll fd: the notify keys of the pipes and eventfds in its
-	 * interest set for input (epoll_ctl; the first CPROF_EP_KEYS) */
+	/* an epoll fd: the notify keys of the members of its interest set read
+	 * for input (epoll_ctl; the first CPROF_EP_KEYS) */
 	volatile uint32_t ep_keys[CPROF_EP_KEYS];
 } __attribute__((aligned(64)));  /* one line per fd: the counters of neighbouring fds
 				  * (other threads' connections) do not share it */
@@ -107,12 +107,12 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on) CPROF_HIDDEN;
  * wait for its input have in common, so the writer can name itself the
  * waiter's waker (and a read of it, a writer's blocked on it: the key |
  * CPROF_KEY_DRAIN).  A pipe's both ends share their inode (key 1..2^29-1
- * from it); a socketpair's ends get one key when made (2^30 | a sequence
- * number); the two ends of a TCP connection over loopback that are both
- * this process's get one (2^30 | a hash of its addresses) when, during a
- * capture, the second of them is asked; an eventfd's is 2^31 | its fd when
- * first asked (fds copied afterwards by dup share it).  0: fd is none of
- * them. */
+ * from it); a socketpair's ends get a key each when made (2^30 | a sequence
+ * number << 1 | the end); the two ends of a TCP connection over loopback
+ * that are both this process's get theirs (2^30 | a hash of its addresses
+ * | the end) when, during a capture, the second of them is asked; an
+ * eventfd's is 2^31 | its fd when first asked (fds copied afterwards by dup
+ * share it).  0: fd is none of them. */
 uint32_t cprof_fd_notify_key(int fd) CPROF_HIDDEN;
 #define CPROF_KEY_DRAIN 0x20000000u     /* no other key has this bit */
 /* The key of the end a write to (a read of) the end of key k reaches: a
@@ -122,7 +122,7 @@ static inline uint32_t cprof_notify_partner(uint32_t k)
 {
 	return (k & 0xc0000000u) == 0x40000000u ? k ^ 1 : k;
 }
-/* socketpair made sv: both ends get one new notify key */
+/* socketpair made sv: its ends get their notify keys */
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t data) CPROF_HIDDEN;
@@ -132,30 +132,6 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t da
 struct epoll_event;
 int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t *keys, int max)
 	CPROF_HIDDEN;
-/* While tracing, before a read of a pipe or socket whose writers may be
- * blocked on it (full): the reader is named their waker. */
-static inline void cprof_fd_drain_read(int fd, struct cprof_fd *e)
-{
-	if (e && (e->wkey || (e->type == CPROF_FD_SOCKET && !(e->flags & CPROF_FDF_WKEY_DONE)) ||
-			e->type == CPROF_FD_PIPE)) {
-		uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(fd);
-		if (k && !(k & 0x80000000u))    /* an eventfd's writers do not wait */
-			cprof_notify_wake(cprof_notify_partner(k) | CPROF_KEY_DRAIN);
-	}
-}
-
-/* While tracing, before a write to fd: if it is a pipe or an eventfd, its
- * writer is named the waker of the threads waiting for its input
- * (core.c, cprof_notify_wake). */
-static inline void cprof_fd_notify_write(int fd)
-{
-	int type = cprof_fd_type(fd);
-	if (type == CPROF_FD_PIPE || type == CPROF_FD_EVENTFD) {
-		uint32_t k = cprof_fd_notify_key(fd);
-		if (k)
-			cprof_notify_wake(k);
-	}
-}
 
 /* While tracing: count bytes moved on a socket (blocking or not). */
 static inline void cprof_fd_count(int fd, int64_t in, int64_t out)

@@ -355,21 +355,37 @@ static ssize_t call_poll_probe(const struct io_call *c, int entry_errno)
 	return call_as_wait(c, 0, entry_errno);
 }
 
+/* While tracing, before a read or write of a pipe, eventfd, socketpair or
+ * in-process connection (entry e): a write names its thread the waker of
+ * the waits reading the other side, a read (it drains the fd) the waker of
+ * writes blocked on it being full (core.c, cprof_notify_wake). */
+static void notify_io(const struct io_call *c, struct cprof_fd *e)
+{
+	if (!e || (c->op == CPROF_NET_WRITE && !c->len))
+		return;
+	uint32_t k = e->wkey;
+	if (!k) {
+		if (e->type != CPROF_FD_PIPE && e->type != CPROF_FD_EVENTFD &&
+				(e->type != CPROF_FD_SOCKET || (e->flags & CPROF_FDF_WKEY_DONE)))
+			return;
+		if (!(k = cprof_fd_notify_key(c->fd)))
+			return;
+	}
+	k = cprof_notify_partner(k);
+	if (is_input(c->op)) {
+		if (k & 0x80000000u)
+			return;         /* an eventfd's writers do not wait */
+		k |= CPROF_KEY_DRAIN;
+	}
+	cprof_notify_wake(k);
+}
+
 static ssize_t sock_io(const struct io_call *c)
 {
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
-	if (io_unlikely(cprof_tracing) && e && (e->wkey || !(e->flags & CPROF_FDF_WKEY_DONE))) {
-		/* a socketpair's end, or a TCP connection's whose other end
-		 * is this process's: a write wakes its readers, a read its
-		 * blocked writers */
-		if (is_input(c->op)) {
-			cprof_fd_drain_read(c->fd, e);
-		} else {
-			uint32_t k = e->wkey ? e->wkey : cprof_fd_notify_key(c->fd);
-			if (k)
-				cprof_notify_wake(cprof_notify_partner(k));
-		}
+	if (io_unlikely(cprof_tracing)) {
+		notify_io(c, e);
 		errno = entry_errno;
 	}
 	if ((c->flags & MSG_DONTWAIT) || known_nonblocking(e)) {
@@ -463,10 +479,6 @@ static ssize_t stream_read(const struct io_call *c)
 	int entry_errno = errno;
 	struct cprof_fd *e = cprof_fd_peek(c->fd);
 	ssize_t r;
-	if (cprof_tracing && e && e->type == CPROF_FD_PIPE) {
-		cprof_fd_drain_read(c->fd, e);  /* writers blocked on a full pipe */
-		errno = entry_errno;
-	}
 	if (stream_unprobed(c, e, &r))
 		return r;
 	if ((e && (e->flags & CPROF_FDF_NO_PROBE)) || !IO_REAL(preadv2))
@@ -533,6 +545,11 @@ static ssize_t io_dispatch(struct io_call *c, int nr, const char *name)
 {
 	if (cprof_fd_type(c->fd) == CPROF_FD_SOCKET)
 		return sock_io(c);
+	if (cprof_tracing) {
+		int saved = errno;
+		notify_io(c, cprof_fd_peek(c->fd));
+		errno = saved;
+	}
 	if (is_input(c->op) ? waiting_stream(cprof_fd_peek(c->fd)) :
 			waiting_sink(cprof_fd_peek(c->fd)))
 		return is_input(c->op) ? stream_read(c) : stream_write(c);
@@ -723,8 +740,6 @@ IO_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	NOSYS_IF_MISSING(write, -1);
 	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_write(fd, buf, n);
-	if (cprof_tracing && n)
-		cprof_fd_notify_write(fd);
 	struct io_call c = { .op = CPROF_NET_WRITE, .fd = fd, .buf = (void *)buf, .len = n };
 	return io_dispatch(&c, SYS_write, "write");
 }
@@ -746,8 +761,6 @@ IO_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	NOSYS_IF_MISSING(writev, -1);
 	if (!cprof_io_recording() || idle_passthrough(fd, 0))
 		return real_writev(fd, iov, iovcnt);
-	if (cprof_tracing)
-		cprof_fd_notify_write(fd);
 	struct io_call c = { .op = CPROF_NET_WRITEV, .fd = fd, .iov = iov, .iovcnt = iovcnt };
 	return io_dispatch(&c, SYS_writev, "writev");
 }

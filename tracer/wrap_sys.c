@@ -163,9 +163,10 @@ void cprof_net_wait_begin(struct cprof_io_wait *w, uint8_t kind, uint8_t op, int
 	w->nfired = 0;
 	w->t0 = cprof_mono_ns();
 	if (t) {
-		/* cprof_wait_publish's mark without the waiter buckets (nothing
-		 * wakes a network wait); a new wait_gen: no stack is stored for
-		 * this wait, the previous wait's is not its */
+		/* cprof_wait_publish's mark without the waiter buckets (a
+		 * network wait's wakers find it by its notify keys, below); a
+		 * new wait_gen: no stack is stored for this wait, the previous
+		 * wait's is not its */
 		uint32_t keys[CPROF_WAIT_KEYS];
 		/* (a connect's or accept's fd: no data it waits for; a write
 		 * waits for a reader to drain it) */
@@ -318,9 +319,7 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 			uint32_t wkey;
 			/* a writer to what it read named itself (core.c); not for
 			 * a wait that got nothing (a timeout, an error, EOF) or
-			 * that something else ended (a poll's other fds); an
-			 * epoll's events do not say which fds fired: a stamp of
-			 * the last NOTIFY_RECENT_NS only */
+			 * that another fd ended (notify_fired) */
 			if (t && w->gen && result > 0 && !err &&
 					__atomic_load_n(&t->wait_keys_gen, __ATOMIC_RELAXED) == w->gen &&
 					cprof_notify_stamp_read(t, w->gen, &wtid, &ns, &wkey) && ns >= w->t0 &&
