@@ -151,7 +151,7 @@ uint64_t cprof_task_begin(uint64_t parent, const char *type)
 	if (annotating() && lttng_ust_tracepoint_enabled(cprof, task_begin)) {
 		uint64_t pcs[CPROF_STACK_MAX];
 		cprof_tls_guard++;
-		int n = cprof_stack_capture(pcs, 0);
+		int n = cprof_stack_capture(pcs);
 		lttng_ust_do_tracepoint(cprof, task_begin, id, parent, type ? type : "", pcs, (uint8_t)n);
 		cprof_tls_guard--;
 	}
@@ -169,7 +169,7 @@ void cprof_region_begin(uint64_t task, const char *type)
 	if (annotating() && lttng_ust_tracepoint_enabled(cprof, region_begin)) {
 		uint64_t pcs[CPROF_STACK_MAX];
 		cprof_tls_guard++;
-		int n = cprof_stack_capture(pcs, 0);
+		int n = cprof_stack_capture(pcs);
 		lttng_ust_do_tracepoint(cprof, region_begin, task, type ? type : "", pcs, (uint8_t)n);
 		cprof_tls_guard--;
 	}

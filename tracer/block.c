@@ -237,9 +237,10 @@ void cprof_block_abandon(struct cprof_thread *t)
 }
 
 /* keep_stack: outside captures, keep a short stack in the thread's record.
- * whole_ok: the caller ends the wait with cprof_block_finish. */
+ * whole_ok: the caller ends the wait with cprof_block_finish.  emit: write
+ * the cprof:block_begin here (what cprof_block_commit would do next). */
 static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj, int keep_stack,
-	int whole_ok)
+	int whole_ok, int emit)
 {
 	struct cprof_thread *t = cprof_tls_self;
 	p->kind = kind;
@@ -272,7 +273,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 			t->wait_t0 = d->t0;
 			t->wait_capture = d->capture;   /* before a waker can find it */
 			cprof_wait_publish(t, kind, d->obj, (int)(d - t->done));
-			int n = cprof_stack_capture(d->pcs, 0);
+			int n = cprof_stack_capture(d->pcs);
 			d->depth = (uint8_t)(n > 0 ? n : 0);
 			/* the stack is readable (cprof_wait_open_stack) once gen is set */
 			__atomic_store_n(&d->gen, t->wait_gen, __ATOMIC_RELEASE);
@@ -293,7 +294,12 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 	if (cprof_tracing && lttng_ust_tracepoint_enabled(cprof, block_begin)) {
 		int saved = errno;
 		cprof_tls_guard++;
-		p->n = cprof_stack_capture(p->pcs, 0);
+		p->n = cprof_stack_capture(p->pcs);
+		if (emit) {
+			lttng_ust_do_tracepoint(cprof, block_begin, kind, (uint64_t)(uintptr_t)obj, p->pcs,
+				(uint8_t)p->n);
+			p->n = -1;      /* written */
+		}
 		cprof_tls_guard--;
 		errno = saved;
 	} else if (t && keep_stack) {
@@ -304,7 +310,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 		uint64_t pcs[CPROF_WAIT_STACK];
 		int saved = errno;
 		cprof_tls_guard++;
-		int n = cprof_stack_walk(pcs, 0, CPROF_WAIT_STACK, 0);
+		int n = cprof_stack_walk(pcs, CPROF_WAIT_STACK, 0);
 		cprof_wait_stack_store(t, pcs, n);
 		cprof_tls_guard--;
 		errno = saved;
@@ -313,7 +319,7 @@ static void prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj
 
 void cprof_block_prepare(struct cprof_block_pending *p, uint8_t kind, const void *obj)
 {
-	prepare(p, kind, obj, 1, 1);
+	prepare(p, kind, obj, 1, 1, 0);
 }
 
 void cprof_block_commit(struct cprof_block_pending *p)
@@ -343,15 +349,13 @@ void cprof_block_cancel(struct cprof_block_pending *p)
 void cprof_block_begin(uint8_t kind, const void *obj)
 {
 	struct cprof_block_pending p;
-	prepare(&p, kind, obj, 1, 0);
-	cprof_block_commit(&p);
+	prepare(&p, kind, obj, 1, 0, 1);
 }
 
 void cprof_block_begin_io(uint8_t kind, const void *obj)
 {
 	struct cprof_block_pending p;
-	prepare(&p, kind, obj, 0, 0);
-	cprof_block_commit(&p);
+	prepare(&p, kind, obj, 0, 0, 1);
 }
 
 void cprof_block_end(uint8_t kind, const void *obj, int result)

@@ -332,14 +332,15 @@ void cprof_annotate_on_trace_start(void) CPROF_HIDDEN;
 
 /* ---- stack.c ---------------------------------------------------------- */
 void cprof_stack_init(void) CPROF_HIDDEN;
-/* Fills pcs[] with return addresses, innermost first, skipping `skip`
- * cprof frames; returns the depth (bounded by CPROF_STACK_DEPTH, default 32). */
-int cprof_stack_capture(uint64_t *pcs, int skip) CPROF_HIDDEN;
+/* Fills pcs[] with return addresses, innermost first, from the caller of
+ * cprof's entry point; returns the depth (bounded by CPROF_STACK_DEPTH,
+ * default 32). */
+int cprof_stack_capture(uint64_t *pcs) CPROF_HIDDEN;
 /* The same with at most `max` frames; `full` = 0: only what the fast walker
  * (unwind.c) handles, never libunwind - for stacks taken outside captures,
  * where an odd stack (coroutines, signal stacks) must cost nothing and risk
  * nothing. */
-int cprof_stack_walk(uint64_t *pcs, int skip, int max, int full) CPROF_HIDDEN;
+int cprof_stack_walk(uint64_t *pcs, int max, int full) CPROF_HIDDEN;
 
 /* ---- logging ---------------------------------------------------------- */
 /* One line on stderr, prefixed "cprof: ", without allocating. */

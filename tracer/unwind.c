@@ -540,7 +540,7 @@ static inline uint64_t rule_for(uint64_t ip)
 }
 
 __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
-		struct cprof_unwind_memo *memo)
+		struct cprof_unwind_memo *memo, uintptr_t skip_lo, uintptr_t skip_hi)
 {
 	uintptr_t ip, sp, bp;
 	if (max <= 0)
@@ -551,42 +551,70 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 		: "=r"(ip), "=r"(sp), "=r"(bp));
 	if (!on_stack(sp))
 		return -1;   /* a signal stack or a user-level stack: libunwind knows */
-	uint32_t gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
-	if (memo && memo->gen != gen) {
-		memset(memo->ip, 0, sizeof memo->ip);
-		memo->gen = gen;
-	}
 	int n = 0;
 	uint64_t lookup = ip;
+	if (skip_hi > skip_lo) {
+		/* The caller's own frames, up to the first return address
+		 * outside [skip_lo, skip_hi): code built with frame pointers
+		 * (rbp points at the saved rbp, the return address above it), so
+		 * a frame is two loads, no rule.  From the last such frame on,
+		 * CFA = rbp + 16 and the caller's rbp is the one saved there. */
+		uintptr_t fp = bp;
+		for (;;) {
+			if (fp < sp || (fp & 7) || !on_stack(fp + 8))
+				return -1;
+			uintptr_t ra = ((const uintptr_t *)fp)[1];
+			sp = fp + 16;
+			bp = ((const uintptr_t *)fp)[0];
+			if (ra < skip_lo || ra >= skip_hi) {
+				if (ra == 0)
+					return 0;
+				pcs[n++] = ra;
+				if (n == max)
+					return n;
+				lookup = ra - 1;
+				break;
+			}
+			fp = bp;
+		}
+	}
+	uint32_t gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
+	int memo_max = 0;
+	if (memo) {
+		if (memo->gen != gen) {
+			memset(memo->ip, 0, sizeof memo->ip);
+			memo->gen = gen;
+		}
+		memo_max = CPROF_UNWIND_MEMO;
+	}
+	/* the bounds in locals (the stores to pcs[] would reload them); sp
+	 * only grows and starts on the stack, so an address at or above sp
+	 * needs only the upper check */
+	const uintptr_t top = stack_hi - 8;
 	for (;;) {
 		uint64_t rule;
-		if (memo && n < CPROF_UNWIND_MEMO) {
-			if (memo->ip[n] == lookup) {
-				rule = memo->rule[n];
-			} else {
-				rule = rule_for(lookup);
+		if (n < memo_max && memo->ip[n] == lookup) {
+			rule = memo->rule[n];
+		} else {
+			rule = rule_for(lookup);
+			if (n < memo_max) {
 				memo->ip[n] = lookup;
 				memo->rule[n] = rule;
 			}
-		} else {
-			rule = rule_for(lookup);
 		}
 		uint8_t flags = (uint8_t)(rule >> 56);
-		if (flags & R_UNSUPPORTED)
-			return -1;
-		if (flags & R_OUTERMOST)
-			return n;
-		int32_t cfa_off = (int32_t)(uint32_t)rule;
-		uintptr_t cfa = ((flags & R_CFA_RBP) ? bp : sp) + (intptr_t)cfa_off;
+		if (__builtin_expect(flags & (R_UNSUPPORTED | R_OUTERMOST), 0))
+			return (flags & R_UNSUPPORTED) ? -1 : n;
+		uintptr_t cfa = ((flags & R_CFA_RBP) ? bp : sp) + (intptr_t)(int32_t)(uint32_t)rule;
 		uintptr_t ra_at = cfa + (intptr_t)(int8_t)(rule >> 48);
-		if (cfa <= sp || ra_at < sp || !on_stack(ra_at))
+		if (cfa <= sp || ra_at < sp || ra_at > top)
 			return -1;
 		uintptr_t ra = *(const uintptr_t *)ra_at;
 		if (flags & R_RBP_SAVED) {
 			uintptr_t bp_at = cfa + (intptr_t)(int16_t)(rule >> 32);
 			/* saved registers lie between the frame's sp and its CFA:
 			 * never read below sp (the main thread's stack may end there) */
-			if (bp_at < sp || !on_stack(bp_at))
+			if (bp_at < sp || bp_at > top)
 				return -1;
 			bp = *(const uintptr_t *)bp_at;
 		}
@@ -602,11 +630,14 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 
 #else   /* not x86-64: always libunwind */
 
-int cprof_unwind_fast(uint64_t *pcs, int max, struct cprof_unwind_memo *memo)
+int cprof_unwind_fast(uint64_t *pcs, int max, struct cprof_unwind_memo *memo, uintptr_t skip_lo,
+	uintptr_t skip_hi)
 {
 	(void)pcs;
 	(void)max;
 	(void)memo;
+	(void)skip_lo;
+	(void)skip_hi;
 	return -1;
 }
 

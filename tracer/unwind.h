@@ -23,7 +23,12 @@ void cprof_unwind_flush(void) __attribute__((visibility("hidden")));
  * with the return address of cprof_unwind_fast itself (an address in its
  * caller).  Returns the count, or -1 when this stack needs a full unwinder
  * (libunwind): unusual call-frame information, a signal frame, a stack other
- * than the thread's own.  Never guesses. */
-int cprof_unwind_fast(uint64_t *pcs, int max, struct cprof_unwind_memo *memo) __attribute__((visibility("hidden")));
+ * than the thread's own.  Never guesses.
+ * skip_lo < skip_hi: the innermost frames whose return addresses lie in
+ * [skip_lo, skip_hi) are left out, walked by frame pointer - the range must
+ * be code built with frame pointers (the caller's own library, checked by
+ * cprof_stack_init against a walk without it). */
+int cprof_unwind_fast(uint64_t *pcs, int max, struct cprof_unwind_memo *memo, uintptr_t skip_lo,
+	uintptr_t skip_hi) __attribute__((visibility("hidden")));
 
 #endif

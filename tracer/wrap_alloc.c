@@ -427,7 +427,7 @@ static __attribute__((noinline)) void sample_slow(void *p, size_t req, size_t us
 	cprof_tls_guard++;
 	if (set_add(p, usable) == 0) {
 		uint64_t pcs[CPROF_STACK_MAX];
-		int n = cprof_stack_capture(pcs, 0);
+		int n = cprof_stack_capture(pcs);
 		lttng_ust_do_tracepoint(cprof, alloc_sample, (uint64_t)(uintptr_t)p, req, usable,
 			pcs, (uint8_t)n);
 	}

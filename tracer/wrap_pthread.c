@@ -380,7 +380,7 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 	if (!ctx->ignored && cprof_tracing && lttng_ust_tracepoint_enabled(cprof, thread_create)) {
 		uint64_t pcs[CPROF_STACK_MAX];
 		cprof_tls_guard++;
-		int n = cprof_stack_capture(pcs, 0);
+		int n = cprof_stack_capture(pcs);
 		lttng_ust_do_tracepoint(cprof, thread_create, id, 0, (uint64_t)(uintptr_t)fn, pcs,
 			(uint8_t)n);
 		cprof_tls_guard--;

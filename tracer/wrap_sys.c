@@ -329,7 +329,7 @@ void cprof_net_wait_end(struct cprof_io_wait *w, uint8_t op, int fd, int64_t res
 			}
 			uint64_t pcs[CPROF_STACK_MAX];
 			cprof_tls_guard++;
-			int n = cprof_stack_capture(pcs, 0);
+			int n = cprof_stack_capture(pcs);
 			struct cprof_net_wait_ev e = { .kind = w->kind, .op = op, .fd = fd,
 				.result = result < 0 ? -1 : result, .err = err, .dur_ns = dur,
 				.waker_tid = waker, .wake_ago_ns = wake_ago };
@@ -373,7 +373,7 @@ void cprof_span_emit(int nr, const char *name, int fd, int64_t result, int err, 
 		cprof_fd_info_ensure(fd);
 	uint64_t pcs[CPROF_STACK_MAX];
 	cprof_tls_guard++;
-	int n = cprof_stack_capture(pcs, 0);
+	int n = cprof_stack_capture(pcs);
 	lttng_ust_do_tracepoint(cprof, syscall_span, nr, name, fd, result, err, dur, pcs,
 		(uint8_t)n);
 	cprof_tls_guard--;

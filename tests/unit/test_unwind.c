@@ -3,7 +3,8 @@
  * Stacks tried: plain recursion of many depths, frames with variable-size
  * alloca (CFA from rbp), frame-pointer functions, callbacks called from libc
  * (qsort), threads, a signal handler, and several threads racing on the
- * shared rule cache. */
+ * shared rule cache; a walk that leaves out frames of a range built with
+ * frame pointers (cprof's own). */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <alloca.h>
@@ -28,7 +29,7 @@ static __attribute__((noinline)) int compare_here(void)
 {
 	uint64_t fast[MAXF];
 	void *ref[MAXF];
-	int nf = cprof_unwind_fast(fast, MAXF, (use_memo++ & 1) ? &memo : NULL);
+	int nf = cprof_unwind_fast(fast, MAXF, (use_memo++ & 1) ? &memo : NULL, 0, 0);
 	int nr = unw_backtrace(ref, MAXF);
 	__atomic_fetch_add(&compared, 1, __ATOMIC_RELAXED);
 	if (nf < 0) {
@@ -166,6 +167,72 @@ static void test_signal_handler(void)
 	CHECK_EQ(mismatches, before);
 }
 
+/* Frames left out by frame pointer (cprof's own, in the tracer): functions
+ * in a section of their own, built with frame pointers, called from code
+ * without them; the walk must give what the CFI walk gives past them. */
+#define SKIP_FN __attribute__((noinline, section("cprof_skip_text"), optimize("no-omit-frame-pointer")))
+extern const char __start_cprof_skip_text[], __stop_cprof_skip_text[];
+static int skip_ok;
+
+SKIP_FN static int skip_leaf(int k)
+{
+	uint64_t fast[MAXF], ref[MAXF];
+	int nf = cprof_unwind_fast(fast, MAXF, (k & 1) ? &memo : NULL,
+		(uintptr_t)__start_cprof_skip_text, (uintptr_t)__stop_cprof_skip_text);
+	int nr = cprof_unwind_fast(ref, MAXF, NULL, 0, 0);
+	__atomic_fetch_add(&compared, 1, __ATOMIC_RELAXED);
+	if (nf < 0 || nr < 0) {
+		__atomic_fetch_add(&declined, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	int i = 0;
+	while (i < nr && ref[i] >= (uintptr_t)__start_cprof_skip_text &&
+			ref[i] < (uintptr_t)__stop_cprof_skip_text)
+		i++;
+	if (i == 0 || nr - i != nf || memcmp(ref + i, fast, (size_t)nf * sizeof fast[0]) != 0) {
+		if (__atomic_fetch_add(&mismatches, 1, __ATOMIC_RELAXED) < 3)
+			fprintf(stderr, "skip by fp: %d frames, %d after the CFI walk's %d own\n", nf,
+				nr - i, i);
+		return 0;
+	}
+	return 1;
+}
+
+SKIP_FN static int skip_alloca(int k, size_t n)
+{
+	char *buf = alloca(n);
+	memset(buf, k, n);
+	int r = skip_leaf(k);
+	return r + buf[n / 2] * 0;
+}
+
+SKIP_FN static int skip_entry(int k)
+{
+	volatile char pad[40];
+	pad[k % 40] = 0;
+	return (k % 3 ? skip_alloca(k, 24 + (size_t)k * 8) : skip_leaf(k)) + pad[k % 40];
+}
+
+static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer(int d, int k)
+{
+	if (d == 0)
+		return skip_entry(k);
+	int r = skip_outer(d - 1, k);
+	sink++;
+	return r;
+}
+
+static void test_skip_by_frame_pointer(void)
+{
+	for (int k = 0; k < 40; k++)
+		skip_ok += skip_outer(k % 9, k);
+	CHECK_EQ(skip_ok, 40);
+	CHECK_EQ(mismatches, 0);
+	/* a range holding none of the frames leaves nothing out */
+	uint64_t pcs[8];
+	CHECK(cprof_unwind_fast(pcs, 8, NULL, 1, 2) > 0);
+}
+
 /* After a flush (dlclose) the memo and the cache start again. */
 static void test_flush(void)
 {
@@ -180,8 +247,8 @@ static void test_flush(void)
 static void test_limit(void)
 {
 	uint64_t pcs[4];
-	CHECK_EQ(cprof_unwind_fast(pcs, 0, NULL), 0);
-	int n = cprof_unwind_fast(pcs, 4, &memo);
+	CHECK_EQ(cprof_unwind_fast(pcs, 0, NULL, 0, 0), 0);
+	int n = cprof_unwind_fast(pcs, 4, &memo, 0, 0);
 	CHECK(n == 4 || n == -1 || n < 4);
 	CHECK(n != 0);
 }
@@ -195,6 +262,7 @@ int main(void)
 	RUN(test_libc_callback);
 	RUN(test_threads);
 	RUN(test_signal_handler);
+	RUN(test_skip_by_frame_pointer);
 	RUN(test_flush);
 	RUN(test_limit);
 	printf("# %d stacks compared, %d declined by the fast walker, %d mismatches\n",
