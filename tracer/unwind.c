@@ -539,6 +539,33 @@ static inline uint64_t rule_for(uint64_t ip)
 	return rule;
 }
 
+/* One frame by its rule: the caller's sp, rbp and return address.  0, or
+ * 1 where the stack ends, -1 where this walker cannot go on. */
+static inline __attribute__((always_inline)) int step(uint64_t rule, uintptr_t *spp,
+	uintptr_t *bpp, uintptr_t top, uintptr_t *rap)
+{
+	uintptr_t sp = *spp;
+	uint8_t flags = (uint8_t)(rule >> 56);
+	if (__builtin_expect(flags & (R_UNSUPPORTED | R_OUTERMOST), 0))
+		return (flags & R_UNSUPPORTED) ? -1 : 1;
+	uintptr_t cfa = ((flags & R_CFA_RBP) ? *bpp : sp) + (intptr_t)(int32_t)(uint32_t)rule;
+	uintptr_t ra_at = cfa + (intptr_t)(int8_t)(rule >> 48);
+	if (cfa <= sp || ra_at < sp || ra_at > top)
+		return -1;
+	uintptr_t ra = *(const uintptr_t *)ra_at;
+	if (flags & R_RBP_SAVED) {
+		uintptr_t bp_at = cfa + (intptr_t)(int16_t)(rule >> 32);
+		/* saved registers lie between the frame's sp and its CFA:
+		 * never read below sp (the main thread's stack may end there) */
+		if (bp_at < sp || bp_at > top)
+			return -1;
+		*bpp = *(const uintptr_t *)bp_at;
+	}
+	*spp = cfa;
+	*rap = ra;
+	return ra ? 0 : 1;
+}
+
 __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 		struct cprof_unwind_memo *memo, uintptr_t skip_lo, uintptr_t skip_hi)
 {
@@ -591,6 +618,17 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 	 * only grows and starts on the stack, so an address at or above sp
 	 * needs only the upper check */
 	const uintptr_t top = stack_hi - 8;
+	uintptr_t ra;
+	int st;
+	/* frames the memo knows, with no call in the loop (nothing spilled) */
+	while (n < memo_max && memo->ip[n] == lookup) {
+		if ((st = step(memo->rule[n], &sp, &bp, top, &ra)) != 0)
+			return st < 0 ? -1 : n;
+		pcs[n++] = ra;
+		if (n == max)
+			return n;
+		lookup = ra - 1;   /* the call instruction, not what follows it */
+	}
 	for (;;) {
 		uint64_t rule;
 		if (n < memo_max && memo->ip[n] == lookup) {
@@ -602,29 +640,12 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 				memo->rule[n] = rule;
 			}
 		}
-		uint8_t flags = (uint8_t)(rule >> 56);
-		if (__builtin_expect(flags & (R_UNSUPPORTED | R_OUTERMOST), 0))
-			return (flags & R_UNSUPPORTED) ? -1 : n;
-		uintptr_t cfa = ((flags & R_CFA_RBP) ? bp : sp) + (intptr_t)(int32_t)(uint32_t)rule;
-		uintptr_t ra_at = cfa + (intptr_t)(int8_t)(rule >> 48);
-		if (cfa <= sp || ra_at < sp || ra_at > top)
-			return -1;
-		uintptr_t ra = *(const uintptr_t *)ra_at;
-		if (flags & R_RBP_SAVED) {
-			uintptr_t bp_at = cfa + (intptr_t)(int16_t)(rule >> 32);
-			/* saved registers lie between the frame's sp and its CFA:
-			 * never read below sp (the main thread's stack may end there) */
-			if (bp_at < sp || bp_at > top)
-				return -1;
-			bp = *(const uintptr_t *)bp_at;
-		}
-		sp = cfa;
-		if (ra == 0)
-			return n;
+		if ((st = step(rule, &sp, &bp, top, &ra)) != 0)
+			return st < 0 ? -1 : n;
 		pcs[n++] = ra;
 		if (n == max)
 			return n;
-		lookup = ra - 1;   /* the call instruction, not what follows it */
+		lookup = ra - 1;
 	}
 }
 
