@@ -2,14 +2,14 @@
 # Tracing overhead on the blocking-heavy pipeline (DESIGN.md §5): items/s
 # untraced vs preloaded-idle vs traced.  Targets: traced >= 0.95 x untraced,
 # idle >= 0.99 x.  The machine is shared and noisy: BENCH_ROUNDS rounds
-# (default 7) of BENCH_SECONDS (default 2), the three variants back to back
+# (default 11) of BENCH_SECONDS (default 2), the three variants back to back
 # in alternating order; reported: the ratio of the medians, the median of the
 # per-round ratios, and the CPU time per item (user + sys of the process
 # during the workload's window; other load changes it less than the rate).  Never asserts times: fails
 # only if a run fails.
 source "$(dirname "$0")/../lib/harness.sh"
 secs=${BENCH_SECONDS:-2}
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-11}
 prog="$B/tests/bench/pipeline"
 pre="$B/tracer/libcprof-preload.so"
 sessiond_start || fail "cannot start a session daemon"
