@@ -8,7 +8,8 @@
  * of the interposed function: the walker steps over them by frame pointer
  * (two loads a frame, no rule; libcprof is built with frame pointers), once
  * a walk that way and one by the call-frame information gave the same
- * frames.  Measured with callgrind on tests/bench/event_cost (8 frames
+ * frames (checked at the first stacks taken; until then, or if they
+ * differ, cprof's frames are walked by their rules and dropped).  Measured with callgrind on tests/bench/event_cost (8 frames
  * recorded, 5 of cprof's below them): 917 instructions a stack before, 526
  * after, with a tighter frame loop. */
 #define UNW_LOCAL_ONLY
@@ -57,7 +58,7 @@ static inline __attribute__((always_inline)) int walk_fast(uint64_t *pcs, int ma
 	struct cprof_unwind_memo *memo = self ? &self->unwind_memo : NULL;
 	if (by_fp)
 		return cprof_unwind_fast(pcs, max, memo, self_lo, self_hi);
-	int n = cprof_unwind_fast(buf, max + 8, memo, 0, 0);   /* room for cprof's frames */
+	int n = cprof_unwind_fast(buf, max + 16, memo, 0, 0);  /* room for cprof's frames */
 	int i = 0, out = 0;
 	while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
 		i++;
@@ -67,19 +68,30 @@ static inline __attribute__((always_inline)) int walk_fast(uint64_t *pcs, int ma
 }
 
 /* Both ways from one place: they must give the same frames.  Returns the
- * walk to use now. */
+ * walk to use now.  Several threads may check at once (the first stacks
+ * are most often taken by a capture's first waits: in constructors the walk
+ * declines, ld.so's first frame has no call-frame information): a
+ * disagreement is final and wins over an agreement. */
 static __attribute__((noinline)) int fp_skip_check(void)
 {
-	uint64_t a[16], b[16];
-	int na = self_hi > self_lo ? walk_fast(a, 16, 1) : -1;
-	int nb = walk_fast(b, 16, 0);
+	uint64_t a[8], b[8];
+	int na = self_hi > self_lo ? walk_fast(a, 8, 1) : -1;
+	int nb = walk_fast(b, 8, 0);
 	int v = __atomic_load_n(&fp_skip, __ATOMIC_RELAXED);
-	if (na > 0 && nb > 0)
-		v = na == nb && memcmp(a, b, (size_t)na * sizeof a[0]) == 0;
-	else if (v < 0)
-		v = v - 1 < -FP_CHECK_TRIES ? 0 : v - 1;       /* declined: again later */
-	__atomic_store_n(&fp_skip, v, __ATOMIC_RELAXED);
-	return v > 0;
+	if (v >= 0)
+		return v;       /* decided meanwhile */
+	if (na > 0 && nb > 0) {
+		if (na != nb || memcmp(a, b, (size_t)na * sizeof a[0]) != 0) {
+			__atomic_store_n(&fp_skip, 0, __ATOMIC_RELAXED);
+			return 0;
+		}
+		__atomic_compare_exchange_n(&fp_skip, &v, 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	} else {
+		/* declined: again later, FP_CHECK_TRIES times at most */
+		__atomic_compare_exchange_n(&fp_skip, &v, v - 1 < -FP_CHECK_TRIES ? 0 : v - 1, 0,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&fp_skip, __ATOMIC_RELAXED) > 0;
 }
 
 void cprof_stack_init(void)

@@ -586,7 +586,7 @@ __attribute__((noinline)) int cprof_unwind_fast(uint64_t *pcs, int max,
 		 * (rbp points at the saved rbp, the return address above it), so
 		 * a frame is two loads, no rule.  From the last such frame on,
 		 * CFA = rbp + 16 and the caller's rbp is the one saved there. */
-		uintptr_t fp = bp;
+		uintptr_t fp = (uintptr_t)__builtin_frame_address(0);    /* this function's own */
 		for (;;) {
 			if (fp < sp || (fp & 7) || !on_stack(fp + 8))
 				return -1;

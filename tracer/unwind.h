@@ -26,8 +26,8 @@ void cprof_unwind_flush(void) __attribute__((visibility("hidden")));
  * than the thread's own.  Never guesses.
  * skip_lo < skip_hi: the innermost frames whose return addresses lie in
  * [skip_lo, skip_hi) are left out, walked by frame pointer - the range must
- * be code built with frame pointers (the caller's own library, checked by
- * cprof_stack_init against a walk without it). */
+ * be code built with frame pointers (the caller's own library; stack.c
+ * checks it against a walk without it before use). */
 int cprof_unwind_fast(uint64_t *pcs, int max, struct cprof_unwind_memo *memo, uintptr_t skip_lo,
 	uintptr_t skip_hi) __attribute__((visibility("hidden")));
 

@@ -198,6 +198,23 @@ SKIP_FN static int skip_leaf(int k)
 	return 1;
 }
 
+/* At most max frames, the first of them the caller outside the range. */
+SKIP_FN static int skip_short(int max)
+{
+	uint64_t fast[4] = { 1, 1, 1, 1 }, ref[MAXF];
+	int nf = cprof_unwind_fast(fast, max, (max & 1) ? &memo : NULL,
+		(uintptr_t)__start_cprof_skip_text, (uintptr_t)__stop_cprof_skip_text);
+	int nr = cprof_unwind_fast(ref, MAXF, NULL, 0, 0);
+	if (nf < 0 || nr < 0)
+		return 1;       /* declined: nothing to compare */
+	int i = 0;
+	while (i < nr && ref[i] >= (uintptr_t)__start_cprof_skip_text &&
+			ref[i] < (uintptr_t)__stop_cprof_skip_text)
+		i++;
+	return nf == max && nr - i >= max && memcmp(ref + i, fast, (size_t)max * sizeof fast[0]) == 0 &&
+		fast[max] == 1;
+}
+
 SKIP_FN static int skip_alloca(int k, size_t n)
 {
 	char *buf = alloca(n);
@@ -222,12 +239,24 @@ static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer(
 	return r;
 }
 
+static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer_short(int d, int max)
+{
+	if (d == 0)
+		return skip_short(max);
+	int r = skip_outer_short(d - 1, max);
+	sink++;
+	return r;
+}
+
 static void test_skip_by_frame_pointer(void)
 {
 	for (int k = 0; k < 40; k++)
 		skip_ok += skip_outer(k % 9, k);
 	CHECK_EQ(skip_ok, 40);
 	CHECK_EQ(mismatches, 0);
+	/* max 1 and 2: the caller's frames only, nothing written beyond */
+	for (int max = 1; max <= 3; max++)
+		CHECK(skip_outer_short(max % 3 + 2, max));
 	/* a range holding none of the frames leaves nothing out */
 	uint64_t pcs[8];
 	CHECK(cprof_unwind_fast(pcs, 8, NULL, 1, 2) > 0);
