@@ -230,20 +230,13 @@ SKIP_FN static int skip_entry(int k)
 	return (k % 3 ? skip_alloca(k, 24 + (size_t)k * 8) : skip_leaf(k)) + pad[k % 40];
 }
 
-static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer(int d, int k)
+/* d frames without frame pointers, then the range's: skip_short(max) if
+ * max, else skip_entry(k) */
+static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer(int d, int k, int max)
 {
 	if (d == 0)
-		return skip_entry(k);
-	int r = skip_outer(d - 1, k);
-	sink++;
-	return r;
-}
-
-static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer_short(int d, int max)
-{
-	if (d == 0)
-		return skip_short(max);
-	int r = skip_outer_short(d - 1, max);
+		return max ? skip_short(max) : skip_entry(k);
+	int r = skip_outer(d - 1, k, max);
 	sink++;
 	return r;
 }
@@ -251,12 +244,12 @@ static __attribute__((noinline, optimize("omit-frame-pointer"))) int skip_outer_
 static void test_skip_by_frame_pointer(void)
 {
 	for (int k = 0; k < 40; k++)
-		skip_ok += skip_outer(k % 9, k);
+		skip_ok += skip_outer(k % 9, k, 0);
 	CHECK_EQ(skip_ok, 40);
 	CHECK_EQ(mismatches, 0);
 	/* max 1 and 2: the caller's frames only, nothing written beyond */
 	for (int max = 1; max <= 3; max++)
-		CHECK(skip_outer_short(max % 3 + 2, max));
+		CHECK(skip_outer(max % 3 + 2, 0, max));
 	/* a range holding none of the frames leaves nothing out */
 	uint64_t pcs[8];
 	CHECK(cprof_unwind_fast(pcs, 8, NULL, 1, 2) > 0);
