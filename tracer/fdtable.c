@@ -256,13 +256,18 @@ static void fd_unkey(int fd, struct cprof_fd *e)
 	/* a pipe's write end shares the read end's key: only the read end,
 	 * the one in epoll sets, takes it out (still open here) */
 	int saved = errno;
-	if (io_unlikely(e->wkey) && (e->type != CPROF_FD_PIPE ||
-			(syscall(SYS_fcntl, fd, F_GETFL) & O_ACCMODE) == O_RDONLY))
+	int pending = (e->flags & CPROF_FDF_EP_PENDING) != 0;
+	if (io_unlikely(pending || (e->wkey && (e->type != CPROF_FD_PIPE ||
+			(syscall(SYS_fcntl, fd, F_GETFL) & O_ACCMODE) == O_RDONLY))))
 		for (int i = 0; i < EP_FDS; i++) {
 			int v = __atomic_load_n(&ep_fds[i], __ATOMIC_RELAXED);
 			struct cprof_fd *ep = v ? cprof_fd_peek(v - 1) : NULL;
-			if (ep && ep->ep_listed)
+			if (!ep || !ep->ep_listed)
+				continue;
+			if (e->wkey)
 				ep_key_drop(ep, e->wkey);
+			if (pending)
+				ep_key_drop(ep, CPROF_KEY_PENDING | (uint32_t)fd);
 		}
 	if (io_unlikely(e->ep_listed)) {
 		int v = fd + 1;
@@ -510,35 +515,66 @@ void cprof_fd_pair_keyed(const int sv[2])
 	}
 }
 
+/* A socket that may be one end of an in-process TCP connection. */
+static int tcp_capable(const struct cprof_fd *m)
+{
+	return m->type == CPROF_FD_SOCKET && (!m->sotype || m->sotype == SOCK_STREAM) &&
+		(!m->family || m->family == AF_INET || m->family == AF_INET6);
+}
+
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t data)
 {
 	uint32_t k = cprof_fd_notify_key(fd);
+	uint32_t pend = CPROF_KEY_PENDING | (uint32_t)fd;
+	struct cprof_fd *m = k ? NULL : cprof_fd_peek(fd);
+	if (!k && m && tcp_capable(m) && fd < (1 << 20))
+		k = pend;       /* its key is looked for by the set's waits */
 	struct cprof_fd *e = k ? cprof_fd_get(epfd) : NULL;
 	if (!e)
 		return;
 	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & (EPOLLIN | EPOLLRDNORM));
 	if (in)
 		ep_list(epfd, e);       /* (a row for the members' data) */
-	for (int i = 0; i < CPROF_EP_KEYS; i++)
-		if (__atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED) == k) {
+	for (int i = 0; i < CPROF_EP_KEYS; i++) {
+		uint32_t v = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
+		if (v == k || v == pend) {
 			if (!in)
-				__atomic_compare_exchange_n(&e->ep_keys[i], &k, 0, 0, __ATOMIC_RELAXED,
+				__atomic_compare_exchange_n(&e->ep_keys[i], &v, 0, 0, __ATOMIC_RELAXED,
 					__ATOMIC_RELAXED);
 			else if (e->ep_listed)
 				__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
 			return;
 		}
-	for (int i = 0; in && i < CPROF_EP_KEYS; i++) {
-		uint32_t none = 0;
-		if (__atomic_compare_exchange_n(&e->ep_keys[i], &none, k, 0, __ATOMIC_RELAXED,
-				__ATOMIC_RELAXED)) {
-			if (e->ep_listed)
-				__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
-			return;
-		}
 	}
+	/* a free place; a known key may take a pending one's (most often a
+	 * connection from outside the process, whose key never comes) */
+	for (int pass = 0; in && pass < 2; pass++)
+		for (int i = 0; i < CPROF_EP_KEYS; i++) {
+			uint32_t v = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
+			if (pass == 0 ? v != 0 : (k == pend || (v & CPROF_KEY_PENDING) != CPROF_KEY_PENDING))
+				continue;
+			if (__atomic_compare_exchange_n(&e->ep_keys[i], &v, k, 0, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED)) {
+				if (e->ep_listed)
+					__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
+				if (k == pend)
+					__atomic_or_fetch(&m->flags, CPROF_FDF_EP_PENDING, __ATOMIC_RELAXED);
+				return;
+			}
+		}
 	/* more notify fds in one epoll set than kept: the others' writers
 	 * are not named */
+}
+
+uint32_t cprof_fd_ep_key(struct cprof_fd *ep, int i, uint32_t k)
+{
+	if ((k & CPROF_KEY_PENDING) != CPROF_KEY_PENDING)
+		return k;
+	uint32_t key = cprof_fd_notify_key((int)(k & 0xfffffu));
+	if (key)        /* known now: kept (data and place unchanged) */
+		__atomic_compare_exchange_n(&ep->ep_keys[i], &k, key, 0, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED);
+	return key;
 }
 
 int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t *keys, int max)
@@ -550,7 +586,7 @@ int cprof_fd_epoll_fired(int epfd, const struct epoll_event *ev, int n, uint32_t
 	int got = 0;
 	for (int i = 0; i < CPROF_EP_KEYS && got < max; i++) {
 		uint32_t k = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
-		if (!k)
+		if (!k || (k & CPROF_KEY_PENDING) == CPROF_KEY_PENDING)
 			continue;
 		uint64_t d = __atomic_load_n(&row[i], __ATOMIC_RELAXED);
 		for (int j = 0; j < n; j++)

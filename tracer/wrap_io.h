@@ -32,6 +32,7 @@
 #define CPROF_FDF_TTY 16        /* a character device that is a terminal: reads block */
 #define CPROF_FDF_NOTIFY 32     /* an inotify or fanotify fd: reads block for events */
 #define CPROF_FDF_WKEY_DONE 64  /* a TCP socket's notify key looked for (wkey: 0 if none) */
+#define CPROF_FDF_EP_PENDING 128 /* in an epoll set as a pending key (CPROF_KEY_PENDING) */
 #define CPROF_FDF_PROGRAM 8     /* made by the program's own call (not lttng-ust's, not
                                  * cprof's, not before cprof's constructor): its close
                                  * need not go through lttng-ust's fd tracker */
@@ -126,6 +127,14 @@ static inline uint32_t cprof_notify_partner(uint32_t k)
 void cprof_fd_pair_keyed(const int sv[2]) CPROF_HIDDEN;
 /* epoll_ctl(epfd, op, fd, events) succeeded: epfd's notify keys follow */
 void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t data) CPROF_HIDDEN;
+/* An epoll set's member whose key is not known yet (a TCP socket added
+ * outside a capture, or before its peer's end was seen): KEY_PENDING | fd
+ * in the set's keys, looked for by the set's waits during a capture
+ * (cprof_fd_ep_key). */
+#define CPROF_KEY_PENDING 0xc0000000u
+/* Key i of epoll entry ep for a wait: k itself, or a pending member's key
+ * once known (then kept in the set), else 0. */
+uint32_t cprof_fd_ep_key(struct cprof_fd *ep, int i, uint32_t k) CPROF_HIDDEN;
 /* epoll_wait on epfd returned ev[0..n): the keys of its members that fired
  * (matched by the program's data given to epoll_ctl), up to max; -1 if
  * unknown (the set is not kept). */

@@ -123,7 +123,7 @@ static int wait_keys(uint8_t op, int fd, const int32_t *fds, int nfds, uint32_t 
 		struct cprof_fd *e = cprof_fd_peek(fd);
 		for (int i = 0; e && i < CPROF_EP_KEYS && n < CPROF_WAIT_KEYS; i++) {
 			uint32_t k = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
-			if (k)
+			if (k && (k = cprof_fd_ep_key(e, i, k)) != 0)
 				keys[n++] = k;
 		}
 		return n;

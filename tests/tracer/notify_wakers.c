@@ -23,6 +23,9 @@
  *   ep-oth     the same with epoll_wait, the raw write 1 ms after the 0
  *              (epoll's events carry the program's data: matched to the
  *              eventfd's and the pipe's as given to epoll_ctl)
+ *   tcp-ep     epoll_wait on a set holding a third connection's end, added
+ *              before the capture (its key is not known then), then read
+ *              <- tcp-ep-w (write to the other end)
  *   ev-tmo     poll on an eventfd, 2 x WAIT_MS timeout      <- ev-tmo-w (writes 0:
  *              the eventfd stays unreadable, the poll times out - no waker)
  *   ev-stale   epoll_wait on a set that held an eventfd, closed since and
@@ -58,14 +61,15 @@
 #define WAIT_MS 100
 static int rounds = 3;
 
-enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_A, TCP_B, EV_TMO, EV_STALE,
-	DIR, POLL_OTH, EP_OTH, N_PAIRS };
+enum { EV_EPOLL, EV_READ, PIPE_POLL, PIPE_SEL, PIPE_READ, SP_EPOLL, TCP_A, TCP_B, TCP_EP, EV_TMO,
+	EV_STALE, DIR, POLL_OTH, EP_OTH, N_PAIRS };
 static const char *names[N_PAIRS] = { "ev-epoll", "ev-read", "pipe-poll", "pipe-sel", "pipe-read",
-	"sp-epoll", "tcp-a", "tcp-b", "ev-tmo", "ev-stale", "dir", "poll-oth", "ep-oth" };
+	"sp-epoll", "tcp-a", "tcp-b", "tcp-ep", "ev-tmo", "ev-stale", "dir", "poll-oth", "ep-oth" };
 static int dir_other;                   /* dir's socketpair's other end */
 static int oth_pipe[2];                 /* poll-oth's pipe (rfd: its eventfd) */
 static int ep_oth_pipe[2], ep_oth_set;   /* ep-oth's pipe and epoll set */
 static int stale_ep, stale_ev;          /* ev-stale's epoll set, the new eventfd */
+static int tcp_ep_set;                  /* tcp-ep's epoll set */
 static int rfd[N_PAIRS], wfd[N_PAIRS];  /* the waiter reads rfd, the writer writes wfd */
 static volatile int ready[N_PAIRS];     /* rounds the waiter has begun */
 
@@ -133,6 +137,13 @@ static void *waiter(void *arg)
 			if (read(rfd[p], buf, sizeof buf) <= 0)
 				die("read");
 			break;
+		case TCP_EP: {
+			struct epoll_event out;
+			if (epoll_wait(tcp_ep_set, &out, 1, 5000) != 1 || out.data.u64 != 88 ||
+					read(rfd[p], buf, sizeof buf) <= 0)
+				die("epoll_wait (tcp-ep)");
+			break;
+		}
 		case EV_STALE: {
 			struct epoll_event out;
 			if (epoll_wait(stale_ep, &out, 1, 5000) != 1 || out.data.fd != rfd[p] ||
@@ -333,8 +344,8 @@ int main(int argc, char **argv)
 		if (p == EV_EPOLL || p == EV_READ || p == EV_TMO || p == POLL_OTH || p == EP_OTH) {
 			if ((rfd[p] = wfd[p] = eventfd(0, 0)) < 0)
 				die("eventfd");
-		} else if (p == TCP_A || p == TCP_B) {
-			continue;               /* below, both from one listener */
+		} else if (p >= TCP_A && p <= TCP_EP) {
+			continue;               /* below, all from one listener */
 		} else if (p == DIR) {
 			int sv[2];
 			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -355,15 +366,15 @@ int main(int argc, char **argv)
 			wfd[p] = fds[1];
 		}
 	}
-	/* tcp-a, tcp-b: two connections to one listener on 127.0.0.1 */
+	/* tcp-a, tcp-b, tcp-ep: three connections to one listener on 127.0.0.1 */
 	{
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
 		socklen_t al = sizeof a;
 		int l = socket(AF_INET, SOCK_STREAM, 0);
-		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 2) ||
+		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 3) ||
 				getsockname(l, (struct sockaddr *)&a, &al))
 			die("listen");
-		for (int p = TCP_A; p <= TCP_B; p++)
+		for (int p = TCP_A; p <= TCP_EP; p++)
 			if ((rfd[p] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
 					connect(rfd[p], (struct sockaddr *)&a, sizeof a) ||
 					(wfd[p] = accept(l, NULL, NULL)) < 0)
@@ -380,6 +391,17 @@ int main(int argc, char **argv)
 				epoll_ctl(ep_oth_set, EPOLL_CTL_ADD, rfd[EP_OTH], &e1) ||
 				epoll_ctl(ep_oth_set, EPOLL_CTL_ADD, ep_oth_pipe[0], &e2))
 			die("epoll (ep-oth)");
+	}
+	/* tcp-ep's set, made before the capture: its connection's end, and a
+	 * pipe nobody writes */
+	{
+		int idle[2];
+		struct epoll_event e1 = { .events = EPOLLIN, .data.u64 = 88 };
+		struct epoll_event e2 = { .events = EPOLLIN, .data.u64 = 99 };
+		if (pipe(idle) || (tcp_ep_set = epoll_create1(0)) < 0 ||
+				epoll_ctl(tcp_ep_set, EPOLL_CTL_ADD, idle[0], &e2) ||
+				epoll_ctl(tcp_ep_set, EPOLL_CTL_ADD, rfd[TCP_EP], &e1))
+			die("epoll (tcp-ep)");
 	}
 	/* ev-stale's set, made before the capture and the threads: an eventfd
 	 * and the pipe, then the eventfd closed (no EPOLL_CTL_DEL: the kernel
@@ -404,7 +426,9 @@ int main(int argc, char **argv)
 		die("pipe");
 	/* tcp-a's and tcp-b's ends learn they are one connection's (during a
 	 * capture, at their first write or wait): the server ends write first,
-	 * then tcp-b's client end, then tcp-a's; all read back */
+	 * then tcp-b's client end, then tcp-a's; all read back.  tcp-ep's
+	 * client end learns it at the first wait of its epoll set: one wait
+	 * (a write from the server end first, read back) */
 	char warm;
 	int order[4] = { wfd[TCP_A], wfd[TCP_B], rfd[TCP_B], rfd[TCP_A] };
 	for (int i = 0; i < 4; i++)
@@ -413,6 +437,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		if (read(order[i], &warm, 1) != 1)
 			die("tcp warm-up");
+	{
+		struct epoll_event out;
+		if (write(wfd[TCP_EP], "w", 1) != 1 || epoll_wait(tcp_ep_set, &out, 1, 5000) != 1 ||
+				read(rfd[TCP_EP], &warm, 1) != 1)
+			die("tcp-ep warm-up");
+	}
 	if (pipe(full))
 		die("pipe");
 	pthread_t t[2 * N_PAIRS + 6];

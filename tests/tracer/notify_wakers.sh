@@ -1,6 +1,7 @@
 # notify_wakers.sh: a thread woken through a pipe, an eventfd, a
 # socketpair or a loopback TCP connection within the process (read, poll,
-# select, epoll_wait on it) names the thread that
+# select, epoll_wait on it, also an epoll set it joined before the capture)
+# names the thread that
 # wrote to it as its waker (thread_state.waker_utid), in each of the
 # program's rounds; of two readers of one pipe, each names the writer whose
 # byte woke it; a poll that a write did not wake (it timed out) names none,
@@ -14,7 +15,7 @@ out=$(run_app "$B/tests/tracer/notify_wakers" "$T/out/t.out" $rounds 2>"$T/err")
 [ "$out" = done ] || fail "notify_wakers says '$out'"
 "$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
 q() { sqlite3 "$T/t.db" "$1"; }
-for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-a tcp-b; do
+for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-a tcp-b tcp-ep; do
 	# the waiter's waits of 10 ms or more (it waits ~30 ms for each write)
 	got=$(q "SELECT s.state || '/' || s.reason || ' ' || COALESCE(k.name, '-') FROM thread_state s
 		JOIN thread t ON t.utid = s.utid LEFT JOIN thread k ON k.utid = s.waker_utid
