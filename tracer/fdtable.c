@@ -229,15 +229,23 @@ static void ep_key_drop(struct cprof_fd *ep, uint32_t k)
 {
 	for (int i = 0; i < CPROF_EP_KEYS; i++) {
 		uint32_t v = k;
-		__atomic_compare_exchange_n(&ep->ep_keys[i], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		/* a load first: most sets do not hold it (no locked write to
+		 * another set's line) */
+		if (__atomic_load_n(&ep->ep_keys[i], __ATOMIC_RELAXED) == k)
+			__atomic_compare_exchange_n(&ep->ep_keys[i], &v, 0, 0, __ATOMIC_RELAXED,
+				__ATOMIC_RELAXED);
 	}
 }
 
-static void ep_list(int epfd, struct cprof_fd *ep)
+/* Lists epoll fd ep in the first `rows` rows of ep_fds (a set with pending
+ * members only takes one of the first half: sets of listeners and
+ * connections from elsewhere must not crowd out those with pipes and
+ * eventfds). */
+static void ep_list(int epfd, struct cprof_fd *ep, int rows)
 {
 	if (ep->ep_listed)
 		return;
-	for (int i = 0; i < EP_FDS; i++) {
+	for (int i = 0; i < rows; i++) {
 		int none = 0;
 		if (__atomic_compare_exchange_n(&ep_fds[i], &none, epfd + 1, 0, __ATOMIC_RELAXED,
 				__ATOMIC_RELAXED)) {
@@ -321,7 +329,7 @@ void cprof_fd_copied(int from, int to)
 			for (int i = 0; i < CPROF_EP_KEYS; i++)
 				keyed |= (d->ep_keys[i] = s->ep_keys[i]) != 0;
 			if (keyed)
-				ep_list(to, d);
+				ep_list(to, d, EP_FDS);
 			for (int i = 0; keyed && d->ep_listed && s->ep_listed && i < CPROF_EP_KEYS; i++)
 				ep_data[d->ep_listed - 1][i] = ep_data[s->ep_listed - 1][i];
 		}
@@ -534,18 +542,25 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t da
 		return;
 	int in = (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && (events & (EPOLLIN | EPOLLRDNORM));
 	if (in)
-		ep_list(epfd, e);       /* (a row for the members' data) */
+		ep_list(epfd, e, k == pend ? EP_FDS / 2 : EP_FDS);     /* (a row for the members' data) */
 	for (int i = 0; i < CPROF_EP_KEYS; i++) {
 		uint32_t v = __atomic_load_n(&e->ep_keys[i], __ATOMIC_RELAXED);
 		if (v == k || v == pend) {
-			if (!in)
-				__atomic_compare_exchange_n(&e->ep_keys[i], &v, 0, 0, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED);
-			else if (e->ep_listed)
+			if (!in) {
+				/* (a wait may turn pending into known meanwhile) */
+				while ((v == k || v == pend) && !__atomic_compare_exchange_n(&e->ep_keys[i],
+						&v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					;
+			} else if (e->ep_listed) {
 				__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
+			}
 			return;
 		}
 	}
+	/* a pending member is only kept in a listed set: closing it must find
+	 * the set, or its number's next owner would be looked up there */
+	if (k == pend && !e->ep_listed)
+		return;
 	/* a free place; a known key may take a pending one's (most often a
 	 * connection from outside the process, whose key never comes) */
 	for (int pass = 0; in && pass < 2; pass++)
