@@ -141,6 +141,16 @@ static int anon_type_of(int fd, int *notify)
 	return n > 0 ? anon_type(path) : CPROF_FD_ANON;
 }
 
+/* Sets or clears an entry flag: atomically, as other bits of the byte
+ * (the notify key's, cprof_fd_notify_key) change from other threads. */
+static inline void entry_flag(struct cprof_fd *e, uint8_t flag, int on)
+{
+	if (on)
+		__atomic_or_fetch(&e->flags, flag, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&e->flags, (uint8_t)~flag, __ATOMIC_RELAXED);
+}
+
 int cprof_fd_classify(int fd)
 {
 	struct stat st;
@@ -165,19 +175,13 @@ int cprof_fd_classify(int fd)
 			/* a terminal (raw syscall: no interposer in the way) */
 			struct termios tio;
 			int tty = syscall(SYS_ioctl, fd, TCGETS, &tio) == 0;
-			if (tty)
-				__atomic_or_fetch(&e->flags, CPROF_FDF_TTY, __ATOMIC_RELAXED);
-			else
-				__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_TTY, __ATOMIC_RELAXED);
+			entry_flag(e, CPROF_FDF_TTY, tty);
 		}
 		if (type == CPROF_FD_ANON) {
 			/* an eventfd, timerfd, signalfd, inotify...: their reads wait */
 			int notify;
 			type = anon_type_of(fd, &notify);
-			if (notify)
-				__atomic_or_fetch(&e->flags, CPROF_FDF_NOTIFY, __ATOMIC_RELAXED);
-			else
-				__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_NOTIFY, __ATOMIC_RELAXED);
+			entry_flag(e, CPROF_FDF_NOTIFY, notify);
 		}
 		e->type = (uint8_t)type;
 	}
@@ -205,13 +209,9 @@ void cprof_fd_set_flag(int fd, uint8_t flag, int on)
 	struct cprof_fd *e = cprof_fd_get(fd);
 	if (!e)
 		return;
-	/* atomics: the notify key's bit (cprof_fd_notify_key) shares the byte */
 	if (flag == CPROF_FDF_NONBLOCK)
-		__atomic_or_fetch(&e->flags, CPROF_FDF_NB_KNOWN, __ATOMIC_RELAXED);
-	if (on)
-		__atomic_or_fetch(&e->flags, flag, __ATOMIC_RELAXED);
-	else
-		__atomic_and_fetch(&e->flags, (uint8_t)~flag, __ATOMIC_RELAXED);
+		entry_flag(e, CPROF_FDF_NB_KNOWN, 1);
+	entry_flag(e, flag, on);
 }
 
 /* The epoll fds with notify keys (fd + 1, 0: free): a pipe, eventfd or
@@ -420,7 +420,7 @@ static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
 		int lst = 0;
 		socklen_t ll = sizeof lst;
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &lst, &ll) == 0 && !lst)
-			__atomic_and_fetch(&e->flags, (uint8_t)~CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+			entry_flag(e, CPROF_FDF_WKEY_DONE, 0);
 	}
 	errno = saved;
 	if (!ok || !is_loopback(&me) || !is_loopback(&peer))
@@ -443,7 +443,7 @@ static uint32_t tcp_pair_key(int fd, struct cprof_fd *e)
 					__ATOMIC_RELAXED))
 			continue;       /* (taken: paired by another thread) */
 		__atomic_store_n(&pe->wkey, tcp_end_key(ph, mh), __ATOMIC_RELEASE);
-		__atomic_or_fetch(&pe->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+		entry_flag(pe, CPROF_FDF_WKEY_DONE, 1);
 		return tcp_end_key(mh, ph);
 	}
 	/* not yet (or not this process's): this end waits there for its peer,
@@ -484,7 +484,7 @@ uint32_t cprof_fd_notify_key(int fd)
 		 * looked for once, during a capture */
 		if (!cprof_tracing || (e->flags & CPROF_FDF_WKEY_DONE))
 			return 0;
-		__atomic_or_fetch(&e->flags, CPROF_FDF_WKEY_DONE, __ATOMIC_RELAXED);
+		entry_flag(e, CPROF_FDF_WKEY_DONE, 1);
 		if ((e->sotype && e->sotype != SOCK_STREAM) ||
 				(e->family && e->family != AF_INET && e->family != AF_INET6))
 			return 0;
@@ -573,7 +573,7 @@ void cprof_fd_epoll_track(int epfd, int op, int fd, uint32_t events, uint64_t da
 				if (e->ep_listed)
 					__atomic_store_n(&ep_data[e->ep_listed - 1][i], data, __ATOMIC_RELAXED);
 				if (k == pend)
-					__atomic_or_fetch(&m->flags, CPROF_FDF_EP_PENDING, __ATOMIC_RELAXED);
+					entry_flag(m, CPROF_FDF_EP_PENDING, 1);
 				return;
 			}
 		}

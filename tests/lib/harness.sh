@@ -4,7 +4,8 @@
 # is stopped by pid at exit.  Never kills anything by name.
 #
 # Provides: $T (test dir), $B (build dir the app can read), run_app CMD...,
-# fail MSG, skip MSG, pass MSG, wait_for_port FILE, cleanup (trap-installed).
+# run_done NAME CMD..., convert_db TRACE DB, fail MSG, skip MSG, pass MSG,
+# wait_for_port FILE, cleanup (trap-installed).
 
 set -uo pipefail
 : "${CPROF_BUILD:?CPROF_BUILD must point at the meson build dir}"
@@ -49,6 +50,22 @@ run_app() {
 	else
 		"${APP_ENV[@]}" "$@"
 	fi
+}
+
+# run_done NAME CMD...: run_app CMD, which must succeed and print "done"
+# (else the test fails, with CMD's stderr); $out holds what it printed.
+run_done() {
+	local name=$1
+	shift
+	out=$(run_app "$@" 2>"$T/err") || { cat "$T/err" >&2; fail "$name failed: $out"; }
+	[ "$out" = done ] || fail "$name says '$out'"
+}
+
+# convert_db TRACE DB: cprof-convert TRACE into DB, or the test fails with
+# the converter's message.
+convert_db() {
+	"$B/converter/cprof-convert" -o "$2" "$1" 2>"$T/cerr" ||
+		{ cat "$T/cerr" >&2; fail "conversion of $(basename "$1") failed"; }
 }
 
 # start_app CMD...: run_app in the background; its pid (the app itself, not

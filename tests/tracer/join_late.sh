@@ -3,10 +3,8 @@
 # names that thread as its waker in the database.
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app "$B/tests/tracer/join_late" "$T/out/t.out" 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "join_late failed"; }
-[ "$out" = done ] || fail "join_late says '$out'"
-"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+run_done join_late "$B/tests/tracer/join_late" "$T/out/t.out"
+convert_db "$T/out/t.out" "$T/t.db"
 got=$(sqlite3 "$T/t.db" "SELECT COALESCE(w.name, '-') || ' ' || (s.dur >= 50000000) || ' ' ||
 	(s.waker_ts IS NOT NULL AND s.waker_ts >= s.ts AND s.waker_ts <= s.ts + s.dur)
 	FROM thread_state s LEFT JOIN thread w ON w.utid = s.waker_utid WHERE s.reason = 'join'")

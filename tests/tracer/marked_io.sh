@@ -18,7 +18,7 @@ for x in "sock-reader 20 $fr" "sock-writer 21 $fw" "pipe-reader 20 $fp"; do
 		fail "$1 not in the status dump as waiting (kind $2) on fd $3:" \
 			"$(grep "cprof:thread_status:.*\"$1\"" "$T/ev.txt")"
 done
-"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+convert_db "$T/out/t.out" "$T/t.db"
 q() { sqlite3 "$T/t.db" "$1"; }
 for x in "sock-reader net_read" "sock-writer net_write" "pipe-reader net_read"; do
 	set -- $x

@@ -10,10 +10,8 @@
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 rounds=3
-out=$(run_app "$B/tests/tracer/notify_wakers" "$T/out/t.out" $rounds 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "notify_wakers failed"; }
-[ "$out" = done ] || fail "notify_wakers says '$out'"
-"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+run_done notify_wakers "$B/tests/tracer/notify_wakers" "$T/out/t.out" $rounds
+convert_db "$T/out/t.out" "$T/t.db"
 q() { sqlite3 "$T/t.db" "$1"; }
 for w in ev-epoll ev-read pipe-poll pipe-sel pipe-read sp-epoll tcp-a tcp-b tcp-ep; do
 	# the waiter's waits of 10 ms or more (it waits ~30 ms for each write)

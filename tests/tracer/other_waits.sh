@@ -7,9 +7,7 @@
 # returned what it would untraced (other_waits.c checks it).
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app timeout 60 "$B/tests/tracer/other_waits" "$T/out/w.out" "$T/tmp" 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "other_waits failed: $out"; }
-[ "$out" = done ] || fail "other_waits says '$out'"
+run_done other_waits timeout 60 "$B/tests/tracer/other_waits" "$T/out/w.out" "$T/tmp"
 "$B/converter/cprof-convert" -q -o "$T/out/w.db" "$T/out/w.out" || fail "the trace does not convert"
 q() { sqlite3 -batch -noheader "$T/out/w.db" "$1"; }
 # thread -> "state reason [object]" of its one long wait

@@ -7,9 +7,7 @@
 # wrote arrives unchanged (pipe_wait.c checks it).
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app timeout 60 "$B/tests/tracer/pipe_wait" "$T/out/p.out" 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "pipe_wait failed: $out"; }
-[ "$out" = done ] || fail "pipe_wait says '$out'"
+run_done pipe_wait timeout 60 "$B/tests/tracer/pipe_wait" "$T/out/p.out"
 "$B/converter/cprof-convert" -q -o "$T/out/p.db" "$T/out/p.out" || fail "the trace does not convert"
 q() { sqlite3 -batch -noheader "$T/out/p.db" "$1"; }
 states=$(q "SELECT s.state || ' ' || COALESCE(s.reason, '-') || ' ' || (s.dur >= 250000000) FROM thread_state s

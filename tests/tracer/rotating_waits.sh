@@ -5,9 +5,7 @@
 # live one, nor miss a wait when a kept bit is dropped or reused.
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app timeout 60 "$B/tests/tracer/rotating_waits" "$T/out/1.out" "$T/out/2.out" 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "rotating_waits failed: $out"; }
-[ "$out" = done ] || fail "rotating_waits says '$out'"
+run_done rotating_waits timeout 60 "$B/tests/tracer/rotating_waits" "$T/out/1.out" "$T/out/2.out"
 for c in 1 2; do
 	"$B/converter/cprof-convert" -q -o "$T/out/$c.db" "$T/out/$c.out" || fail "trace $c does not convert"
 	got=$(sqlite3 -batch -noheader "$T/out/$c.db" "SELECT count(*) || ' ' ||

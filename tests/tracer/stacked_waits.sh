@@ -5,10 +5,8 @@
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
 rounds=3
-out=$(run_app "$B/tests/tracer/stacked_waits" "$T/out/t.out" $rounds 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "stacked_waits failed"; }
-[ "$out" = done ] || fail "stacked_waits says '$out'"
-"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+run_done stacked_waits "$B/tests/tracer/stacked_waits" "$T/out/t.out" $rounds
+convert_db "$T/out/t.out" "$T/t.db"
 q() { sqlite3 "$T/t.db" "$1"; }
 main_name=$(q "SELECT t.name FROM thread t JOIN process p ON p.upid = t.upid WHERE t.tid = p.pid")
 [ -n "$main_name" ] || fail "the main thread is not in the database"

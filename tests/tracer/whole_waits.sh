@@ -6,9 +6,7 @@
 # converted database.
 source "$CPROF_SRC/tests/lib/harness.sh"
 command -v lttng-sessiond >/dev/null || skip "lttng-sessiond is not installed"
-out=$(run_app "$B/tests/tracer/whole_waits" "$T/out/t.out" "$T/out/t2.out" 2>"$T/err") ||
-	{ cat "$T/err" >&2; fail "whole_waits failed"; }
-[ "$out" = done ] || fail "whole_waits says '$out'"
+run_done whole_waits "$B/tests/tracer/whole_waits" "$T/out/t.out" "$T/out/t2.out"
 mkdir -p "$T/x" && tar xzf "$T/out/t.out" -C "$T/x" || fail "trace.out does not unpack"
 babeltrace2 "$T/x/ctf" >"$T/ev.txt" 2>/dev/null || fail "babeltrace2 cannot read the trace"
 # expect_line FILE ERE MESSAGE: a line of FILE matches ERE, else fail
@@ -46,7 +44,7 @@ bad=$(grep -E "cprof:sync_wait: .*waker_tid = [1-9]" "$T/ev.txt" |
 ! grep -Eq "cprof:(block_begin|block_end|wake):.*kind = [14]," "$T/ev.txt" \
 	|| fail "a wait begun in the capture was also recorded as block_begin/block_end/wake"
 
-"$B/converter/cprof-convert" -o "$T/t.db" "$T/out/t.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion failed"; }
+convert_db "$T/out/t.out" "$T/t.db"
 q() { sqlite3 "$T/t.db" "$1"; }
 st() {   # reason, waker name, dur >= 10 ms, of thread $1's waits
 	q "SELECT s.reason || ' ' || COALESCE(w.name, '-') || ' ' || (s.dur >= 10000000) FROM thread_state s
@@ -90,7 +88,7 @@ grep -Eq "vtid = $tid_relay \}, \{ kind = 1, .*waker_tid = $main, " "$T/ev.txt" 
 		"$(grep -E "cprof:(sync_wait|block_|wake).*(vtid|tid) = $tid_relay\b" "$T/ev.txt" | head -4)"
 expect_line "$T/ev2.txt" "vtid = $tid_relay \}, \{ kind = 1, .*dur_ns = [1-9][0-9]{7,}, waker_tid = $main, " \
 	"second capture: relay's wait (after 40,000 others) does not name main"
-"$B/converter/cprof-convert" -o "$T/t2.db" "$T/out/t2.out" 2>"$T/cerr" || { cat "$T/cerr" >&2; fail "conversion 2 failed"; }
+convert_db "$T/out/t2.out" "$T/t2.db"
 [ "$(sqlite3 "$T/t2.db" "SELECT s.reason || ' ' || COALESCE(w.name, '-') FROM thread_state s
 	JOIN thread t ON t.utid = s.utid LEFT JOIN thread w ON w.utid = s.waker_utid
 	WHERE t.name = 'stuck' AND s.reason IS NOT NULL ORDER BY s.ts LIMIT 1")" = "mutex $main_name" ] \
